@@ -1,0 +1,99 @@
+"""The one place that answers "may this user do this to this object?".
+
+Every view, GraphQL resolver and admin page asks `user_can`. Platform operators
+(active staff users) may do everything; other roles come from Membership rows.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, TextChoices
+
+from .models import Brand, Membership, Role, Village, Workshop
+
+
+class Action(TextChoices):
+    OPERATE_PLATFORM = "operate_platform"
+    VIEW_PRODUCT = "view_product"
+    CHANGE_PRODUCT = "change_product"
+    CHANGE_BRAND = "change_brand"
+    CHANGE_WORKSHOP = "change_workshop"
+    VIEW_VILLAGE_ACCOUNTS = "view_village_accounts"
+    LINK_PRODUCTS_OF_BRAND = "link_products_of_brand"
+
+
+_CACHE_ATTR = "_gongfu_memberships"
+
+
+def is_platform_operator(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def _memberships(user) -> set[tuple[str, int]]:
+    """(role, target id) pairs, loaded once per user object (i.e. per request)."""
+    if not user or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return set()
+    if not user.is_active:
+        return set()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = set()
+        rows = Membership.objects.filter(user=user).values_list(
+            "role", "brand_id", "workshop_id", "village_id"
+        )
+        for role, brand_id, workshop_id, village_id in rows:
+            cached.add((role, brand_id or workshop_id or village_id))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def has_role(user, role: Role, target_id: int) -> bool:
+    return (role, target_id) in _memberships(user)
+
+
+def role_targets(user, role: Role) -> set[int]:
+    return {target for r, target in _memberships(user) if r == role}
+
+
+def _may_manage_product(user, product) -> bool:
+    return has_role(user, Role.BRAND_OPERATOR, product.brand_id) or has_role(
+        user, Role.WORKSHOP_MANAGER, product.workshop_id
+    )
+
+
+def user_can(user, action: Action, obj=None) -> bool:
+    if is_platform_operator(user):
+        return True
+    if action == Action.OPERATE_PLATFORM:
+        return False
+    if action == Action.VIEW_PRODUCT:
+        if obj.is_published and obj.brand.is_active and obj.workshop.is_active:
+            return True
+        return _may_manage_product(user, obj)
+    if action == Action.CHANGE_PRODUCT:
+        return _may_manage_product(user, obj)
+    if action == Action.CHANGE_BRAND:
+        return isinstance(obj, Brand) and has_role(user, Role.BRAND_OPERATOR, obj.pk)
+    if action == Action.CHANGE_WORKSHOP:
+        if not isinstance(obj, Workshop):
+            return False
+        if has_role(user, Role.WORKSHOP_MANAGER, obj.pk):
+            return True
+        operated = role_targets(user, Role.BRAND_OPERATOR)
+        return bool(operated) and obj.brands.filter(pk__in=operated).exists()
+    if action == Action.VIEW_VILLAGE_ACCOUNTS:
+        return isinstance(obj, Village) and has_role(
+            user, Role.VILLAGE_TREASURER, obj.pk
+        )
+    if action == Action.LINK_PRODUCTS_OF_BRAND:
+        return isinstance(obj, Brand) and has_role(user, Role.LIVESTREAM_HOST, obj.pk)
+    return False
+
+
+def visible_product_filter(user):
+    """A Q() that limits a Product queryset to what `user` may view."""
+
+    if is_platform_operator(user):
+        return Q()
+    public = Q(is_published=True, brand__is_active=True, workshop__is_active=True)
+    brands = role_targets(user, Role.BRAND_OPERATOR)
+    workshops = role_targets(user, Role.WORKSHOP_MANAGER)
+    return public | Q(brand_id__in=brands) | Q(workshop_id__in=workshops)

@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.static import serve
+
+from storefront.graphql.view import StorefrontGraphQLView
+
+admin.site.site_header = "共富工坊 运营后台 · Operator admin"
+admin.site.site_title = "共富工坊 admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # GraphQL is an API for Relay clients that authenticate with the session
+    # cookie and send JSON; CSRF exemption is safe only because the view refuses
+    # form-encoded POSTs (which a cross-site form could send).
+    path("graphql/", csrf_exempt(StorefrontGraphQLView.as_view())),
+    path("", include("storefront.web.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    ]
+
+handler404 = "storefront.web.views.errors.not_found"
+handler500 = "storefront.web.views.errors.server_error"

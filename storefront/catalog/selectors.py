@@ -1,0 +1,89 @@
+"""Catalogue reads shared by pages and GraphQL, with their prefetching."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from brands.permissions import visible_product_filter
+
+from .models import Category, Product, ProductImage, ProductVariant
+
+SEARCH_MAX_LENGTH = 100
+
+
+def normalise_search(text: str | None) -> str:
+    """Trim, drop NULs (PostgreSQL rejects them) and cap the length."""
+    cleaned = (text or "").replace("\x00", "").strip()
+    return " ".join(cleaned.split())[:SEARCH_MAX_LENGTH].lower()
+
+
+def products_visible(user) -> QuerySet[Product]:
+    return Product.objects.filter(visible_product_filter(user))
+
+
+def products_with_listing_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Everything a product card or GraphQL listing touches, in four queries."""
+    return queryset.select_related(
+        "brand", "workshop", "origin_village", "category"
+    ).prefetch_related(
+        Prefetch(
+            "variants",
+            queryset=ProductVariant.objects.select_related("stock").order_by(
+                "sort_order", "pk"
+            ),
+        ),
+        Prefetch("images", queryset=ProductImage.objects.order_by("sort_order", "pk")),
+    )
+
+
+def category_descendant_ids(category: Category) -> list[int]:
+    """The category and everything below it (the tree is small: one query)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, frontier = [], [category.pk]
+    while frontier:
+        node = frontier.pop()
+        if node in found:
+            continue
+        found.append(node)
+        frontier.extend(children.get(node, []))
+    return found
+
+
+def products_filter(
+    queryset: QuerySet[Product],
+    *,
+    brand_slug: str | None = None,
+    workshop_slug: str | None = None,
+    village_slug: str | None = None,
+    category: Category | None = None,
+    search: str | None = None,
+) -> QuerySet[Product]:
+    if brand_slug:
+        queryset = queryset.filter(brand__slug=brand_slug)
+    if workshop_slug:
+        queryset = queryset.filter(workshop__slug=workshop_slug)
+    if village_slug:
+        queryset = queryset.filter(origin_village__slug=village_slug)
+    if category is not None:
+        queryset = queryset.filter(category_id__in=category_descendant_ids(category))
+    terms = normalise_search(search).split()
+    for term in terms[:5]:
+        # Variant SKUs are searched too; the subquery keeps rows distinct.
+        queryset = queryset.filter(
+            Q(search_text__contains=term)
+            | Q(
+                pk__in=ProductVariant.objects.filter(sku__iexact=term).values("product")
+            )
+        )
+    return queryset
+
+
+def product_stock_state(variant: ProductVariant) -> str:
+    """'in_stock', 'low' (5 or fewer left) or 'sold_out'."""
+    if not variant.track_inventory:
+        return "in_stock"
+    stock = getattr(variant, "stock", None)
+    available = stock.quantity_available if stock else 0
+    if available <= 0:
+        return "sold_out"
+    return "low" if available <= 5 else "in_stock"

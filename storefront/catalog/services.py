@@ -1,0 +1,108 @@
+"""Writes to the catalogue. Keyword-only, validated, atomic."""
+
+import hashlib
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from brands.models import Brand, Village, Workshop
+from storefront.core.slugs import unique_slug
+
+from .errors import CatalogError, CatalogErrorCode
+from .images import RENDITION_WIDTHS, decode_image, make_rendition
+from .models import Category, Product, ProductImage, ProductVariant, Stock
+
+
+def category_create(
+    *, name: str, name_en: str = "", parent: Category | None = None, sort_order=0
+) -> Category:
+    category = Category(
+        slug=unique_slug(Category, name_en or name, fallback="category"),
+        name=name,
+        name_en=name_en,
+        parent=parent,
+        sort_order=sort_order,
+    )
+    category.full_clean()
+    category.save()
+    return category
+
+
+def product_create(
+    *,
+    workshop: Workshop,
+    brand: Brand,
+    product_code: str,
+    name: str,
+    category: Category | None = None,
+    origin_village: Village | None = None,
+    **fields,
+) -> Product:
+    if not workshop.brands.filter(pk=brand.pk).exists():
+        raise CatalogError(CatalogErrorCode.BRAND_NOT_ALLOWED, field="brand")
+    product = Product(
+        slug=unique_slug(Product, name, fallback=product_code),
+        workshop=workshop,
+        brand=brand,
+        product_code=product_code,
+        name=name,
+        category=category,
+        origin_village=origin_village or workshop.village,
+        **fields,
+    )
+    product.full_clean()
+    product.save()
+    return product
+
+
+def variant_create(
+    *,
+    product: Product,
+    sku: str,
+    price_fen: int,
+    quantity: int = 0,
+    **fields,
+) -> ProductVariant:
+    variant = ProductVariant(product=product, sku=sku, price_fen=price_fen, **fields)
+    variant.workshop_id = product.workshop_id
+    variant.full_clean(exclude=["workshop"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            variant.save()
+            Stock.objects.create(variant=variant, quantity=quantity)
+    except IntegrityError as exc:
+        if "sku" in str(exc).lower():
+            raise CatalogError(CatalogErrorCode.DUPLICATE_SKU, field="sku") from exc
+        raise
+    return variant
+
+
+def product_image_add(
+    *, product: Product, data: bytes, alt: str = "", sort_order: int | None = None
+) -> ProductImage:
+    """Decode the photo defensively, then store it with its renditions."""
+    image = decode_image(data)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    extension = {"PNG": "png", "WEBP": "webp", "GIF": "gif"}.get(image.format, "jpg")
+    if sort_order is None:
+        sort_order = product.images.count()
+    record = ProductImage(
+        product=product, alt=alt or product.name, sort_order=sort_order
+    )
+    record.image.save(
+        f"{product.slug}-{digest}.{extension}", ContentFile(data), save=False
+    )
+    for name, width in RENDITION_WIDTHS.items():
+        getattr(record, f"rendition_{name}").save(
+            f"{product.slug}-{digest}-{width}.jpg",
+            ContentFile(make_rendition(image, width)),
+            save=False,
+        )
+    record.save()
+    return record
+
+
+def products_set_published(*, products: Iterable[Product], published: bool) -> int:
+    ids = [p.pk for p in products]
+    return Product.objects.filter(pk__in=ids).update(is_published=published)
