@@ -3,6 +3,7 @@ so a page of products costs the same few queries whatever its size."""
 
 import graphene
 from django.conf import settings
+from django.urls import reverse
 from graphene import relay
 from graphene_django import DjangoObjectType
 
@@ -240,7 +241,7 @@ class ProductType(DjangoObjectType):
         return Money.from_fen(min(prices)) if prices else None
 
     def resolve_url(self, info):
-        return f"{settings.SITE_URL}/p/{self.slug}/"
+        return settings.SITE_URL + reverse("web:product", args=[self.slug])
 
     @classmethod
     def get_queryset(cls, queryset, info):
