@@ -4,12 +4,14 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
 
+from config.health import healthz
 from storefront.graphql.view import StorefrontGraphQLView
 
 admin.site.site_header = "共富工坊 运营后台 · Operator admin"
 admin.site.site_title = "共富工坊 admin"
 
 urlpatterns = [
+    path("healthz", healthz),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # GraphQL is an API for Relay clients that authenticate with the session

@@ -3,9 +3,11 @@
 A client asking for `first: 10000` gets the documented maximum instead of an
 error, so a careless query still returns data."""
 
+from functools import partial
+
 from django.conf import settings
 from django.db.models import QuerySet
-from graphene.relay import PageInfo
+from graphene.relay.connection import connection_adapter, page_info_adapter
 from graphql_relay import connection_from_array_slice, cursor_to_offset
 
 
@@ -52,9 +54,9 @@ def paginate(
         {"first": None, "last": None, "after": None, "before": None},
         slice_start=start,
         array_length=total,
-        connection_type=connection_type,
+        connection_type=partial(connection_adapter, connection_type),
         edge_type=connection_type.Edge,
-        page_info_type=PageInfo,
+        page_info_type=page_info_adapter,
     )
     connection.page_info.has_previous_page = start > 0
     connection.page_info.has_next_page = end < total

@@ -1,0 +1,69 @@
+# 共富工坊 shop. `make run` serves the demo shop; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
+
+.PHONY: help install install-dev run worker beat test lint format schema messages clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed  ## create .venv and install the shop
+
+install-dev: $(VENV)/.installed-dev  ## install the shop and its test tools
+
+var/secret_key:
+	@mkdir -p var
+	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@chmod 600 $@
+
+run: install var/secret_key  ## migrate, load demo data, collect static, serve on 127.0.0.1:$(PORT)
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py load_demo && \
+	$(BIN)/python manage.py collectstatic --noinput -v0 && \
+	echo "共富工坊 shop: http://127.0.0.1:$(PORT)/" && \
+	exec $(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) \
+		--workers $${WEB_CONCURRENCY:-2} --access-logfile -
+
+worker: install var/secret_key  ## a Celery worker (needs CELERY_BROKER_URL)
+	SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" \
+		$(BIN)/celery -A config worker --loglevel=info
+
+beat: install var/secret_key  ## Celery beat, the scheduler (needs CELERY_BROKER_URL)
+	SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" \
+		$(BIN)/celery -A config beat --loglevel=info --schedule var/celerybeat-schedule
+
+lint: install-dev  ## ruff and the migrations check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+test: install-dev lint  ## lint, then the whole suite
+	$(BIN)/pytest
+
+format: install-dev  ## apply ruff's formatting and fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+schema: install-dev  ## rewrite schema.graphql after an intended API change
+	DEBUG=1 $(BIN)/python manage.py graphql_schema --schema config.schema.schema --out schema.graphql
+
+messages: install-dev  ## compile locale/*.po into .mo (no gettext needed)
+	$(BIN)/python -m storefront.web.i18n_compile
+
+clean:  ## remove the virtualenv and collected static files (keeps var/)
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,57 @@
+"""Share metadata (Open Graph, Twitter cards, canonical links) for pages."""
+
+import html
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from storefront.core.money import CURRENCY, format_fen
+
+DESCRIPTION_CHARS = 160
+
+
+def absolute_url(url: str) -> str:
+    """Storage and reverse() give paths; crawlers need absolute URLs."""
+    if url.startswith(("http://", "https://")):
+        return url
+    if url.startswith("//"):
+        return "https:" + url
+    return settings.SITE_URL + url
+
+
+def plain_excerpt(rich_text: str, limit: int = DESCRIPTION_CHARS) -> str:
+    text = " ".join(html.unescape(strip_tags(rich_text or "")).split())
+    return Truncator(text).chars(limit)
+
+
+@dataclass(frozen=True)
+class ProductMeta:
+    title: str
+    description: str
+    url: str
+    image: str
+    image_alt: str
+    price_amount: str
+    price_currency: str = CURRENCY
+
+
+def product_meta(product, *, images, variants) -> ProductMeta:
+    first = images[0] if images else None
+    prices = [variant.price_fen for variant in variants]
+    description = product.seo_description or plain_excerpt(product.description)
+    if not description:
+        description = f"{product.brand.localized_name} · {product.localized_name}"
+    return ProductMeta(
+        title=product.seo_title or product.localized_name,
+        description=description,
+        url=absolute_url(reverse("web:product", args=[product.slug])),
+        image=absolute_url(first.large_url) if first else "",
+        image_alt=(first.alt or product.localized_name) if first else "",
+        # Open Graph wants a bare decimal: "1280.00", not "¥1,280.00".
+        price_amount=(
+            format_fen(min(prices), symbol="").replace(",", "") if prices else ""
+        ),
+    )

@@ -1,0 +1,59 @@
+"""Product and category pages."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from brands.permissions import Action, user_can
+from storefront.catalog import selectors
+from storefront.catalog.models import Category, Product
+
+from ..seo import product_meta
+from .listing import product_page, products_for
+
+
+def product_detail(request, slug):
+    product = get_object_or_404(
+        selectors.products_with_listing_data(
+            Product.objects.select_related("workshop__village")
+        ),
+        slug=slug,
+    )
+    if not user_can(request.user, Action.VIEW_PRODUCT, product):
+        raise Http404("product not visible")
+    variants = list(product.variants.all())
+    images = list(product.images.all())
+    return render(
+        request,
+        "web/product.html",
+        {
+            "product": product,
+            "variants": variants,
+            "images": images,
+            "meta": product_meta(product, images=images, variants=variants),
+        },
+    )
+
+
+def _ancestors(category: Category) -> list[Category]:
+    chain, seen, node = [], {category.pk}, category.parent
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        chain.append(node)
+        node = node.parent
+    return chain[::-1]
+
+
+def category_detail(request, slug):
+    category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+    return render(
+        request,
+        "web/category.html",
+        {
+            "category": category,
+            "ancestors": _ancestors(category),
+            "subcategories": category.children.all(),
+            "page_obj": product_page(
+                request, products_for(request.user, category=category)
+            ),
+        },
+    )

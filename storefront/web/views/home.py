@@ -1,0 +1,24 @@
+from django.shortcuts import render
+
+from brands.selectors import brands_active
+from storefront.catalog import selectors
+from storefront.catalog.models import Category
+
+FEATURED_LIMIT = 8
+
+
+def home(request):
+    featured = selectors.products_with_listing_data(
+        selectors.products_visible(request.user).filter(
+            is_featured=True, is_published=True
+        )
+    )[:FEATURED_LIMIT]
+    return render(
+        request,
+        "web/home.html",
+        {
+            "brands": brands_active(),
+            "featured": featured,
+            "categories": Category.objects.filter(parent__isnull=True),
+        },
+    )

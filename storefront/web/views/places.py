@@ -1,0 +1,61 @@
+"""Brand, workshop and village pages: who makes the products, and where."""
+
+from django.shortcuts import get_object_or_404, render
+
+from brands.selectors import brands_active, villages_all, workshops_active
+
+from .listing import product_page, products_for
+
+
+def _unique_villages(workshops):
+    seen, villages = set(), []
+    for workshop in workshops:
+        if workshop.village_id not in seen:
+            seen.add(workshop.village_id)
+            villages.append(workshop.village)
+    return villages
+
+
+def brand_detail(request, slug):
+    brand = get_object_or_404(brands_active(), slug=slug)
+    workshops = list(workshops_active(brand_slug=slug))
+    return render(
+        request,
+        "web/brand.html",
+        {
+            "brand": brand,
+            "workshops": workshops,
+            "villages": _unique_villages(workshops),
+            "page_obj": product_page(request, products_for(request.user, brand_slug=slug)),
+        },
+    )
+
+
+def workshop_detail(request, slug):
+    workshop = get_object_or_404(workshops_active(), slug=slug)
+    return render(
+        request,
+        "web/workshop.html",
+        {
+            "workshop": workshop,
+            "brands": [brand for brand in workshop.brands.all() if brand.is_active],
+            "page_obj": product_page(
+                request, products_for(request.user, workshop_slug=slug)
+            ),
+        },
+    )
+
+
+def village_detail(request, slug):
+    village = get_object_or_404(villages_all(), slug=slug)
+    return render(
+        request,
+        "web/village.html",
+        {
+            "village": village,
+            "workshops": workshops_active(village_slug=slug),
+            "page_obj": product_page(
+                request, products_for(request.user, village_slug=slug)
+            ),
+        },
+    )

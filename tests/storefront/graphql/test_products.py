@@ -1,0 +1,186 @@
+import pytest
+from graphql_relay import to_global_id
+
+from brands.models import Role
+from storefront.catalog import services
+from tests.factories import (
+    grant,
+    make_brand,
+    make_product,
+    make_user,
+    make_village,
+    make_workshop,
+    png_bytes,
+)
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTS = """
+query($first: Int, $after: String, $filter: ProductFilterInput) {
+  products(first: $first, after: $after, filter: $filter) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage endCursor startCursor }
+    edges { cursor node {
+      id slug name url
+      brand { slug name }
+      workshop { slug workshopType village { slug } brands { slug } }
+      originVillage { slug name }
+      category { slug }
+      priceFrom { amount currency formatted }
+      variants { sku options stockState quantityAvailable
+                 price { amount currency formatted } compareAtPrice { amount } }
+      images { url thumbnailUrl alt }
+      labelFacts { netContent scLicence }
+    } }
+  }
+}
+"""
+
+
+def _catalogue(count: int):
+    brand = make_brand(slug="banlan", name="斑斓海岸")
+    workshop = make_workshop(brands=[brand])
+    for i in range(count):
+        product = make_product(
+            brand=brand,
+            workshop=workshop,
+            name=f"活黄鱼{i}",
+            variants=((8800 + i, 3), (16800, 0)),
+        )
+        services.product_image_add(product=product, data=png_bytes((60, 40)))
+    return brand, workshop
+
+
+def test_products_list_money_and_relations(gql):
+    _catalogue(3)
+    data = gql(PRODUCTS, {"first": 2})["data"]["products"]
+    assert data["totalCount"] == 3
+    assert len(data["edges"]) == 2
+    assert data["pageInfo"]["hasNextPage"] is True
+    node = data["edges"][0]["node"]
+    assert node["brand"] == {"slug": "banlan", "name": "斑斓海岸"}
+    assert node["priceFrom"] == {
+        "amount": 8800,
+        "currency": "CNY",
+        "formatted": "¥88.00",
+    }
+    assert node["variants"][1]["stockState"] == "SOLD_OUT"
+    assert node["variants"][0]["stockState"] == "LOW"
+    assert node["variants"][0]["quantityAvailable"] == 3
+    assert node["images"][0]["thumbnailUrl"].startswith("http://testserver/media/")
+    assert node["url"].endswith(f"/products/{node['slug']}/")
+
+
+def test_products_pagination_walks_every_product_once(gql):
+    _catalogue(7)
+    seen, after = [], None
+    while True:
+        page = gql(PRODUCTS, {"first": 3, "after": after})["data"]["products"]
+        seen += [edge["node"]["slug"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == 7 == len(set(seen))
+
+
+def test_first_above_cap_is_clamped_to_100(gql, settings):
+    brand, workshop = make_brand(), None
+    workshop = make_workshop(brands=[brand])
+    for i in range(105):
+        make_product(brand=brand, workshop=workshop, name=f"虾皮{i}")
+    page = gql(PRODUCTS, {"first": 10000})["data"]["products"]
+    assert settings.GRAPHQL_PAGE_MAX == 100
+    assert len(page["edges"]) == 100
+    assert page["totalCount"] == 105
+    assert page["pageInfo"]["hasNextPage"] is True
+
+
+def test_negative_first_returns_no_edges(gql):
+    _catalogue(2)
+    page = gql(PRODUCTS, {"first": -5})["data"]["products"]
+    assert page["edges"] == []
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_products_page_query_count_is_bounded(gql, size, django_assert_max_num_queries):
+    _catalogue(size)
+    with django_assert_max_num_queries(10):
+        data = gql(PRODUCTS, {"first": 50})
+    assert len(data["data"]["products"]["edges"]) == size
+
+
+def test_filters(gql):
+    brand_a = make_brand(slug="brand-a")
+    brand_b = make_brand(slug="brand-b")
+    village = make_village(slug="mayidao")
+    workshop_a = make_workshop(slug="ws-a", brands=[brand_a], village=village)
+    workshop_b = make_workshop(slug="ws-b", brands=[brand_b])
+    category = services.category_create(name="干货", name_en="Dried")
+    child = services.category_create(
+        name="虾皮", name_en="Dried shrimp", parent=category
+    )
+    make_product(brand=brand_a, workshop=workshop_a, name="蚂蚁岛虾皮", category=child)
+    make_product(brand=brand_b, workshop=workshop_b, name="临海垂面")
+
+    def slugs(filter_):
+        page = gql(PRODUCTS, {"filter": filter_})["data"]["products"]
+        return [edge["node"]["name"] for edge in page["edges"]]
+
+    assert slugs({"brand": "brand-a"}) == ["蚂蚁岛虾皮"]
+    assert slugs({"workshop": "ws-b"}) == ["临海垂面"]
+    assert slugs({"village": "mayidao"}) == ["蚂蚁岛虾皮"]
+    assert slugs({"category": category.slug}) == ["蚂蚁岛虾皮"]
+    assert slugs({"category": "no-such-category"}) == []
+    assert slugs({"search": "垂面"}) == ["临海垂面"]
+    assert slugs({"search": "chuimian"}) == ["临海垂面"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "%",
+        "_",
+        "'; DROP TABLE catalog_product; --",
+        ".*[(",
+        "\\",
+        "🦐🐟",
+        "\x00虾",
+        "虾" * 10_000,
+    ],
+)
+def test_odd_search_strings_never_fail(gql, text):
+    make_product(name="蚂蚁岛虾皮")
+    body = gql(PRODUCTS, {"filter": {"search": text}})
+    assert "errors" not in body
+    assert isinstance(body["data"]["products"]["edges"], list)
+
+
+def test_unpublished_products_are_hidden_except_to_their_managers(client, gql):
+    product = make_product(name="未上架草编帽", published=False)
+    query = '{ product(slug: "%s") { name } products { totalCount } }' % product.slug
+    assert gql(query)["data"] == {"product": None, "products": {"totalCount": 0}}
+
+    manager = make_user()
+    grant(manager, Role.WORKSHOP_MANAGER, product.workshop)
+    client.force_login(manager)
+    data = gql(query)["data"]
+    assert data["product"] == {"name": "未上架草编帽"}
+
+    node_query = '{ node(id: "%s") { ... on Product { name } } }' % to_global_id(
+        "Product", product.pk
+    )
+    assert gql(node_query)["data"]["node"] == {"name": "未上架草编帽"}
+    client.logout()
+    assert gql(node_query)["data"]["node"] is None
+
+
+def test_product_by_slug_and_unknown_slug(gql):
+    product = make_product(name="象山活黄鱼", sc_licence="SC12233022500123")
+    data = gql(
+        '{ product(slug: "%s") { name labelFacts { scLicence } } }' % product.slug
+    )["data"]
+    assert data["product"] == {
+        "name": "象山活黄鱼",
+        "labelFacts": {"scLicence": "SC12233022500123"},
+    }
+    assert gql('{ product(slug: "nope") { name } }')["data"]["product"] is None

@@ -1,0 +1,30 @@
+"""The files users start the shop with stay valid."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_docker_compose_defines_the_production_stack():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    for name in ("postgres", "redis", "web", "worker"):
+        assert "healthcheck" in services[name], name
+    assert {"pgdata", "media"} <= set(compose["volumes"])
+    web = services["web"]
+    assert web["environment"]["DATABASE_URL"].startswith("postgres://")
+    assert web["environment"]["CELERY_BROKER_URL"].startswith("redis://")
+    assert "gunicorn" in web["command"]
+    assert "worker" in services["worker"]["command"]
+    assert "beat" in services["beat"]["command"]
+
+
+def test_ci_script_starts_services_and_runs_make_test():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "pg_ctlcluster --skip-systemctl-redirect" in script
+    assert "redis-server --daemonize yes" in script
+    assert 'DATABASE_URL="postgres://' in script
+    assert script.rstrip().endswith("make test")
