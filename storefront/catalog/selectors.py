@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from brands.models import Brand
 from brands.permissions import visible_product_filter
 
 from .models import Category, Product, ProductImage, ProductVariant
@@ -20,9 +21,10 @@ def products_visible(user) -> QuerySet[Product]:
 
 
 def products_with_listing_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """Everything a product card or GraphQL listing touches, in four queries."""
+    """Everything a product card or GraphQL listing touches, in four queries
+    after the products themselves."""
     return queryset.select_related(
-        "brand", "workshop", "origin_village", "category"
+        "brand", "workshop__village", "origin_village", "category"
     ).prefetch_related(
         Prefetch(
             "variants",
@@ -31,6 +33,7 @@ def products_with_listing_data(queryset: QuerySet[Product]) -> QuerySet[Product]
             ),
         ),
         Prefetch("images", queryset=ProductImage.objects.order_by("sort_order", "pk")),
+        Prefetch("workshop__brands", queryset=Brand.objects.order_by("name")),
     )
 
 

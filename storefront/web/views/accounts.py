@@ -1,11 +1,19 @@
 """Sign in and out with Django's own views, in the storefront's templates."""
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth import views as auth_views
 
 
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        # ?next= pointing back at this page would make Django refuse with a
+        # "redirection loop" error for a signed-in user; send them home instead.
+        url = super().get_redirect_url()
+        return "" if url and urlsplit(url).path == self.request.path else url
 
 
 class LogoutView(auth_views.LogoutView):

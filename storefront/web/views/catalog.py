@@ -13,9 +13,7 @@ from .listing import product_page, products_for
 
 def product_detail(request, slug):
     product = get_object_or_404(
-        selectors.products_with_listing_data(
-            Product.objects.select_related("workshop__village")
-        ),
+        selectors.products_with_listing_data(Product.objects.all()),
         slug=slug,
     )
     if not user_can(request.user, Action.VIEW_PRODUCT, product):

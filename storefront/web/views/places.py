@@ -26,7 +26,9 @@ def brand_detail(request, slug):
             "brand": brand,
             "workshops": workshops,
             "villages": _unique_villages(workshops),
-            "page_obj": product_page(request, products_for(request.user, brand_slug=slug)),
+            "page_obj": product_page(
+                request, products_for(request.user, brand_slug=slug)
+            ),
         },
     )
 

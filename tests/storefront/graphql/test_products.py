@@ -37,8 +37,8 @@ query($first: Int, $after: String, $filter: ProductFilterInput) {
 """
 
 
-def _catalogue(count: int):
-    brand = make_brand(slug="banlan", name="斑斓海岸")
+def _catalogue(count: int, *, slug: str = "banlan", name: str = "斑斓海岸"):
+    brand = make_brand(slug=slug, name=name)
     workshop = make_workshop(brands=[brand])
     for i in range(count):
         product = make_product(
@@ -184,3 +184,17 @@ def test_product_by_slug_and_unknown_slug(gql):
         "labelFacts": {"scLicence": "SC12233022500123"},
     }
     assert gql('{ product(slug: "nope") { name } }')["data"]["product"] is None
+
+
+def test_products_page_query_count_does_not_grow_with_page_size(gql):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _catalogue(3)
+    with CaptureQueriesContext(connection) as small:
+        gql(PRODUCTS, {"first": 50})
+    _catalogue(30, slug="xiaodao", name="小岛下酒菜")
+    with CaptureQueriesContext(connection) as large:
+        body = gql(PRODUCTS, {"first": 50})
+    assert len(body["data"]["products"]["edges"]) == 33
+    assert len(large.captured_queries) == len(small.captured_queries)
