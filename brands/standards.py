@@ -18,6 +18,9 @@ class StandardViolation:
 def rule_argument_error(kind: str, argument: str) -> str | None:
     """Why a rule's argument is unusable, or None when it is fine."""
     if kind == RuleKind.PATTERN:
+        if not argument:
+            # An empty pattern would refuse every value that is filled in.
+            return "请填写正则表达式 enter a pattern"
         try:
             re.compile(argument)
         except re.error as exc:

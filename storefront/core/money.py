@@ -28,16 +28,23 @@ def parse_yuan(text: str) -> int:
         cleaned = cleaned.replace(token, "")
     if not cleaned:
         raise MoneyParseError("empty amount")
+    if "e" in cleaned.lower():
+        # 1.28E+3 is what a spreadsheet makes of a mangled cell, not a price.
+        raise MoneyParseError(f"scientific notation is not an amount: {text!r}")
     try:
         amount = Decimal(cleaned)
     except InvalidOperation as exc:
         raise MoneyParseError(f"not a number: {text!r}") from exc
     if not amount.is_finite():
         raise MoneyParseError(f"not a number: {text!r}")
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise MoneyParseError(f"more than 2 decimals: {text!r}")
-    return int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        fen = amount * 100
+        if fen != fen.to_integral_value():
+            raise MoneyParseError(f"more than 2 decimals: {text!r}")
+        return int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except ArithmeticError as exc:
+        # '1e27' and beyond overflow Decimal's 28-digit context.
+        raise MoneyParseError(f"amount out of range: {text!r}") from exc
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

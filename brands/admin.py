@@ -1,0 +1,195 @@
+"""Operator admin for brands, villages, workshops, memberships and standards.
+
+Every admin page asks `brands.permissions.user_can(…, OPERATE_PLATFORM)` through
+`OperatorOnlyAdmin`, so the admin obeys the same rule as every other entry point
+(platform operators are active staff users), not Django's per-model permissions.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+
+from storefront.core.slugs import unique_slug
+
+from .models import (
+    Brand,
+    BrandStandard,
+    BrandStandardRule,
+    Membership,
+    Village,
+    Workshop,
+)
+from .permissions import Action, user_can
+
+SLUG_HELP_ON_ADD = (
+    "留空则按名称拼音生成；保存后不可更改 "
+    "(leave blank to derive it from the name's pinyin; it cannot change later)"
+)
+
+
+class OperatorOnlyAdmin:
+    """Admin access for platform operators only, for model admins and inlines."""
+
+    def _is_operator(self, request) -> bool:
+        return user_can(request.user, Action.OPERATE_PLATFORM)
+
+    def has_module_permission(self, request) -> bool:
+        return self._is_operator(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._is_operator(request)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._is_operator(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._is_operator(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._is_operator(request)
+
+
+class StableSlugAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
+    """Slugs are part of shared links: optional on add (derived from the name),
+    read-only afterwards."""
+
+    def slug_text(self, obj) -> str:
+        return obj.name
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly + ("slug",) if obj is not None else readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "slug" in form.base_fields:
+            form.base_fields["slug"].required = False
+            form.base_fields["slug"].help_text = SLUG_HELP_ON_ADD
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not change and not obj.slug:
+            obj.slug = unique_slug(
+                type(obj), self.slug_text(obj), fallback=obj._meta.model_name
+            )
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Brand)
+class BrandAdmin(StableSlugAdmin):
+    list_display = (
+        "name",
+        "name_en",
+        "slug",
+        "region",
+        "operator_organisation",
+        "workshop_count",
+        "is_active",
+    )
+    list_filter = ("is_active",)
+    # Explicit: Meta.ordering does not apply to the annotated (GROUP BY) query.
+    ordering = ("name",)
+    search_fields = ("name", "name_en", "slug", "region", "operator_organisation")
+    search_help_text = "名称、英文名、slug、地区 name, English name, slug, region"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_workshops=Count("workshops"))
+
+    @admin.display(description="工坊数 workshops", ordering="_workshops")
+    def workshop_count(self, obj) -> int:
+        return obj._workshops
+
+
+@admin.register(Village)
+class VillageAdmin(StableSlugAdmin):
+    list_display = ("name", "township", "county", "city", "collective_organisation")
+    list_filter = ("city", "county")
+    search_fields = ("name", "name_en", "slug", "township", "county")
+    search_help_text = "村名、乡镇、县 village, township, county"
+
+
+@admin.register(Workshop)
+class WorkshopAdmin(StableSlugAdmin):
+    list_display = (
+        "name",
+        "village",
+        "workshop_type",
+        "brand_names",
+        "people_employed",
+        "low_income_households_employed",
+        "is_active",
+    )
+    list_filter = ("workshop_type", "is_active", "brands", "village__city")
+    list_select_related = ("village",)
+    search_fields = (
+        "name",
+        "name_en",
+        "slug",
+        "village__name",
+        "village__county",
+        "contact_name",
+    )
+    search_help_text = "工坊、村、县、联系人 workshop, village, county, contact"
+    autocomplete_fields = ("village", "brands")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("brands")
+
+    @admin.display(description="品牌 brands")
+    def brand_names(self, obj) -> str:
+        return "、".join(brand.name for brand in obj.brands.all())
+
+
+@admin.register(Membership)
+class MembershipAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
+    list_display = ("user", "role", "target", "created_at")
+    list_filter = ("role", "brand")
+    list_select_related = ("user", "brand", "workshop", "village")
+    search_fields = (
+        "user__username",
+        "user__email",
+        "brand__name",
+        "workshop__name",
+        "village__name",
+    )
+    search_help_text = (
+        "用户名、邮箱、品牌、工坊、村 user, email, brand, workshop, village"
+    )
+    # The user admin keeps Django's own permissions (it can grant staff rights),
+    # so users are picked by id rather than through its autocomplete view.
+    raw_id_fields = ("user",)
+    autocomplete_fields = ("brand", "workshop", "village")
+
+    @admin.display(description="对象 target")
+    def target(self, obj) -> str:
+        return str(obj.brand or obj.workshop or obj.village or "—")
+
+
+class BrandStandardRuleInline(OperatorOnlyAdmin, admin.TabularInline):
+    model = BrandStandardRule
+    extra = 1
+    fields = ("field", "kind", "argument", "message_zh", "message_en")
+
+
+@admin.register(BrandStandard)
+class BrandStandardAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
+    list_display = (
+        "name",
+        "brand",
+        "code",
+        "category_slugs",
+        "rule_count",
+        "is_active",
+    )
+    list_filter = ("brand", "is_active")
+    list_select_related = ("brand",)
+    ordering = ("brand__name", "code")
+    search_fields = ("name", "code", "brand__name")
+    autocomplete_fields = ("brand",)
+    inlines = (BrandStandardRuleInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_rules=Count("rules"))
+
+    @admin.display(description="规则数 rules", ordering="_rules")
+    def rule_count(self, obj) -> int:
+        return obj._rules

@@ -1,0 +1,478 @@
+"""Operator admin for the catalogue.
+
+Thin, like every entry point: publishing goes through `products_set_published`,
+uploaded photos through `product_image_add` (decoded defensively, renditions
+made), and the admin is for platform operators only (`OperatorOnlyAdmin`).
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Max, Min
+from django.utils.html import format_html
+
+from brands.admin import OperatorOnlyAdmin, StableSlugAdmin
+from storefront.core.money import format_fen
+
+from . import services
+from .errors import CatalogError, CatalogErrorCode
+from .images import decode_image
+from .models import Category, Product, ProductImage, ProductVariant, Stock
+
+NO_STOCK = "—"
+
+
+def _error_text(error: CatalogError) -> str:
+    return f"{error.message_zh} ({error.message_en})"
+
+
+def _available(variant: ProductVariant):
+    try:
+        return variant.stock.quantity_available
+    except Stock.DoesNotExist:
+        return NO_STOCK
+
+
+# Variants ---------------------------------------------------------------------
+
+
+class ProductVariantForm(forms.ModelForm):
+    """Checks "SKU unique per workshop" before saving: the variant's workshop is
+    copied from its product, so the form cannot leave it to the database."""
+
+    class Meta:
+        model = ProductVariant
+        fields = (
+            "product",
+            "sku",
+            "name",
+            "options",
+            "price_fen",
+            "compare_at_price_fen",
+            "weight_grams",
+            "track_inventory",
+            "sort_order",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        product = cleaned.get("product") or (
+            self.instance.product if self.instance.product_id else None
+        )
+        sku = cleaned.get("sku")
+        if product is not None and product.workshop_id and sku:
+            taken = ProductVariant.objects.filter(
+                workshop_id=product.workshop_id, sku=sku
+            )
+            if self.instance.pk:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error(
+                    "sku", _error_text(CatalogError(CatalogErrorCode.DUPLICATE_SKU))
+                )
+        return cleaned
+
+
+class ProductVariantInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            sku = form.cleaned_data.get("sku")
+            if sku and sku in seen:
+                form.add_error(
+                    "sku", _error_text(CatalogError(CatalogErrorCode.DUPLICATE_SKU))
+                )
+            seen.add(sku)
+
+
+def _ensure_stock(variants) -> None:
+    """Every variant has its one Stock row (services.variant_create makes it too)."""
+    for variant in variants:
+        Stock.objects.get_or_create(variant=variant)
+
+
+class ProductVariantInline(OperatorOnlyAdmin, admin.TabularInline):
+    model = ProductVariant
+    form = ProductVariantForm
+    formset = ProductVariantInlineFormSet
+    extra = 0
+    fields = (
+        "sku",
+        "name",
+        "price_fen",
+        "compare_at_price_fen",
+        "price",
+        "weight_grams",
+        "track_inventory",
+        "sort_order",
+        "available",
+    )
+    readonly_fields = ("price", "available")
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("stock")
+
+    @admin.display(description="价格 price")
+    def price(self, obj) -> str:
+        return format_fen(obj.price_fen) if obj.price_fen else NO_STOCK
+
+    @admin.display(description="可售库存 available")
+    def available(self, obj):
+        return _available(obj) if obj.pk else NO_STOCK
+
+
+# Images -----------------------------------------------------------------------
+
+
+class ProductImageForm(forms.ModelForm):
+    """New photos arrive as an upload that is decoded here (errors become form
+    errors) and stored by `services.product_image_add`; stored files and their
+    renditions are never edited in place."""
+
+    upload = forms.FileField(
+        label="上传图片 upload",
+        required=False,
+        help_text="JPEG、PNG、WebP 或 GIF (JPEG, PNG, WebP or GIF)",
+    )
+
+    class Meta:
+        model = ProductImage
+        fields = ("product", "upload", "alt", "sort_order")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["upload"].disabled = True
+            self.fields[
+                "upload"
+            ].help_text = (
+                "已上传；换图请删除后重新添加 (delete and add again to replace)"
+            )
+        self.upload_data: bytes | None = None
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if self.instance.pk or not upload:
+            return None
+        try:
+            if upload.size > settings.IMAGE_MAX_BYTES:
+                raise CatalogError(CatalogErrorCode.IMAGE_TOO_LARGE, field="image")
+            data = upload.read()
+            decode_image(data)
+        except CatalogError as error:
+            raise forms.ValidationError(_error_text(error), code=error.code) from None
+        self.upload_data = data
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            not self.instance.pk
+            and not self.upload_data
+            and "upload" not in self.errors
+        ):
+            self.add_error("upload", "请选择图片文件 (choose an image file)")
+        return cleaned
+
+
+class ProductImageInlineFormSet(forms.BaseInlineFormSet):
+    def save_new(self, form, commit=True):
+        return services.product_image_add(
+            product=self.instance,
+            data=form.upload_data,
+            alt=form.cleaned_data.get("alt", ""),
+            sort_order=form.cleaned_data.get("sort_order"),
+        )
+
+
+def _preview(image: ProductImage) -> str:
+    if not image.pk or not image.image:
+        return NO_STOCK
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener">'
+        '<img src="{}" alt="{}" style="max-width:80px;max-height:80px"></a>',
+        image.large_url,
+        image.small_url,
+        image.alt,
+    )
+
+
+class ProductImageInline(OperatorOnlyAdmin, admin.TabularInline):
+    model = ProductImage
+    form = ProductImageForm
+    formset = ProductImageInlineFormSet
+    extra = 1
+    fields = ("preview", "upload", "alt", "sort_order")
+    readonly_fields = ("preview",)
+
+    @admin.display(description="预览 preview")
+    def preview(self, obj):
+        return _preview(obj)
+
+
+# Model admins -----------------------------------------------------------------
+
+
+@admin.register(Category)
+class CategoryAdmin(StableSlugAdmin):
+    list_display = ("name", "name_en", "slug", "parent", "sort_order")
+    list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("parent",)
+    search_fields = ("name", "name_en", "slug")
+    autocomplete_fields = ("parent",)
+
+    def slug_text(self, obj) -> str:
+        return obj.name_en or obj.name
+
+
+@admin.register(Product)
+class ProductAdmin(StableSlugAdmin):
+    list_display = (
+        "name",
+        "product_code",
+        "brand",
+        "workshop",
+        "category",
+        "price_range",
+        "is_published",
+        "is_featured",
+        "updated_at",
+    )
+    list_filter = (
+        "is_published",
+        "is_featured",
+        "brand",
+        "workshop",
+        "workshop__village__city",
+        "category",
+    )
+    list_select_related = ("brand", "workshop", "category")
+    # Explicit: Meta.ordering does not apply to the annotated (GROUP BY) query.
+    ordering = ("-is_featured", "name", "pk")
+    search_fields = (
+        "name",
+        "name_en",
+        "slug",
+        "product_code",
+        "search_text",
+        "variants__sku",
+    )
+    search_help_text = "名称、拼音、商品编码、SKU name, pinyin, product code, SKU"
+    autocomplete_fields = ("brand", "workshop", "category", "origin_village")
+    inlines = (ProductVariantInline, ProductImageInline)
+    actions = ("publish", "unpublish")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _min_price=Min("variants__price_fen"),
+                _max_price=Max("variants__price_fen"),
+            )
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Variants copy their workshop (SKUs are unique per workshop): a product
+        # does not move between workshops.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly + ("workshop",) if obj is not None else readonly
+
+    @admin.display(description="价格 price", ordering="_min_price")
+    def price_range(self, obj) -> str:
+        low, high = obj._min_price, obj._max_price
+        if low is None:
+            return NO_STOCK
+        if low == high:
+            return format_fen(low)
+        return f"{format_fen(low)} – {format_fen(high)}"
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is ProductVariant:
+            _ensure_stock(formset.new_objects)
+
+    def _set_published(self, request, queryset, published: bool) -> None:
+        count = services.products_set_published(products=queryset, published=published)
+        verb = "上架 published" if published else "下架 unpublished"
+        self.message_user(request, f"{count} 件商品已{verb}", messages.SUCCESS)
+
+    @admin.action(description="上架所选商品 Publish selected", permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_published(request, queryset, True)
+
+    @admin.action(description="下架所选商品 Unpublish selected", permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._set_published(request, queryset, False)
+
+
+class StockForm(forms.ModelForm):
+    class Meta:
+        model = Stock
+        fields = ("variant", "quantity")
+
+    def clean_quantity(self):
+        quantity = self.cleaned_data["quantity"]
+        if quantity < self.instance.quantity_allocated:
+            raise forms.ValidationError(
+                "库存不能少于已占用数量 %(n)s (quantity cannot go below the %(n)s "
+                "units already allocated)",
+                params={"n": self.instance.quantity_allocated},
+                code="below_allocated",
+            )
+        return quantity
+
+
+def _save_stock(stock: Stock) -> None:
+    # Checkout changes quantity_allocated concurrently with F(); writing back
+    # the value this form loaded would lose those reservations.
+    if stock.pk:
+        stock.save(update_fields=["quantity"])
+    else:
+        stock.save()
+
+
+class StockInline(OperatorOnlyAdmin, admin.StackedInline):
+    model = Stock
+    form = StockForm
+    fields = ("quantity", "quantity_allocated", "available")
+    readonly_fields = ("quantity_allocated", "available")
+    can_delete = False
+    max_num = 1
+    min_num = 1
+
+    @admin.display(description="可售 available")
+    def available(self, obj):
+        return obj.quantity_available if obj.pk else NO_STOCK
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
+    form = ProductVariantForm
+    list_display = (
+        "sku",
+        "product",
+        "workshop",
+        "name",
+        "price",
+        "compare_at_price",
+        "available",
+        "track_inventory",
+    )
+    list_filter = (
+        "product__brand",
+        "workshop",
+        "track_inventory",
+        "product__is_published",
+    )
+    list_select_related = ("product", "workshop", "stock")
+    search_fields = ("sku", "name", "product__name", "product__product_code")
+    search_help_text = "SKU、规格、商品名称、商品编码 SKU, variant, product, code"
+    autocomplete_fields = ("product",)
+    readonly_fields = ("workshop",)
+    inlines = (StockInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly + ("product",) if obj is not None else readonly
+
+    @admin.display(description="价格 price", ordering="price_fen")
+    def price(self, obj) -> str:
+        return format_fen(obj.price_fen)
+
+    @admin.display(description="划线价 compare-at", ordering="compare_at_price_fen")
+    def compare_at_price(self, obj) -> str:
+        if obj.compare_at_price_fen is None:
+            return NO_STOCK
+        return format_fen(obj.compare_at_price_fen)
+
+    @admin.display(description="可售库存 available")
+    def available(self, obj):
+        return _available(obj)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Stock:
+            return super().save_formset(request, form, formset, change)
+        for stock in formset.save(commit=False):
+            _save_stock(stock)
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        _ensure_stock([form.instance])
+
+
+@admin.register(Stock)
+class StockAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
+    form = StockForm
+    list_display = ("sku", "product", "quantity", "quantity_allocated", "available")
+    list_filter = ("variant__product__brand", "variant__workshop")
+    list_select_related = ("variant__product", "variant__workshop")
+    search_fields = (
+        "variant__sku",
+        "variant__product__name",
+        "variant__product__product_code",
+    )
+    autocomplete_fields = ("variant",)
+    readonly_fields = ("quantity_allocated",)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly + ("variant",) if obj is not None else readonly
+
+    @admin.display(description="SKU", ordering="variant__sku")
+    def sku(self, obj) -> str:
+        return obj.variant.sku
+
+    @admin.display(description="商品 product", ordering="variant__product__name")
+    def product(self, obj) -> str:
+        return obj.variant.product.name
+
+    @admin.display(description="可售 available")
+    def available(self, obj) -> int:
+        return obj.quantity_available
+
+    def save_model(self, request, obj, form, change):
+        _save_stock(obj)
+
+
+@admin.register(ProductImage)
+class ProductImageAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
+    form = ProductImageForm
+    list_display = ("thumbnail", "product", "alt", "sort_order")
+    list_filter = ("product__brand",)
+    list_select_related = ("product",)
+    search_fields = ("product__name", "product__product_code", "alt")
+    autocomplete_fields = ("product",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("product", "upload", "alt", "sort_order")
+        return ("product", "thumbnail", "alt", "sort_order")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("product", "thumbnail") if obj is not None else ()
+
+    @admin.display(description="预览 preview")
+    def thumbnail(self, obj):
+        return _preview(obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        record = services.product_image_add(
+            product=obj.product,
+            data=form.upload_data,
+            alt=obj.alt,
+            sort_order=obj.sort_order,
+        )
+        # The admin goes on with `obj` (log entry, redirect): make it the record.
+        for field in ProductImage._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(record, field.attname))
+        obj._state.adding = False
+        obj._state.db = record._state.db
+        return None
