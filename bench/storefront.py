@@ -64,8 +64,6 @@ def load_products(count: int) -> dict:
     import django
 
     django.setup()
-    from storefront.demo.artwork import product_artwork
-
     from brands.models import Brand, Village, Workshop, WorkshopType
     from storefront.catalog import services
     from storefront.catalog.models import (
@@ -74,6 +72,7 @@ def load_products(count: int) -> dict:
         ProductVariant,
         Stock,
     )
+    from storefront.demo.artwork import product_picture
 
     rng = random.Random(7)
     brands = [
@@ -164,7 +163,9 @@ def load_products(count: int) -> dict:
     )
     # One real photo with renditions, shared by every product's image row.
     template = services.product_image_add(
-        product=products[0], data=product_artwork("bench", "seafood"), alt="基准图片"
+        product=products[0],
+        data=product_picture(motif="fish", palette="sea", seed="bench"),
+        alt="基准图片",
     )
     ProductImage.objects.bulk_create(
         [

@@ -49,5 +49,5 @@ def make_rendition(image: Image.Image, width: int) -> bytes:
         height = round(copy.height * width / copy.width)
         copy = copy.resize((width, height), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    copy.save(out, format="JPEG", quality=85, optimize=True, progressive=True)
+    copy.save(out, format="JPEG", quality=85, progressive=True)
     return out.getvalue()

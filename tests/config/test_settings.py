@@ -15,7 +15,8 @@ def _load_settings(**env) -> subprocess.CompletedProcess:
     clean.update(env)
     code = (
         "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER)"
+        "print(settings.DATABASES['default']['ENGINE'], "
+        "settings.CELERY_TASK_ALWAYS_EAGER)"
     )
     return subprocess.run(
         [sys.executable, "-c", code],

@@ -157,27 +157,33 @@ def test_odd_search_strings_never_fail(gql, text):
 
 def test_unpublished_products_are_hidden_except_to_their_managers(client, gql):
     product = make_product(name="未上架草编帽", published=False)
-    query = '{ product(slug: "%s") { name } products { totalCount } }' % product.slug
-    assert gql(query)["data"] == {"product": None, "products": {"totalCount": 0}}
+    query = """query($slug: String!) {
+        product(slug: $slug) { name } products { totalCount } }"""
+    variables = {"slug": product.slug}
+    assert gql(query, variables)["data"] == {
+        "product": None,
+        "products": {"totalCount": 0},
+    }
 
     manager = make_user()
     grant(manager, Role.WORKSHOP_MANAGER, product.workshop)
     client.force_login(manager)
-    data = gql(query)["data"]
+    data = gql(query, variables)["data"]
     assert data["product"] == {"name": "未上架草编帽"}
 
-    node_query = '{ node(id: "%s") { ... on Product { name } } }' % to_global_id(
-        "Product", product.pk
-    )
-    assert gql(node_query)["data"]["node"] == {"name": "未上架草编帽"}
+    node_query = "query($id: ID!) { node(id: $id) { ... on Product { name } } }"
+    node_id = {"id": to_global_id("Product", product.pk)}
+    assert gql(node_query, node_id)["data"]["node"] == {"name": "未上架草编帽"}
     client.logout()
-    assert gql(node_query)["data"]["node"] is None
+    assert gql(node_query, node_id)["data"]["node"] is None
 
 
 def test_product_by_slug_and_unknown_slug(gql):
     product = make_product(name="象山活黄鱼", sc_licence="SC12233022500123")
     data = gql(
-        '{ product(slug: "%s") { name labelFacts { scLicence } } }' % product.slug
+        """query($slug: String!) {
+            product(slug: $slug) { name labelFacts { scLicence } } }""",
+        {"slug": product.slug},
     )["data"]
     assert data["product"] == {
         "name": "象山活黄鱼",
