@@ -132,3 +132,19 @@ def test_404_page_follows_the_language(client):
 
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_chinese_even_for_a_browser_set_to_english(client):
+    """The shop is Chinese first: Accept-Language alone does not switch it."""
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == "zh-hans"
+    assert "搜索" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_unknown_language_cookie_falls_back_to_chinese(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx-evil"
+    response = client.get("/")
+    assert response.headers["Content-Language"] == "zh-hans"
