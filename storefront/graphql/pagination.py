@@ -1,14 +1,15 @@
 """Cursor connections over querysets with a hard page cap.
 
 A client asking for `first: 10000` gets the documented maximum instead of an
-error, so a careless query still returns data."""
-
-from functools import partial
+error, so a careless query still returns data. Pages are fetched with one
+extra row to learn `hasNextPage`; the total is counted only when a client asks
+for `totalCount` (or pages backwards from the end).
+"""
 
 from django.conf import settings
 from django.db.models import QuerySet
-from graphene.relay.connection import connection_adapter, page_info_adapter
-from graphql_relay import connection_from_array_slice, cursor_to_offset
+from graphene.relay import PageInfo
+from graphql_relay import cursor_to_offset, offset_to_cursor
 
 
 def page_cap() -> int:
@@ -19,6 +20,13 @@ def clamp(value: int | None) -> int | None:
     if value is None:
         return None
     return max(0, min(value, page_cap()))
+
+
+def _offset(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    offset = cursor_to_offset(cursor)
+    return offset if offset is not None and offset >= 0 else None
 
 
 def paginate(
@@ -33,32 +41,38 @@ def paginate(
     first, last = clamp(first), clamp(last)
     if first is None and last is None:
         first = page_cap()
-    total = queryset.count()
-    start = 0
-    end = total
-    if after is not None:
-        offset = cursor_to_offset(after)
-        if offset is not None:
-            start = max(start, min(offset + 1, total))
-    if before is not None:
-        offset = cursor_to_offset(before)
-        if offset is not None:
-            end = min(end, max(offset, 0))
+    after_offset, before_offset = _offset(after), _offset(before)
+
+    start = after_offset + 1 if after_offset is not None else 0
+    end = before_offset  # exclusive; None means "to the end"
+    total = None
+    if end is None and last is not None:
+        total = queryset.count()
+        end = total
     if first is not None:
-        end = min(end, start + first)
+        end = start + first if end is None else min(end, start + first)
     if last is not None:
         start = max(start, end - last)
-    page = list(queryset[start:end]) if end > start else []
-    connection = connection_from_array_slice(
-        page,
-        {"first": None, "last": None, "after": None, "before": None},
-        slice_start=start,
-        array_length=total,
-        connection_type=partial(connection_adapter, connection_type),
-        edge_type=connection_type.Edge,
-        page_info_type=page_info_adapter,
+
+    rows = list(queryset[start : end + 1]) if end > start else []
+    has_next = len(rows) > end - start
+    page = rows[: max(end - start, 0)]
+    if not has_next and before_offset is not None and end == before_offset:
+        has_next = True  # the `before` item itself follows this page
+
+    edges = [
+        connection_type.Edge(node=node, cursor=offset_to_cursor(start + i))
+        for i, node in enumerate(page)
+    ]
+    connection = connection_type(
+        edges=edges,
+        page_info=PageInfo(
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=start > 0,
+            has_next_page=has_next,
+        ),
     )
-    connection.page_info.has_previous_page = start > 0
-    connection.page_info.has_next_page = end < total
-    connection.total_count = total
+    connection.queryset = queryset
+    connection.known_total = total
     return connection

@@ -24,7 +24,9 @@ class CountedConnection(relay.Connection):
     total_count = graphene.Int(required=True)
 
     def resolve_total_count(self, info):
-        return self.total_count
+        if self.known_total is None:
+            self.known_total = self.queryset.count()
+        return self.known_total
 
 
 class BrandType(DjangoObjectType):

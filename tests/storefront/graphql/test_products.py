@@ -57,12 +57,14 @@ def test_products_list_money_and_relations(gql):
     assert data["totalCount"] == 3
     assert len(data["edges"]) == 2
     assert data["pageInfo"]["hasNextPage"] is True
+    # Newest first: 活黄鱼2, then 活黄鱼1.
+    assert [e["node"]["name"] for e in data["edges"]] == ["活黄鱼2", "活黄鱼1"]
     node = data["edges"][0]["node"]
     assert node["brand"] == {"slug": "banlan", "name": "斑斓海岸"}
     assert node["priceFrom"] == {
-        "amount": 8800,
+        "amount": 8802,
         "currency": "CNY",
-        "formatted": "¥88.00",
+        "formatted": "¥88.02",
     }
     assert node["variants"][1]["stockState"] == "SOLD_OUT"
     assert node["variants"][0]["stockState"] == "LOW"
@@ -204,3 +206,28 @@ def test_products_page_query_count_does_not_grow_with_page_size(gql):
         body = gql(PRODUCTS, {"first": 50})
     assert len(body["data"]["products"]["edges"]) == 33
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_last_and_before_page_backwards(gql):
+    _catalogue(5)
+    query = """query($last: Int, $before: String) {
+      products(last: $last, before: $before) {
+        pageInfo { hasNextPage hasPreviousPage startCursor }
+        edges { node { name } } } }"""
+    tail = gql(query, {"last": 2})["data"]["products"]
+    assert len(tail["edges"]) == 2
+    assert tail["pageInfo"]["hasNextPage"] is False
+    assert tail["pageInfo"]["hasPreviousPage"] is True
+    middle = gql(query, {"last": 2, "before": tail["pageInfo"]["startCursor"]})
+    page = middle["data"]["products"]
+    assert len(page["edges"]) == 2
+    assert page["pageInfo"]["hasNextPage"] is True
+    assert page["pageInfo"]["hasPreviousPage"] is True
+    names = [e["node"]["name"] for e in page["edges"] + tail["edges"]]
+    assert len(set(names)) == 4
+
+
+def test_garbage_cursor_starts_from_the_beginning(gql):
+    _catalogue(2)
+    page = gql(PRODUCTS, {"first": 5, "after": "not-a-cursor"})["data"]["products"]
+    assert len(page["edges"]) == 2
