@@ -6,20 +6,22 @@
 Loads N products into a separate database (<name>_bench, recreated each run),
 serves the shop with gunicorn (2 sync workers, persistent DB connections) and
 drives the product page, a brand page, search and GraphQL products(first: 50)
-from concurrent clients, printing median and p95 latency per endpoint.
+with wrk's concurrent connections, printing median, p95 and p99 latency per
+endpoint. Needs wrk (apt-get install wrk).
 Not part of the test suite.
 """
 
 import argparse
+import base64
 import http.client
 import json
 import os
 import random
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote, urlparse
@@ -28,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 TARGETS_MS = {"page": 50, "graphql": 80}
-GRAPHQL_QUERY = """{ products(first: 50) { edges { node {
+GRAPHQL_QUERY = """query($after: String) {
+  products(first: 50, after: $after) { edges { node {
   slug name priceFrom { formatted } brand { name } workshop { name }
   originVillage { name } variants { sku price { amount } stockState }
   images { thumbnailUrl } } } } }"""
@@ -59,7 +62,7 @@ def run_manage(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def load_products(count: int) -> dict:
+def load_products(count: int) -> None:
     """Bulk-load `count` products (set-based, like the importer will)."""
     import django
 
@@ -184,10 +187,42 @@ def load_products(count: int) -> dict:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # what autovacuum does after a bulk load
+
+
+def bench_requests() -> dict[str, list[tuple[str, str | None]]]:
+    """Per endpoint, the (path, body) pairs wrk cycles through: many different
+    products, every brand's first pages, several searches, five API pages."""
+    import django
+
+    django.setup()
+    from storefront.catalog.models import Brand, Product
+
+    slugs = list(Product.objects.order_by("?").values_list("slug", flat=True)[:1000])
+    brands = list(Brand.objects.values_list("slug", flat=True))
+    terms = ["黄鱼", "虾皮", "垂面", "梨膏", "旗袍", "彩灯", "huangyu", "紫菜"]
+    cursors = [None] + [
+        base64.b64encode(f"arrayconnection:{50 * n - 1}".encode()).decode()
+        for n in range(1, 5)
+    ]
     return {
-        "product": f"/products/{products[count // 2].slug}/",
-        "brand": f"/brands/{brands[3].slug}/",
-        "search": "/search/?q=" + quote("黄鱼"),
+        "product": [(f"/products/{slug}/", None) for slug in slugs],
+        "brand": [
+            (f"/brands/{slug}/?page={page}", None)
+            for slug in brands
+            for page in (1, 2, 3)
+        ],
+        "search": [
+            (f"/search/?q={quote(term)}&page={page}", None)
+            for term in terms
+            for page in (1, 2)
+        ],
+        "graphql": [
+            (
+                "/graphql/",
+                json.dumps({"query": GRAPHQL_QUERY, "variables": {"after": cursor}}),
+            )
+            for cursor in cursors
+        ],
     }
 
 
@@ -210,78 +245,74 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise RuntimeError("gunicorn did not come up")
 
 
-def request(port: int, method: str, path: str, body: bytes | None) -> float:
-    headers = {"Host": "127.0.0.1"}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    started = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request(method, path, body=body, headers=headers)
-    response = conn.getresponse()
-    response.read()
-    elapsed = time.perf_counter() - started
-    conn.close()
-    if response.status != 200:
-        raise RuntimeError(f"{method} {path} -> {response.status}")
-    return elapsed * 1000
+WRK_SCRIPT = """
+local requests = {%(requests)s}
+local counter = 0
+wrk.headers["Host"] = "127.0.0.1"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  counter = counter %% #requests + 1
+  local r = requests[counter]
+  return wrk.format(r[1], r[2], nil, r[3])
+end
+done = function(summary, latency, requests)
+  local bad = summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %%d %%d %%d %%.3f %%.3f %%.3f\\n",
+    summary.requests, bad, summary.duration, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
 
 
-def drive(port, method, path, body, *, clients: int, requests: int) -> list[float]:
-    for _ in range(10):  # warm caches and connections
-        request(port, method, path, body)
-    latencies: list[float] = []
-    lock = threading.Lock()
-    per_client = requests // clients
-
-    def client():
-        mine = [request(port, method, path, body) for _ in range(per_client)]
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
-    latencies.append(-wall)  # smuggle the wall time out; removed by caller
-    return latencies
+def _lua_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a Lua string
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered)) - 1))
-    return ordered[index]
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--products", type=int, default=10_000)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--requests", type=int, default=400, help="per endpoint")
-    args = parser.parse_args()
-
-    url = bench_database_url(os.environ.get("DATABASE_URL", ""))
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "k" * 40,
-        "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
-        "CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
+def drive(port: int, requests, *, clients: int, seconds: int) -> dict:
+    """Run wrk (C, so the load generator takes little of the 2 cores) cycling
+    through `requests`; return its count, errors and latency percentiles."""
+    entries = []
+    for path, body in requests:
+        fields = [_lua_string("POST" if body else "GET"), _lua_string(path)]
+        if body:
+            fields.append(_lua_string(body))
+        entries.append("{" + ", ".join(fields) + "}")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % {"requests": ", ".join(entries)})
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        result = subprocess.run(
+            [
+                "wrk",
+                f"-t{min(clients, 2)}",
+                f"-c{clients}",
+                f"-d{seconds}s",
+                "--timeout",
+                "5s",
+                "-s",
+                script.name,
+                url,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        os.unlink(script.name)
+    line = next(x for x in result.stdout.splitlines() if x.startswith("RESULT"))
+    count, errors, duration_us, p50, p95, p99 = line.split()[1:]
+    return {
+        "requests": int(count),
+        "errors": int(errors),
+        "rps": int(count) / (int(duration_us) / 1e6),
+        "p50": float(p50),
+        "p95": float(p95),
+        "p99": float(p99),
     }
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    print(f"database {url}: recreating and migrating …", flush=True)
-    recreate_database(url)
-    run_manage(env, "migrate", "--noinput", "-v0")
-    run_manage(env, "collectstatic", "--noinput", "-v0")
-    started = time.perf_counter()
-    paths = load_products(args.products)
-    print(f"loaded {args.products} products in {time.perf_counter() - started:.1f} s")
 
+
+def run_server(env: dict, cache_seconds: int, cases, args) -> list:
     port = free_port()
     server = subprocess.Popen(
         [
@@ -295,52 +326,88 @@ def main() -> None:
             "warning",
         ],
         cwd=ROOT,
-        env=env,
+        env={**env, "CATALOG_CACHE_SECONDS": str(cache_seconds)},
     )
+    rows = []
     try:
         wait_for(port)
-        graphql_body = json.dumps({"query": GRAPHQL_QUERY}).encode()
-        cases = [
-            ("product page", "page", "GET", paths["product"], None),
-            ("brand page", "page", "GET", paths["brand"], None),
-            ("search 黄鱼", "page", "GET", paths["search"], None),
-            (
-                "GraphQL products(first: 50)",
-                "graphql",
-                "POST",
-                "/graphql/",
-                graphql_body,
-            ),
-        ]
-        rows = []
-        for label, kind, method, path, body in cases:
-            latencies = drive(
-                port, method, path, body, clients=args.clients, requests=args.requests
-            )
-            wall = -latencies.pop()
-            rows.append(
-                (
-                    label,
-                    statistics.median(latencies),
-                    percentile(latencies, 95),
-                    len(latencies) / wall,
-                    TARGETS_MS[kind],
-                )
-            )
+        for label, kind, requests in cases:
+            drive(port, requests[:20], clients=1, seconds=2)  # warm-up
+            figures = drive(port, requests, clients=args.clients, seconds=args.seconds)
+            rows.append((label, figures, TARGETS_MS[kind]))
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return rows
 
+
+def print_table(title: str, rows) -> None:
+    print(f"\n{title}\n")
     print(
-        f"\n{args.products} products, {args.clients} concurrent clients, "
-        f"{args.requests} requests per endpoint, gunicorn 2 sync workers, "
-        f"{os.cpu_count()} cores\n"
+        "| endpoint | median ms | p95 ms | p99 ms | req/s | errors | p95 target | met |"
     )
-    print("| endpoint | median ms | p95 ms | req/s | p95 target ms | met |")
-    print("|---|---:|---:|---:|---:|---|")
-    for label, median, p95, rps, target in rows:
-        met = "yes" if p95 <= target else "NO"
-        print(f"| {label} | {median:.1f} | {p95:.1f} | {rps:.0f} | {target} | {met} |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for label, f, target in rows:
+        met = "yes" if f["p95"] <= target and not f["errors"] else "NO"
+        print(
+            f"| {label} | {f['p50']:.1f} | {f['p95']:.1f} | {f['p99']:.1f} "
+            f"| {f['rps']:.0f} | {f['errors']} | {target} ms | {met} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=15, help="per endpoint")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the loaded bench database"
+    )
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        sys.exit("bench/storefront.py drives the server with wrk: apt-get install wrk")
+    url = bench_database_url(os.environ.get("DATABASE_URL", ""))
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "k" * 40,
+        "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    if not args.reuse:
+        print(f"database {url}: recreating and migrating …", flush=True)
+        recreate_database(url)
+        run_manage(env, "migrate", "--noinput", "-v0")
+        run_manage(env, "collectstatic", "--noinput", "-v0")
+        started = time.perf_counter()
+        load_products(args.products)
+        elapsed = time.perf_counter() - started
+        print(f"loaded {args.products} products in {elapsed:.1f} s")
+    requests = bench_requests()
+    cases = [
+        ("product page (1,000 products)", "page", requests["product"]),
+        ("brand page (pages 1–3)", "page", requests["brand"]),
+        ("search (8 terms, pages 1–2)", "page", requests["search"]),
+        ("GraphQL products(first: 50), 5 pages", "graphql", requests["graphql"]),
+    ]
+    setup = (
+        f"{args.products} products, {args.clients} concurrent connections (wrk), "
+        f"{args.seconds} s per endpoint, gunicorn 2 sync workers, "
+        f"{os.cpu_count()} cores"
+    )
+    print_table(
+        f"Cache off (CATALOG_CACHE_SECONDS=0): every request rendered. {setup}",
+        run_server(env, 0, cases, args),
+    )
+    print_table(
+        f"Cache on (CATALOG_CACHE_SECONDS=60, local-memory cache per worker). {setup}",
+        run_server(env, 60, cases, args),
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Every admin page asks `brands.permissions.user_can(…, OPERATE_PLATFORM)` throu
 from django.contrib import admin
 from django.db.models import Count
 
+from storefront.catalog.cache import catalog_changed
 from storefront.core.slugs import unique_slug
 
 from .models import (
@@ -46,6 +47,19 @@ class OperatorOnlyAdmin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return self._is_operator(request)
+
+    # Any admin edit may show on a public page: retire the cached ones.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        catalog_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalog_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalog_changed()
 
 
 class StableSlugAdmin(OperatorOnlyAdmin, admin.ModelAdmin):

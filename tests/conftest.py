@@ -22,3 +22,13 @@ def _plain_static_storage(settings):
 def _fast_password_hashing(settings):
     """make_user hashes a password; the production hasher takes ~0.3 s each."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached pages must not leak from one test's database into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

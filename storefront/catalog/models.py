@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from pypinyin import lazy_pinyin
 
 from brands.models import Brand, Village, Workshop
@@ -199,6 +200,8 @@ class ProductVariant(models.Model):
     class Meta:
         ordering = ["sort_order", "pk"]
         verbose_name = "规格 variant"
+        # Search matches SKUs case-insensitively (UPPER(sku) = UPPER(q)).
+        indexes = [models.Index(Upper("sku"), name="variant_sku_upper")]
         verbose_name_plural = "规格 variants"
         constraints = [
             models.UniqueConstraint(

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from brands.models import Brand, Village, Workshop
 from storefront.core.slugs import unique_slug
 
+from .cache import catalog_changed
 from .errors import CatalogError, CatalogErrorCode
 from .images import RENDITION_WIDTHS, decode_image, make_rendition
 from .models import Category, Product, ProductImage, ProductVariant, Stock
@@ -26,6 +27,7 @@ def category_create(
     )
     category.full_clean()
     category.save()
+    catalog_changed()
     return category
 
 
@@ -53,6 +55,7 @@ def product_create(
     )
     product.full_clean()
     product.save()
+    catalog_changed()
     return product
 
 
@@ -75,6 +78,7 @@ def variant_create(
         if "sku" in str(exc).lower():
             raise CatalogError(CatalogErrorCode.DUPLICATE_SKU, field="sku") from exc
         raise
+    catalog_changed()
     return variant
 
 
@@ -100,9 +104,12 @@ def product_image_add(
             save=False,
         )
     record.save()
+    catalog_changed()
     return record
 
 
 def products_set_published(*, products: Iterable[Product], published: bool) -> int:
     ids = [p.pk for p in products]
-    return Product.objects.filter(pk__in=ids).update(is_published=published)
+    changed = Product.objects.filter(pk__in=ids).update(is_published=published)
+    catalog_changed()
+    return changed

@@ -30,6 +30,7 @@ from brands.models import (
     Workshop,
 )
 from storefront.catalog import services as catalog
+from storefront.catalog.cache import catalog_changed
 from storefront.catalog.models import Category, Product, ProductVariant
 from storefront.core.html import sanitize_html
 
@@ -90,6 +91,7 @@ def demo_load(*, stdout: TextIO | None = None) -> DemoSummary:
     loader = _Loader(stdout)
     with transaction.atomic():
         loader.run()
+        catalog_changed()
     loader.summary.seconds = time.perf_counter() - started
     return loader.summary
 

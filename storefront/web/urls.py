@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, catalog, home, places, search
+from .views import accounts, catalog, home, language, places, search
 
 app_name = "web"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("products/<slug:slug>/", catalog.product_detail, name="product"),
     path("categories/<slug:slug>/", catalog.category_detail, name="category"),
     path("search/", search.search, name="search"),
+    path("language/<str:code>/", language.language_switch, name="language"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
 ]

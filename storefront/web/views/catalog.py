@@ -7,10 +7,12 @@ from brands.permissions import Action, user_can
 from storefront.catalog import selectors
 from storefront.catalog.models import Category, Product
 
+from ..page_cache import public_page_cache
 from ..seo import product_meta
 from .listing import product_page, products_for
 
 
+@public_page_cache
 def product_detail(request, slug):
     product = get_object_or_404(
         selectors.products_with_listing_data(Product.objects.all()),
@@ -41,6 +43,7 @@ def _ancestors(category: Category) -> list[Category]:
     return chain[::-1]
 
 
+@public_page_cache
 def category_detail(request, slug):
     category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
     return render(

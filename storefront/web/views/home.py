@@ -4,9 +4,12 @@ from brands.selectors import brands_active
 from storefront.catalog import selectors
 from storefront.catalog.models import Category
 
+from ..page_cache import public_page_cache
+
 FEATURED_LIMIT = 8
 
 
+@public_page_cache
 def home(request):
     featured = selectors.products_with_listing_data(
         selectors.products_visible(request.user).filter(

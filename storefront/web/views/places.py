@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from brands.selectors import brands_active, villages_all, workshops_active
 
+from ..page_cache import public_page_cache
 from .listing import product_page, products_for
 
 
@@ -16,6 +17,7 @@ def _unique_villages(workshops):
     return villages
 
 
+@public_page_cache
 def brand_detail(request, slug):
     brand = get_object_or_404(brands_active(), slug=slug)
     workshops = list(workshops_active(brand_slug=slug))
@@ -33,6 +35,7 @@ def brand_detail(request, slug):
     )
 
 
+@public_page_cache
 def workshop_detail(request, slug):
     workshop = get_object_or_404(workshops_active(), slug=slug)
     return render(
@@ -48,6 +51,7 @@ def workshop_detail(request, slug):
     )
 
 
+@public_page_cache
 def village_detail(request, slug):
     village = get_object_or_404(villages_all(), slug=slug)
     return render(

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from storefront.catalog.selectors import SEARCH_MAX_LENGTH
 
+from ..page_cache import public_page_cache
 from .listing import page_query, product_page, products_for
 
 
@@ -14,6 +15,7 @@ def clean_query(raw: str | None) -> str:
     return " ".join(text.split())[:SEARCH_MAX_LENGTH]
 
 
+@public_page_cache
 def search(request):
     query = clean_query(request.GET.get("q"))
     page_obj = None

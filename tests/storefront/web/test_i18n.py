@@ -106,9 +106,7 @@ def test_default_language_is_chinese(client, shop):
 def test_switching_to_english_and_back(client, shop):
     product_url = reverse("web:product", args=[shop.product.slug])
 
-    response = client.post(
-        reverse("set_language"), {"language": "en", "next": product_url}
-    )
+    response = client.get(reverse("web:language", args=["en"]), {"next": product_url})
 
     assert response.status_code == 302
     assert response["Location"] == product_url
@@ -118,15 +116,15 @@ def test_switching_to_english_and_back(client, shop):
     assert "In stock" in html and "Only a few left" in html
     assert "Food label (GB 7718)" in html
     assert "有货" not in html and ">搜索</button>" not in html
-    assert 'name="language" value="zh-hans"' in html
+    assert f'href="/language/zh-hans/?next={product_url}' in html
 
-    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    client.get(reverse("web:language", args=["zh-hans"]), {"next": "/"})
     assert ">搜索</button>" in client.get(product_url).content.decode()
 
 
 @pytest.mark.django_db
 def test_404_page_follows_the_language(client):
-    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    client.get(reverse("web:language", args=["en"]))
 
     response = client.get(reverse("web:brand", args=["nope"]))
 
@@ -148,3 +146,20 @@ def test_unknown_language_cookie_falls_back_to_chinese(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx-evil"
     response = client.get("/")
     assert response.headers["Content-Language"] == "zh-hans"
+
+
+@pytest.mark.django_db
+def test_language_switch_refuses_unknown_languages_and_foreign_redirects(client):
+    assert client.get("/language/xx/").status_code == 404
+    response = client.get(
+        reverse("web:language", args=["en"]), {"next": "https://evil.example/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:home")
+
+
+@pytest.mark.django_db
+def test_django_set_language_form_still_works(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert '<html lang="en">' in client.get("/").content.decode()
