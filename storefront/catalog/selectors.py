@@ -10,10 +10,16 @@ from .models import Category, Product, ProductImage, ProductVariant
 SEARCH_MAX_LENGTH = 100
 
 
+def clean_search(text: str | None) -> str:
+    """The query as a reader sees it: NULs dropped (PostgreSQL rejects them),
+    whitespace collapsed, capped in length."""
+    cleaned = (text or "").replace("\x00", "")
+    return " ".join(cleaned.split())[:SEARCH_MAX_LENGTH]
+
+
 def normalise_search(text: str | None) -> str:
-    """Trim, drop NULs (PostgreSQL rejects them) and cap the length."""
-    cleaned = (text or "").replace("\x00", "").strip()
-    return " ".join(cleaned.split())[:SEARCH_MAX_LENGTH].lower()
+    """The query as matched against Product.search_text (lower-cased)."""
+    return clean_search(text).lower()
 
 
 def products_visible(user) -> QuerySet[Product]:

@@ -21,6 +21,12 @@ def format_fen(fen: int, *, symbol: str = "¥") -> str:
     return f"{sign}{symbol}{yuan:,}.{cents:02d}"
 
 
+def fen_to_yuan_string(fen: int) -> str:
+    """12800 -> '128.00': the plain decimal that machine-read fields expect
+    (Open Graph product:price:amount, bank files)."""
+    return format_fen(fen, symbol="").replace(",", "")
+
+
 def parse_yuan(text: str) -> int:
     """'12.8' / '１２.８０元' / '¥1,280' -> fen; more than 2 decimals is an error."""
     cleaned = str(text).translate(_FULLWIDTH).strip()

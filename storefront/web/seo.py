@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from storefront.core.money import CURRENCY, format_fen
+from storefront.core.money import CURRENCY, fen_to_yuan_string
 
 DESCRIPTION_CHARS = 160
 
@@ -51,7 +51,5 @@ def product_meta(product, *, images, variants) -> ProductMeta:
         image=absolute_url(first.large_url) if first else "",
         image_alt=(first.alt or product.localized_name) if first else "",
         # Open Graph wants a bare decimal: "1280.00", not "¥1,280.00".
-        price_amount=(
-            format_fen(min(prices), symbol="").replace(",", "") if prices else ""
-        ),
+        price_amount=(fen_to_yuan_string(min(prices)) if prices else ""),
     )

@@ -3,7 +3,13 @@ from decimal import Decimal
 
 import pytest
 
-from storefront.core.money import MoneyParseError, allocate, format_fen, parse_yuan
+from storefront.core.money import (
+    MoneyParseError,
+    allocate,
+    fen_to_yuan_string,
+    format_fen,
+    parse_yuan,
+)
 
 
 @pytest.mark.parametrize(
@@ -141,3 +147,11 @@ def test_allocate_parts_always_sum_to_total():
             assert abs(Decimal(part) - exact) < 1
             if weight == 0:
                 assert part == 0
+
+
+@pytest.mark.parametrize(
+    "fen, text",
+    [(0, "0.00"), (5, "0.05"), (12800, "128.00"), (123456789, "1234567.89")],
+)
+def test_fen_to_yuan_string_is_a_plain_decimal(fen, text):
+    assert fen_to_yuan_string(fen) == text
