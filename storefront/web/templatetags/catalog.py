@@ -5,9 +5,11 @@ so a list of cards costs the same queries whatever its length.
 """
 
 from django import template
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from storefront.catalog.selectors import product_stock_state
+from storefront.core.html import sanitize_html
 
 register = template.Library()
 
@@ -74,3 +76,10 @@ def attribute_items(attributes) -> list[tuple[str, str]]:
             value = "; ".join(f"{k}: {v}" for k, v in value.items())
         items.append((str(name), str(value)))
     return items
+
+
+@register.filter
+def rich_text(value) -> str:
+    """Stored descriptions are sanitised on save; sanitising again here keeps a
+    page safe from any write path that bypassed save() (bulk loads, updates)."""
+    return mark_safe(sanitize_html(str(value or "")))  # noqa: S308 - just sanitised

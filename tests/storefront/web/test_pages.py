@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from storefront.catalog import services as catalog_services
+from storefront.catalog.models import Product
 from tests.factories import make_brand, make_product
 
 pytestmark = pytest.mark.django_db
@@ -224,3 +225,15 @@ def test_english_names_shown_to_english_readers(client, shop):
     assert "<h1>Xiangshan Yellow Croaker</h1>" in html
     assert "Banlan Coast" in html
     assert "Ingredients" in html and "Net content" in html
+
+
+def test_description_written_around_save_is_still_sanitised(client):
+    """A bulk write that skips Product.save() cannot put script on the page."""
+    product = make_product(name="绿茶梨膏")
+    Product.objects.filter(pk=product.pk).update(
+        description='<p>好喝</p><script>alert(1)</script><img src=x onerror="alert(2)">'
+    )
+    html = client.get(reverse("web:product", args=[product.slug])).content.decode()
+    assert "<p>好喝</p>" in html
+    assert "<script>alert(1)" not in html
+    assert "onerror" not in html
