@@ -400,12 +400,13 @@ def main() -> None:
         f"{args.seconds} s per endpoint, gunicorn 2 sync workers, "
         f"{os.cpu_count()} cores"
     )
+    cache_kind = "Redis cache" if env.get("REDIS_URL") else "file cache under var/"
     print_table(
         f"Cache off (CATALOG_CACHE_SECONDS=0): every request rendered. {setup}",
         run_server(env, 0, cases, args),
     )
     print_table(
-        f"Cache on (CATALOG_CACHE_SECONDS=60, local-memory cache per worker). {setup}",
+        f"Cache on (CATALOG_CACHE_SECONDS=60, {cache_kind}). {setup}",
         run_server(env, 60, cases, args),
     )
 
