@@ -5,6 +5,7 @@ version, so one write retires them all at once. The version lives in Django's
 cache (Redis in production, so every worker sees the same number).
 """
 
+import hashlib
 import time
 
 from django.conf import settings
@@ -40,3 +41,10 @@ def catalog_changed() -> None:
     reader cannot cache what it saw before the commit under the new version."""
     _bump()
     transaction.on_commit(_bump)
+
+
+def public_cache_key(kind: str, language: str, *parts: bytes) -> str:
+    """A cache key for a public answer: the catalogue version, the language and
+    a digest of what identifies the request (host, path or body)."""
+    digest = hashlib.sha256(b"|".join(parts)).hexdigest()
+    return f"{kind}:{catalog_version()}:{language}:{digest}"

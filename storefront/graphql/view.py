@@ -1,4 +1,3 @@
-import hashlib
 import json
 
 from django.conf import settings
@@ -8,7 +7,7 @@ from django.utils.translation import get_language
 from graphene_django.views import GraphQLView
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 
-from storefront.catalog.cache import catalog_cache_seconds, catalog_version
+from storefront.catalog.cache import catalog_cache_seconds, public_cache_key
 
 
 def _is_read_only(body: bytes) -> bool:
@@ -58,10 +57,8 @@ class StorefrontGraphQLView(GraphQLView):
             or content_type != ("application/json")
         ):
             return super().dispatch(request, *args, **kwargs)
-        raw = request.get_host().encode() + b"|" + request.body
-        key = (
-            f"gql:{catalog_version()}:{get_language()}:"
-            f"{hashlib.sha256(raw).hexdigest()}"
+        key = public_cache_key(
+            "gql", get_language(), request.get_host().encode(), request.body
         )
         body = cache.get(key)
         if body is not None:

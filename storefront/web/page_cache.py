@@ -3,20 +3,13 @@ signed in. Those pages carry nothing personal (no CSRF token, no name), so one
 rendering serves everyone with the same path and language until the catalogue
 changes (storefront.catalog.cache) or the entry expires."""
 
-import hashlib
 from functools import wraps
 
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.translation import get_language
 
-from storefront.catalog.cache import catalog_cache_seconds, catalog_version
-
-
-def _key(request) -> str:
-    raw = f"{request.get_host()}|{request.get_full_path()}".encode()
-    digest = hashlib.sha256(raw).hexdigest()
-    return f"page:{catalog_version()}:{get_language()}:{digest}"
+from storefront.catalog.cache import catalog_cache_seconds, public_cache_key
 
 
 def public_page_cache(view):
@@ -25,7 +18,12 @@ def public_page_cache(view):
         seconds = catalog_cache_seconds()
         if seconds <= 0 or request.method != "GET" or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        key = _key(request)
+        key = public_cache_key(
+            "page",
+            get_language(),
+            request.get_host().encode(),
+            request.get_full_path().encode(),
+        )
         body = cache.get(key)
         if body is not None:
             response = HttpResponse(body, content_type="text/html; charset=utf-8")
