@@ -26,12 +26,10 @@ def products_visible(user) -> QuerySet[Product]:
     return Product.objects.filter(visible_product_filter(user))
 
 
-def products_with_listing_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """Everything a product card or GraphQL listing touches, in four queries
-    after the products themselves."""
-    return queryset.select_related(
-        "brand", "workshop__village", "origin_village", "category"
-    ).prefetch_related(
+def products_with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """What a product card or page shows: brand, origin village, variants with
+    stock, images. Three queries after the products themselves."""
+    return queryset.select_related("brand", "origin_village").prefetch_related(
         Prefetch(
             "variants",
             queryset=ProductVariant.objects.select_related("stock").order_by(
@@ -39,7 +37,23 @@ def products_with_listing_data(queryset: QuerySet[Product]) -> QuerySet[Product]
             ),
         ),
         Prefetch("images", queryset=ProductImage.objects.order_by("sort_order", "pk")),
-        Prefetch("workshop__brands", queryset=Brand.objects.order_by("name")),
+    )
+
+
+def products_with_detail_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """A product page adds its workshop and category (joined, no extra query)."""
+    return products_with_card_data(queryset).select_related("workshop", "category")
+
+
+def products_with_listing_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Everything the GraphQL product type can reach: the detail data plus the
+    workshop's village and brands. Four queries after the products themselves."""
+    return (
+        products_with_detail_data(queryset)
+        .select_related("workshop__village")
+        .prefetch_related(
+            Prefetch("workshop__brands", queryset=Brand.objects.order_by("name"))
+        )
     )
 
 

@@ -1,6 +1,6 @@
 """Small read-only helpers for product cards and detail pages.
 
-They only touch prefetched relations (see selectors.products_with_listing_data),
+They only touch prefetched relations (see selectors.products_with_card_data),
 so a list of cards costs the same queries whatever its length.
 """
 

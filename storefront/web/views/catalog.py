@@ -15,7 +15,7 @@ from .listing import product_page, products_for
 @public_page_cache
 def product_detail(request, slug):
     product = get_object_or_404(
-        selectors.products_with_listing_data(Product.objects.all()),
+        selectors.products_with_detail_data(Product.objects.all()),
         slug=slug,
     )
     if not user_can(request.user, Action.VIEW_PRODUCT, product):

@@ -11,7 +11,7 @@ FEATURED_LIMIT = 8
 
 @public_page_cache
 def home(request):
-    featured = selectors.products_with_listing_data(
+    featured = selectors.products_with_card_data(
         selectors.products_visible(request.user).filter(
             is_featured=True, is_published=True
         )

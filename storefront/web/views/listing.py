@@ -19,7 +19,7 @@ def products_for(user, **filters) -> QuerySet[Product]:
 def product_page(request, queryset: QuerySet[Product]) -> Page:
     """One page of cards; bad or out-of-range ?page= values fall back safely."""
     paginator = Paginator(
-        selectors.products_with_listing_data(queryset), PRODUCTS_PER_PAGE
+        selectors.products_with_card_data(queryset), PRODUCTS_PER_PAGE
     )
     return paginator.get_page(request.GET.get("page"))
 
