@@ -107,6 +107,14 @@ class Workshop(LocalizedNameMixin, models.Model):
         "带动低收入农户数 low-income households employed"
     )
     is_active = models.BooleanField("启用 active", default=True)
+    # Each workshop ships its own parcel: a flat fee, waived when that
+    # workshop's part of the order reaches the threshold (blank: never waived).
+    shipping_fee_fen = models.PositiveIntegerField(
+        "运费（分）shipping fee, fen", default=1000
+    )
+    free_shipping_threshold_fen = models.PositiveIntegerField(
+        "包邮门槛（分）free shipping from, fen", null=True, blank=True, default=9900
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -126,6 +134,13 @@ class Workshop(LocalizedNameMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def shipping_fen_for(self, subtotal_fen: int) -> int:
+        """This workshop's shipping charge on a parcel worth `subtotal_fen`."""
+        threshold = self.free_shipping_threshold_fen
+        if threshold is not None and subtotal_fen >= threshold:
+            return 0
+        return self.shipping_fee_fen
 
 
 class Role(models.TextChoices):

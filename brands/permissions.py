@@ -18,6 +18,8 @@ class Action(TextChoices):
     CHANGE_WORKSHOP = "change_workshop"
     VIEW_VILLAGE_ACCOUNTS = "view_village_accounts"
     LINK_PRODUCTS_OF_BRAND = "link_products_of_brand"
+    REFUND_ORDER = "refund_order"
+    SHIP_FULFILLMENT = "ship_fulfillment"
 
 
 _CACHE_ATTR = "_gongfu_memberships"
@@ -83,6 +85,11 @@ def user_can(user, action: Action, obj=None) -> bool:
         return isinstance(obj, Village) and has_role(
             user, Role.VILLAGE_TREASURER, obj.pk
         )
+    if action == Action.REFUND_ORDER:
+        # Money goes back only on a platform operator's say-so.
+        return False
+    if action == Action.SHIP_FULFILLMENT:
+        return has_role(user, Role.WORKSHOP_MANAGER, obj.workshop_id)
     if action == Action.LINK_PRODUCTS_OF_BRAND:
         return isinstance(obj, Brand) and has_role(user, Role.LIVESTREAM_HOST, obj.pk)
     return False

@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "graphene_django",
     "brands",
     "storefront.catalog",
+    "storefront.checkout",
+    "storefront.orders",
+    "storefront.payments",
     "storefront.web",
     "storefront.demo",
 ]
@@ -185,6 +188,24 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "共富工坊 <shop@localhost>")
+
+# Stripe. Without STRIPE_SECRET_KEY the shop talks to the local stand-in
+# (localstripe) that `make run` and the test suite start; STRIPE_API_BASE and
+# STRIPE_JS_URL point at it. With real keys both stay at Stripe's defaults.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+# Payment methods offered besides cards: "alipay", "wechat_pay" (comma-separated).
+STRIPE_EXTRA_PAYMENT_METHODS = [
+    m.strip()
+    for m in os.environ.get("STRIPE_EXTRA_PAYMENT_METHODS", "").split(",")
+    if m.strip()
+]
+# Stock is held for an unpaid order this many minutes, then released.
+CHECKOUT_RESERVATION_MINUTES = int(os.environ.get("CHECKOUT_RESERVATION_MINUTES", "15"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -199,4 +220,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The stripe library logs every request at INFO; its errors still show.
+    "loggers": {"stripe": {"level": "WARNING"}},
 }

@@ -18,6 +18,7 @@ urlpatterns = [
     # cookie and send JSON; CSRF exemption is safe only because the view refuses
     # form-encoded POSTs (which a cross-site form could send).
     path("graphql/", csrf_exempt(StorefrontGraphQLView.as_view())),
+    path("payments/", include("storefront.payments.urls")),
     path("", include("storefront.web.urls")),
 ]
 

@@ -1,0 +1,72 @@
+"""Stock held for orders. Every change locks the Stock rows in primary-key
+order (so two checkouts never deadlock) and moves numbers with F()."""
+
+from collections.abc import Iterable
+
+from django.db.models import F
+
+from storefront.catalog.models import Stock
+
+from .errors import CheckoutError, CheckoutErrorCode
+
+
+def _locked_stocks(variant_ids: Iterable[int]) -> dict[int, Stock]:
+    rows = (
+        Stock.objects.select_for_update()
+        .filter(variant_id__in=set(variant_ids))
+        .order_by("pk")
+    )
+    return {stock.variant_id: stock for stock in rows}
+
+
+def stock_reserve(*, wanted: dict[int, int], tracked: set[int]) -> None:
+    """Allocate `wanted` {variant id: quantity} or raise INSUFFICIENT_STOCK
+    having changed nothing. Variants not in `tracked` are made to order."""
+    counted = {vid: qty for vid, qty in wanted.items() if vid in tracked}
+    if not counted:
+        return
+    stocks = _locked_stocks(counted)
+    for variant_id, quantity in counted.items():
+        stock = stocks.get(variant_id)
+        available = stock.quantity_available if stock else 0
+        if quantity > available:
+            raise CheckoutError(
+                CheckoutErrorCode.INSUFFICIENT_STOCK,
+                field="lines",
+                detail=f"仅剩 {max(available, 0)} 件 only {max(available, 0)} left",
+            )
+    for variant_id, quantity in counted.items():
+        Stock.objects.filter(pk=stocks[variant_id].pk).update(
+            quantity_allocated=F("quantity_allocated") + quantity
+        )
+
+
+def stock_release(*, held: dict[int, int]) -> None:
+    """Give back allocated units {variant id: quantity} without shipping them."""
+    stocks = _locked_stocks(held)
+    for variant_id, quantity in held.items():
+        if quantity and variant_id in stocks:
+            Stock.objects.filter(pk=stocks[variant_id].pk).update(
+                quantity_allocated=F("quantity_allocated") - quantity
+            )
+
+
+def stock_ship(*, held: dict[int, int]) -> None:
+    """Allocated units leave the workshop: both counts drop."""
+    stocks = _locked_stocks(held)
+    for variant_id, quantity in held.items():
+        if quantity and variant_id in stocks:
+            Stock.objects.filter(pk=stocks[variant_id].pk).update(
+                quantity=F("quantity") - quantity,
+                quantity_allocated=F("quantity_allocated") - quantity,
+            )
+
+
+def stock_return(*, returned: dict[int, int]) -> None:
+    """Shipped units come back to the shelf."""
+    stocks = _locked_stocks(returned)
+    for variant_id, quantity in returned.items():
+        if quantity and variant_id in stocks:
+            Stock.objects.filter(pk=stocks[variant_id].pk).update(
+                quantity=F("quantity") + quantity
+            )

@@ -1,0 +1,279 @@
+"""Writes to a cart: lines, contact, address. Keyword-only; each validates and
+raises CheckoutError with the field it concerns, changing nothing on error."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from storefront.catalog.models import ProductVariant
+from storefront.core.address import (
+    ADDRESS_FIELDS,
+    Province,
+    is_mainland_mobile,
+    normalise_mobile,
+)
+
+from .errors import CheckoutError, CheckoutErrorCode
+from .models import (
+    MAX_LINE_QUANTITY,
+    MAX_LINES,
+    NOTE_MAX_LENGTH,
+    Checkout,
+    CheckoutLine,
+)
+
+
+def clean_quantity(value, *, field: str = "quantity", allow_zero: bool = False) -> int:
+    """Whole numbers only: '2' and 2 pass; 2.5, '2.0', True, -1 and 'abc' do not."""
+    if isinstance(value, bool):
+        raise CheckoutError(CheckoutErrorCode.INVALID_QUANTITY, field=field)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit() or not text.isascii():
+            raise CheckoutError(CheckoutErrorCode.INVALID_QUANTITY, field=field)
+        value = int(text)
+    if not isinstance(value, int):
+        raise CheckoutError(CheckoutErrorCode.INVALID_QUANTITY, field=field)
+    if value < (0 if allow_zero else 1):
+        raise CheckoutError(CheckoutErrorCode.INVALID_QUANTITY, field=field)
+    if value > MAX_LINE_QUANTITY:
+        raise CheckoutError(CheckoutErrorCode.QUANTITY_TOO_LARGE, field=field)
+    return value
+
+
+def variant_for_sale(variant_id) -> ProductVariant:
+    """The variant if a customer may buy it now, else PRODUCT_UNAVAILABLE."""
+    try:
+        variant = ProductVariant.objects.select_related(
+            "product__brand", "product__workshop", "stock"
+        ).get(pk=variant_id)
+    except (ProductVariant.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise CheckoutError(
+            CheckoutErrorCode.PRODUCT_UNAVAILABLE, field="variant"
+        ) from None
+    product = variant.product
+    if not (
+        product.is_published and product.brand.is_active and product.workshop.is_active
+    ):
+        raise CheckoutError(CheckoutErrorCode.PRODUCT_UNAVAILABLE, field="variant")
+    return variant
+
+
+def available_quantity(variant: ProductVariant) -> int | None:
+    """Units a customer may still take; None when the workshop doesn't count."""
+    if not variant.track_inventory:
+        return None
+    stock = getattr(variant, "stock", None)
+    return stock.quantity_available if stock else 0
+
+
+def _check_stock(variant: ProductVariant, quantity: int, field: str) -> None:
+    available = available_quantity(variant)
+    if available is None:
+        return
+    if available <= 0:
+        raise CheckoutError(
+            CheckoutErrorCode.INSUFFICIENT_STOCK, field=field, detail="已售罄 sold out"
+        )
+    if quantity > available:
+        raise CheckoutError(
+            CheckoutErrorCode.INSUFFICIENT_STOCK,
+            field=field,
+            detail=f"仅剩 {available} 件 only {available} left",
+        )
+
+
+def checkout_create(*, user=None, email: str = "") -> Checkout:
+    checkout = Checkout(user=user if user and user.is_authenticated else None)
+    if email:
+        checkout.email = _clean_email(email)
+    elif checkout.user and checkout.user.email:
+        checkout.email = checkout.user.email
+    checkout.save()
+    return checkout
+
+
+@transaction.atomic
+def checkout_lines_add(
+    *, checkout: Checkout, lines: Iterable[tuple[object, object]]
+) -> Checkout:
+    """Add (variant id, quantity) pairs; a variant already in the cart grows."""
+    checkout = Checkout.objects.select_for_update().get(pk=checkout.pk)
+    existing = {line.variant_id: line for line in checkout.lines.all()}
+    wanted: dict[int, int] = {}
+    variants: dict[int, ProductVariant] = {}
+    for index, (variant_id, quantity) in enumerate(lines):
+        field = f"lines.{index}"
+        quantity = clean_quantity(quantity, field=f"{field}.quantity")
+        variant = variant_for_sale(variant_id)
+        variants[variant.pk] = variant
+        wanted[variant.pk] = wanted.get(variant.pk, 0) + quantity
+    if len(set(existing) | set(wanted)) > MAX_LINES:
+        raise CheckoutError(CheckoutErrorCode.TOO_MANY_LINES, field="lines")
+    for variant_id, quantity in wanted.items():
+        line = existing.get(variant_id)
+        total = quantity + (line.quantity if line else 0)
+        total = clean_quantity(total, field="quantity")
+        _check_stock(variants[variant_id], total, "quantity")
+        if line:
+            line.quantity = total
+            line.save(update_fields=["quantity"])
+        else:
+            CheckoutLine.objects.create(
+                checkout=checkout, variant_id=variant_id, quantity=total
+            )
+    _touch(checkout)
+    return checkout
+
+
+@transaction.atomic
+def checkout_lines_update(
+    *, checkout: Checkout, lines: Iterable[tuple[object, object]]
+) -> Checkout:
+    """Set (variant id, quantity) pairs; quantity 0 removes the line."""
+    checkout = Checkout.objects.select_for_update().get(pk=checkout.pk)
+    existing = {line.variant_id: line for line in checkout.lines.all()}
+    for index, (variant_id, quantity) in enumerate(lines):
+        field = f"lines.{index}"
+        quantity = clean_quantity(quantity, field=f"{field}.quantity", allow_zero=True)
+        try:
+            line = existing[int(variant_id)]
+        except (KeyError, ValueError, TypeError):
+            raise CheckoutError(
+                CheckoutErrorCode.LINE_NOT_FOUND, field=f"{field}.variant"
+            ) from None
+        if quantity == 0:
+            line.delete()
+            continue
+        if quantity > line.quantity:
+            # Lowering a quantity is always allowed, even for a sold-out item.
+            _check_stock(
+                variant_for_sale(line.variant_id), quantity, f"{field}.quantity"
+            )
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+    _touch(checkout)
+    return checkout
+
+
+@transaction.atomic
+def checkout_lines_delete(
+    *, checkout: Checkout, variant_ids: Iterable[object]
+) -> Checkout:
+    checkout = Checkout.objects.select_for_update().get(pk=checkout.pk)
+    existing = {line.variant_id: line for line in checkout.lines.all()}
+    doomed = []
+    for index, variant_id in enumerate(variant_ids):
+        try:
+            doomed.append(existing[int(variant_id)])
+        except (KeyError, ValueError, TypeError):
+            raise CheckoutError(
+                CheckoutErrorCode.LINE_NOT_FOUND, field=f"variantIds.{index}"
+            ) from None
+    for line in doomed:
+        line.delete()
+    _touch(checkout)
+    return checkout
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip()
+    if not email:
+        raise CheckoutError(CheckoutErrorCode.EMAIL_REQUIRED, field="email")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise CheckoutError(CheckoutErrorCode.EMAIL_INVALID, field="email") from None
+    return email
+
+
+def checkout_email_update(*, checkout: Checkout, email: str) -> Checkout:
+    checkout.email = _clean_email(email)
+    checkout.save(update_fields=["email", "updated_at"])
+    return checkout
+
+
+def clean_address(data: dict) -> dict[str, str]:
+    """Every field required, the province from the list, a mainland mobile."""
+    cleaned = {}
+    for name in ADDRESS_FIELDS:
+        value = str(data.get(name) or "").strip()
+        if not value:
+            raise CheckoutError(CheckoutErrorCode.ADDRESS_REQUIRED, field=name)
+        max_length = Checkout._meta.get_field(name).max_length
+        if len(value) > max_length:
+            raise CheckoutError(
+                CheckoutErrorCode.ADDRESS_INVALID, field=name, detail=f"≤ {max_length}"
+            )
+        cleaned[name] = value
+    if cleaned["province"] not in Province.values:
+        raise CheckoutError(CheckoutErrorCode.ADDRESS_INVALID, field="province")
+    if not is_mainland_mobile(cleaned["phone"]):
+        raise CheckoutError(CheckoutErrorCode.PHONE_INVALID, field="phone")
+    cleaned["phone"] = normalise_mobile(cleaned["phone"])
+    return cleaned
+
+
+def checkout_shipping_address_update(*, checkout: Checkout, address: dict) -> Checkout:
+    cleaned = clean_address(address)
+    for name, value in cleaned.items():
+        setattr(checkout, name, value)
+    checkout.save(update_fields=[*cleaned, "updated_at"])
+    return checkout
+
+
+def checkout_note_update(*, checkout: Checkout, note: str) -> Checkout:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise CheckoutError(CheckoutErrorCode.NOTE_TOO_LONG, field="note")
+    checkout.note = note
+    checkout.save(update_fields=["note", "updated_at"])
+    return checkout
+
+
+@transaction.atomic
+def checkout_attach_to_user(*, checkout: Checkout, user) -> Checkout:
+    """At sign-in the guest cart joins the account's cart: quantities of the
+    same variant add up (capped by what is in stock), details fill gaps."""
+    owned = (
+        Checkout.objects.select_for_update()
+        .filter(user=user)
+        .exclude(pk=checkout.pk)
+        .order_by("-updated_at")
+        .first()
+    )
+    if owned is None:
+        checkout.user = user
+        if not checkout.email:
+            checkout.email = user.email or ""
+        checkout.save(update_fields=["user", "email", "updated_at"])
+        return checkout
+    kept = {
+        line.variant_id: line for line in owned.lines.select_related("variant__stock")
+    }
+    for line in checkout.lines.select_related("variant__stock"):
+        target = kept.get(line.variant_id)
+        if target is None:
+            if len(kept) < MAX_LINES:
+                line.checkout = owned
+                line.save(update_fields=["checkout"])
+                kept[line.variant_id] = line
+            continue
+        total = min(target.quantity + line.quantity, MAX_LINE_QUANTITY)
+        available = available_quantity(line.variant)
+        if available is not None:
+            total = max(min(total, available), target.quantity)
+        target.quantity = total
+        target.save(update_fields=["quantity"])
+    for name in ("email", "note", *ADDRESS_FIELDS):
+        if not getattr(owned, name) and getattr(checkout, name):
+            setattr(owned, name, getattr(checkout, name))
+    owned.save()
+    checkout.delete()
+    return owned
+
+
+def _touch(checkout: Checkout) -> None:
+    checkout.save(update_fields=["updated_at"])

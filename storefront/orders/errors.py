@@ -1,0 +1,55 @@
+from django.db.models import TextChoices
+
+from storefront.core.errors import DomainError
+
+
+class OrderErrorCode(TextChoices):
+    NOT_FOUND = "not_found"
+    INVALID_TRANSITION = "invalid_transition"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_PAID = "not_paid"
+    INVALID_AMOUNT = "invalid_amount"
+    REFUND_EXCEEDS_PAID = "refund_exceeds_paid"
+    INVALID_RESTOCK = "invalid_restock"
+    ALREADY_SHIPPED = "already_shipped"
+    TRACKING_REQUIRED = "tracking_required"
+    PAYMENT_IN_PROGRESS = "payment_in_progress"
+
+
+MESSAGES = {
+    OrderErrorCode.NOT_FOUND: ("找不到该订单", "Order not found"),
+    OrderErrorCode.INVALID_TRANSITION: (
+        "订单当前状态不允许此操作",
+        "The order's current status does not allow this",
+    ),
+    OrderErrorCode.PERMISSION_DENIED: (
+        "没有权限",
+        "You do not have permission to do this",
+    ),
+    OrderErrorCode.NOT_PAID: ("订单尚未支付", "The order has not been paid"),
+    OrderErrorCode.INVALID_AMOUNT: (
+        "金额须为大于 0 的整数（分）",
+        "The amount must be a whole number of fen above 0",
+    ),
+    OrderErrorCode.REFUND_EXCEEDS_PAID: (
+        "退款金额超过可退金额",
+        "The refund is larger than what remains refundable",
+    ),
+    OrderErrorCode.INVALID_RESTOCK: (
+        "退回库存的数量超过可退回数量",
+        "More units to restock than the order line can return",
+    ),
+    OrderErrorCode.ALREADY_SHIPPED: ("该包裹已发货", "This parcel has already shipped"),
+    OrderErrorCode.TRACKING_REQUIRED: (
+        "请填写快递公司和运单号",
+        "Enter the carrier and the tracking number",
+    ),
+    OrderErrorCode.PAYMENT_IN_PROGRESS: (
+        "付款正在处理中，暂不能取消",
+        "A payment is in progress; the order cannot be cancelled now",
+    ),
+}
+
+
+class OrderError(DomainError):
+    messages = MESSAGES

@@ -1,0 +1,287 @@
+"""Writes to orders. Status changes only through `order_transition`."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from storefront.checkout.reservations import stock_release, stock_return, stock_ship
+
+from .errors import OrderError, OrderErrorCode
+from .models import (
+    Fulfillment,
+    FulfillmentStatus,
+    Order,
+    OrderEvent,
+    OrderEventType,
+    OrderLine,
+    OrderStatus,
+)
+from .status import PAID_STATES, check_transition
+
+
+def order_event(*, order: Order, type: OrderEventType, user=None, **data) -> OrderEvent:
+    actor = user if user is not None and user.is_authenticated else None
+    return OrderEvent.objects.create(order=order, type=type, user=actor, data=data)
+
+
+def order_transition(
+    *, order: Order, status: OrderStatus, event: OrderEventType, user=None, **data
+) -> Order:
+    """The one way an order's status changes: checked, saved, logged."""
+    check_transition(order.status, status)
+    previous = order.status
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    order_event(
+        order=order, type=event, user=user, previous=previous, status=status, **data
+    )
+    return order
+
+
+def lock_order(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def order_create(*, checkout, summary, user=None) -> Order:
+    """The order for a priced checkout, lines snapshotted as they are now.
+    The caller holds the checkout lock and has reserved the stock."""
+    minutes = settings.CHECKOUT_RESERVATION_MINUTES
+    order = Order.objects.create(
+        checkout_token=checkout.token,
+        user=user if user is not None and user.is_authenticated else checkout.user,
+        email=checkout.email,
+        note=checkout.note,
+        subtotal_fen=summary.subtotal_fen,
+        shipping_fen=summary.shipping_fen,
+        total_fen=summary.total_fen,
+        reserved_until=timezone.now() + timedelta(minutes=minutes),
+        **checkout.address_dict(),
+    )
+    order.number = f"GF-{timezone.localdate().year}-{order.pk:06d}"
+    order.save(update_fields=["number"])
+    lines = []
+    fulfillments = []
+    for shipment in summary.shipments:
+        workshop = shipment.workshop
+        fulfillments.append(
+            Fulfillment(
+                order=order,
+                workshop=workshop,
+                subtotal_fen=shipment.subtotal_fen,
+                shipping_fen=shipment.shipping_fen,
+            )
+        )
+        for priced in shipment.lines:
+            variant = priced.variant
+            product = variant.product
+            lines.append(
+                OrderLine(
+                    order=order,
+                    variant=variant,
+                    workshop=workshop,
+                    product_name=product.name,
+                    variant_name=variant.name,
+                    sku=variant.sku,
+                    brand_name=product.brand.name,
+                    workshop_name=workshop.name,
+                    village_name=workshop.village.name,
+                    unit_price_fen=priced.unit_price_fen,
+                    quantity=priced.quantity,
+                    total_fen=priced.total_fen,
+                    quantity_allocated=priced.quantity
+                    if variant.track_inventory
+                    else 0,
+                )
+            )
+    OrderLine.objects.bulk_create(lines)
+    Fulfillment.objects.bulk_create(fulfillments)
+    order_event(
+        order=order, type=OrderEventType.PLACED, user=user, total_fen=order.total_fen
+    )
+    return order
+
+
+def _allocated(lines) -> dict[int, int]:
+    held: dict[int, int] = {}
+    for line in lines:
+        if line.variant_id and line.quantity_allocated:
+            held[line.variant_id] = (
+                held.get(line.variant_id, 0) + line.quantity_allocated
+            )
+    return held
+
+
+def _release_allocations(order: Order) -> None:
+    lines = list(order.lines.all())
+    stock_release(held=_allocated(lines))
+    OrderLine.objects.filter(order=order).update(quantity_allocated=0)
+
+
+@transaction.atomic
+def order_mark_paid(*, order: Order, amount_fen: int, payment_intent_id: str) -> bool:
+    """Record the captured payment. True if this call marked it paid; False if
+    it was already paid (a repeat) — the caller decides what a cancelled
+    order's late payment means."""
+    order = lock_order(order)
+    if order.status != OrderStatus.UNPAID:
+        return False
+    if amount_fen != order.total_fen:
+        raise OrderError(
+            OrderErrorCode.INVALID_AMOUNT,
+            field="amount",
+            detail=f"{amount_fen} ≠ {order.total_fen}",
+        )
+    order.paid_fen = amount_fen
+    order.paid_at = timezone.now()
+    order.reserved_until = None
+    order.save(update_fields=["paid_fen", "paid_at", "reserved_until", "updated_at"])
+    order_transition(
+        order=order,
+        status=OrderStatus.PAID,
+        event=OrderEventType.PAID,
+        amount_fen=amount_fen,
+        payment_intent=payment_intent_id,
+    )
+    from .tasks import send_order_confirmation
+
+    transaction.on_commit(lambda: send_order_confirmation.delay(order.pk))
+    return True
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, user=None, expired: bool = False) -> Order:
+    """Cancel an unpaid order and give its stock back. The caller has made sure
+    no payment can still succeed (payments.services.order_cancel_unpaid)."""
+    order = lock_order(order)
+    check_transition(order.status, OrderStatus.CANCELLED)
+    _release_allocations(order)
+    order.reserved_until = None
+    order.save(update_fields=["reserved_until", "updated_at"])
+    order.fulfillments.update(status=FulfillmentStatus.CANCELLED)
+    event = OrderEventType.RESERVATION_EXPIRED if expired else OrderEventType.CANCELLED
+    return order_transition(
+        order=order, status=OrderStatus.CANCELLED, event=event, user=user
+    )
+
+
+def _fulfilment_status(order: Order) -> OrderStatus:
+    states = set(
+        order.fulfillments.exclude(status=FulfillmentStatus.CANCELLED).values_list(
+            "status", flat=True
+        )
+    )
+    if states == {FulfillmentStatus.SHIPPED}:
+        return OrderStatus.FULFILLED
+    return OrderStatus.PARTIALLY_FULFILLED
+
+
+@transaction.atomic
+def fulfillment_ship(
+    *, fulfillment: Fulfillment, carrier: str, tracking_number: str, user=None
+) -> Fulfillment:
+    """A workshop hands its parcel to the carrier."""
+    carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
+    if not carrier or not tracking_number:
+        raise OrderError(OrderErrorCode.TRACKING_REQUIRED, field="trackingNumber")
+    order = lock_order(fulfillment.order)
+    fulfillment = Fulfillment.objects.select_for_update().get(pk=fulfillment.pk)
+    if fulfillment.status != FulfillmentStatus.PENDING:
+        raise OrderError(OrderErrorCode.ALREADY_SHIPPED, field="fulfillment")
+    if order.status not in PAID_STATES:
+        raise OrderError(OrderErrorCode.NOT_PAID, field="order")
+    lines = list(order.lines.filter(workshop_id=fulfillment.workshop_id))
+    stock_ship(held=_allocated(lines))
+    for line in lines:
+        line.quantity_fulfilled += line.quantity_allocated
+        line.quantity_allocated = 0
+        line.save(update_fields=["quantity_fulfilled", "quantity_allocated"])
+    fulfillment.status = FulfillmentStatus.SHIPPED
+    fulfillment.carrier = carrier
+    fulfillment.tracking_number = tracking_number
+    fulfillment.shipped_at = timezone.now()
+    fulfillment.save()
+    new_status = _fulfilment_status(order)
+    data = {
+        "workshop": fulfillment.workshop.name,
+        "carrier": carrier,
+        "tracking_number": tracking_number,
+    }
+    if order.status == new_status and new_status == OrderStatus.PARTIALLY_FULFILLED:
+        order_event(order=order, type=OrderEventType.SHIPPED, user=user, **data)
+    else:
+        order_transition(
+            order=order,
+            status=new_status,
+            event=OrderEventType.SHIPPED,
+            user=user,
+            **data,
+        )
+    return fulfillment
+
+
+def clean_restock(order: Order, restock: dict) -> dict[int, int]:
+    """{line id: units} checked against what each line can still return."""
+    lines = {line.pk: line for line in order.lines.all()}
+    cleaned: dict[int, int] = {}
+    for raw_id, raw_qty in (restock or {}).items():
+        try:
+            line = lines[int(raw_id)]
+        except (KeyError, ValueError, TypeError):
+            raise OrderError(OrderErrorCode.INVALID_RESTOCK, field="restock") from None
+        if isinstance(raw_qty, bool) or not isinstance(raw_qty, int) or raw_qty < 0:
+            raise OrderError(OrderErrorCode.INVALID_RESTOCK, field="restock")
+        if raw_qty > line.quantity - line.quantity_restocked:
+            raise OrderError(OrderErrorCode.INVALID_RESTOCK, field="restock")
+        if raw_qty:
+            cleaned[line.pk] = raw_qty
+    return cleaned
+
+
+def order_record_refund(
+    *,
+    order: Order,
+    amount_fen: int,
+    restock: dict[int, int],
+    user=None,
+    refund_id: str = "",
+) -> Order:
+    """Book a refund the payment provider has accepted. The caller holds the
+    order lock (payments.refunds.order_refund)."""
+    order.refunded_fen += amount_fen
+    order.save(update_fields=["refunded_fen", "updated_at"])
+    lines = {line.pk: line for line in order.lines.all()}
+    for line_id, units in restock.items():
+        line = lines[line_id]
+        from_allocation = min(units, line.quantity_allocated)
+        from_shipped = units - from_allocation
+        if line.variant_id:
+            stock_release(held={line.variant_id: from_allocation})
+            stock_return(returned={line.variant_id: from_shipped})
+        line.quantity_allocated -= from_allocation
+        line.quantity_restocked += units
+        line.save(update_fields=["quantity_allocated", "quantity_restocked"])
+    fully = order.refunded_fen == order.paid_fen
+    if fully:
+        # Nothing more will ship: whatever is still held goes back on sale.
+        _release_allocations(order)
+        order.fulfillments.filter(status=FulfillmentStatus.PENDING).update(
+            status=FulfillmentStatus.CANCELLED
+        )
+    if restock:
+        order_event(
+            order=order,
+            type=OrderEventType.RESTOCKED,
+            user=user,
+            lines={str(k): v for k, v in restock.items()},
+        )
+    return order_transition(
+        order=order,
+        status=OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED,
+        event=OrderEventType.REFUNDED,
+        user=user,
+        amount_fen=amount_fen,
+        refunded_fen=order.refunded_fen,
+        refund=refund_id,
+    )

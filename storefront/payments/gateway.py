@@ -1,0 +1,93 @@
+"""The only module that talks to Stripe. Amounts are fen, currency `cny`.
+
+Settings decide where Stripe is: real Stripe with real keys, or the local
+stand-in (localstripe) through STRIPE_API_BASE. The calls are the same."""
+
+from functools import lru_cache
+
+import stripe
+from django.conf import settings
+
+from .errors import PaymentError, PaymentErrorCode
+
+CURRENCY = "cny"
+
+
+@lru_cache(maxsize=4)
+def _client(api_key: str, api_base: str) -> stripe.StripeClient:
+    base = {"api": api_base} if api_base else None
+    return stripe.StripeClient(api_key, base_addresses=base, max_network_retries=2)
+
+
+def client() -> stripe.StripeClient:
+    if not settings.STRIPE_SECRET_KEY:
+        raise PaymentError(PaymentErrorCode.NOT_CONFIGURED)
+    return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+
+
+def payment_method_types() -> list[str]:
+    extras = [
+        m
+        for m in settings.STRIPE_EXTRA_PAYMENT_METHODS
+        if m in ("alipay", "wechat_pay")
+    ]
+    return ["card", *extras]
+
+
+def _call(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except stripe.StripeError as exc:
+        raise PaymentError(
+            PaymentErrorCode.PROVIDER_ERROR, detail=str(exc.user_message or exc)[:200]
+        ) from exc
+
+
+def create_payment_intent(*, amount_fen: int, metadata: dict, idempotency_key: str):
+    params = {
+        "amount": amount_fen,
+        "currency": CURRENCY,
+        "payment_method_types": payment_method_types(),
+        "metadata": metadata,
+    }
+    if "wechat_pay" in params["payment_method_types"]:
+        params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
+    return _call(
+        client().v1.payment_intents.create,
+        params=params,
+        options={"idempotency_key": idempotency_key},
+    )
+
+
+def retrieve_payment_intent(payment_intent_id: str):
+    return _call(client().v1.payment_intents.retrieve, payment_intent_id)
+
+
+def cancel_payment_intent(payment_intent_id: str):
+    return _call(client().v1.payment_intents.cancel, payment_intent_id)
+
+
+def create_refund(
+    *, payment_intent_id: str, amount_fen: int, metadata: dict, idempotency_key: str
+):
+    return _call(
+        client().v1.refunds.create,
+        params={
+            "payment_intent": payment_intent_id,
+            "amount": amount_fen,
+            "metadata": metadata,
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+
+
+def construct_event(payload: bytes, signature: str | None):
+    """The verified event, or INVALID_SIGNATURE for anything unsigned,
+    wrongly signed, stale or malformed."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret:
+        raise PaymentError(PaymentErrorCode.NOT_CONFIGURED)
+    try:
+        return stripe.Webhook.construct_event(payload, signature or "", secret)
+    except (ValueError, stripe.SignatureVerificationError) as exc:
+        raise PaymentError(PaymentErrorCode.INVALID_SIGNATURE) from exc

@@ -1,0 +1,193 @@
+"""Starting a payment, settling it from what Stripe says, and cancelling an
+unpaid order so that no payment can succeed after its stock went back."""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from storefront.orders.errors import OrderError, OrderErrorCode
+from storefront.orders.models import Order, OrderEventType, OrderStatus
+from storefront.orders.services import (
+    lock_order,
+    order_cancel,
+    order_event,
+    order_mark_paid,
+)
+
+from . import gateway
+from .errors import PaymentError, PaymentErrorCode
+from .models import Payment, PaymentStatus, StripeEvent
+
+log = logging.getLogger(__name__)
+
+# Stripe statuses after which a PaymentIntent can no longer take money.
+_FINAL_UNPAID = {"canceled"}
+_IN_FLIGHT = {"processing", "requires_capture", "succeeded"}
+
+
+def live_payment(order: Order) -> Payment | None:
+    return order.payments.exclude(status=PaymentStatus.CANCELED).first()
+
+
+@transaction.atomic
+def payment_start(*, order: Order) -> Payment:
+    """The PaymentIntent for this order's server-computed total. Repeating
+    the call (a double click on "pay") returns the same one."""
+    order = lock_order(order)
+    existing = live_payment(order)
+    if existing is not None:
+        return existing
+    if order.status != OrderStatus.UNPAID:
+        raise PaymentError(PaymentErrorCode.ORDER_NOT_PAYABLE, field="order")
+    if order.reserved_until is None or order.reserved_until <= timezone.now():
+        raise PaymentError(PaymentErrorCode.RESERVATION_EXPIRED, field="order")
+    attempt = order.payments.count()
+    intent = gateway.create_payment_intent(
+        amount_fen=order.total_fen,
+        metadata={"order_number": order.number, "order_token": str(order.token)},
+        idempotency_key=f"gongfu-order-{order.token}-{attempt}",
+    )
+    payment = Payment.objects.create(
+        order=order,
+        payment_intent_id=intent.id,
+        client_secret=intent.client_secret,
+        amount_fen=order.total_fen,
+        currency=gateway.CURRENCY,
+        provider_status=intent.status or "",
+    )
+    order_event(
+        order=order, type=OrderEventType.PAYMENT_STARTED, payment_intent=intent.id
+    )
+    return payment
+
+
+def _as_dict(intent) -> dict:
+    return intent.to_dict() if hasattr(intent, "to_dict") else dict(intent)
+
+
+@transaction.atomic
+def payment_settle(*, intent, source: str) -> str:
+    """Bring our records in line with a PaymentIntent as Stripe reports it
+    (from a webhook or a fresh fetch). Safe to repeat and in any order:
+    a succeeded payment is never downgraded. Returns what happened."""
+    intent = _as_dict(intent)
+    intent_id = intent.get("id")
+    payment = (
+        Payment.objects.select_for_update()
+        .select_related("order")
+        .filter(payment_intent_id=intent_id)
+        .first()
+    )
+    if payment is None:
+        return "ignored: unknown PaymentIntent"
+    status = intent.get("status") or ""
+    payment.provider_status = status
+    if payment.status == PaymentStatus.SUCCEEDED:
+        payment.save(update_fields=["provider_status", "updated_at"])
+        return "already settled"
+    if status == "succeeded":
+        return _settle_succeeded(payment, intent, source)
+    if status in _FINAL_UNPAID:
+        payment.status = PaymentStatus.CANCELED
+        payment.save(update_fields=["status", "provider_status", "updated_at"])
+        return "canceled"
+    error = intent.get("last_payment_error") or {}
+    message = (error.get("message") or "")[:300]
+    if message and message != payment.last_error:
+        payment.last_error = message
+        order_event(
+            order=payment.order,
+            type=OrderEventType.PAYMENT_FAILED,
+            payment_intent=intent_id,
+            message=message,
+            source=source,
+        )
+    payment.save(update_fields=["provider_status", "last_error", "updated_at"])
+    return f"pending ({status})"
+
+
+def _settle_succeeded(payment: Payment, intent, source: str) -> str:
+    amount = intent.get("amount_received") or intent.get("amount")
+    currency = (intent.get("currency") or "").lower()
+    if amount != payment.amount_fen or currency != payment.currency:
+        log.error(
+            "PaymentIntent %s: %s %s does not match %s",
+            payment.payment_intent_id,
+            amount,
+            currency,
+            payment.amount_fen,
+        )
+        return "refused: amount or currency differs from the order"
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.save(update_fields=["status", "provider_status", "updated_at"])
+    order = lock_order(payment.order)
+    if order.status == OrderStatus.CANCELLED:
+        # Only reachable if Stripe took money after we cancelled the intent;
+        # the stock is gone, so the money goes straight back.
+        gateway.create_refund(
+            payment_intent_id=payment.payment_intent_id,
+            amount_fen=payment.amount_fen,
+            metadata={"order_number": order.number, "reason": "late payment"},
+            idempotency_key=f"gongfu-late-{payment.payment_intent_id}",
+        )
+        order_event(
+            order=order,
+            type=OrderEventType.LATE_PAYMENT_REFUNDED,
+            amount_fen=payment.amount_fen,
+        )
+        return "refunded: payment arrived after the order was cancelled"
+    marked = order_mark_paid(
+        order=order,
+        amount_fen=payment.amount_fen,
+        payment_intent_id=payment.payment_intent_id,
+    )
+    return f"order paid (via {source})" if marked else "already paid"
+
+
+def order_cancel_unpaid(*, order: Order, user=None, expired: bool = False) -> Order:
+    """Cancel the PaymentIntent first: only when Stripe confirms it can no
+    longer take money is the order cancelled and its stock released. If it
+    has meanwhile succeeded, the order is settled as paid instead."""
+    payment = live_payment(order)
+    if payment is not None:
+        intent = gateway.retrieve_payment_intent(payment.payment_intent_id)
+        if intent.status in _IN_FLIGHT:
+            payment_settle(intent=intent, source="cancel")
+            raise OrderError(OrderErrorCode.PAYMENT_IN_PROGRESS, field="order")
+        if intent.status != "canceled":
+            intent = gateway.cancel_payment_intent(payment.payment_intent_id)
+        payment_settle(intent=intent, source="cancel")
+    order.refresh_from_db()
+    if order.status != OrderStatus.UNPAID:
+        raise OrderError(OrderErrorCode.INVALID_TRANSITION, field="status")
+    return order_cancel(order=order, user=user, expired=expired)
+
+
+def webhook_receive(*, payload: bytes, signature: str | None) -> str:
+    """Verify, store once, process once. A replay returns without effect.
+    Processing and the event record commit together, so a crash midway
+    leaves nothing recorded and Stripe's retry processes it afresh."""
+    event = gateway.construct_event(payload, signature)
+    data = event.to_dict()
+    obj = (data.get("data") or {}).get("object") or {}
+    is_intent = data.get("type", "").startswith("payment_intent.")
+    intent_id = obj.get("id", "") if is_intent else ""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = StripeEvent.objects.create(
+                    event_id=data["id"],
+                    type=data.get("type", ""),
+                    payment_intent_id=intent_id,
+                    payload=data,
+                )
+        except IntegrityError:
+            return "replay: already processed"
+        if intent_id:
+            outcome = payment_settle(intent=obj, source="webhook")
+        else:
+            outcome = "ignored: event type not used"
+        record.outcome = outcome[:200]
+        record.save(update_fields=["outcome"])
+    return outcome
