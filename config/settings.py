@@ -135,7 +135,16 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "release-expired-reservations": {
+        "task": "storefront.checkout.tasks.release_expired_reservations",
+        "schedule": 60.0,
+    },
+    "reconcile-pending-payments": {
+        "task": "storefront.payments.tasks.reconcile_pending_payments",
+        "schedule": 300.0,
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
