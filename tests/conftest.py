@@ -1,5 +1,12 @@
 import pytest
 
+from tests.payments_stand_in import (
+    TEST_PUBLISHABLE_KEY,
+    TEST_SECRET_KEY,
+    TEST_WEBHOOK_SECRET,
+    start_localstripe,
+)
+
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
@@ -32,3 +39,25 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def localstripe_server():
+    """One private localstripe (the Stripe stand-in) for the whole session.
+
+    Its state lives in its memory and is shared by every test that uses it:
+    create fresh objects rather than counting what exists."""
+    server = start_localstripe()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_settings(settings, localstripe_server):
+    """Point the shop's Stripe settings at the session's localstripe."""
+    settings.STRIPE_SECRET_KEY = TEST_SECRET_KEY
+    settings.STRIPE_PUBLISHABLE_KEY = TEST_PUBLISHABLE_KEY
+    settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = localstripe_server.url
+    settings.STRIPE_JS_URL = localstripe_server.js_url
+    return localstripe_server
