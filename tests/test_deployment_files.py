@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_docker_compose_defines_the_production_stack():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "stripe", "web", "worker", "beat"}
     for name in ("postgres", "redis", "web", "worker"):
         assert "healthcheck" in services[name], name
     assert {"pgdata", "media"} <= set(compose["volumes"])
@@ -20,6 +20,10 @@ def test_docker_compose_defines_the_production_stack():
     assert "gunicorn" in web["command"]
     assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
+    # Without real keys the stack pays through the local Stripe stand-in.
+    assert "localstripe_launcher" in services["stripe"]["command"]
+    assert "/payments/stripe/webhook/" in services["stripe"]["command"]
+    assert "stripe:8420" in web["environment"]["STRIPE_API_BASE"]
 
 
 def test_ci_script_starts_services_and_runs_make_test():
