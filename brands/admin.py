@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from storefront.catalog.cache import catalog_changed
+from storefront.core.money import format_fen
 from storefront.core.slugs import unique_slug
 
 from .models import (
@@ -25,6 +26,15 @@ SLUG_HELP_ON_ADD = (
     "留空则按名称拼音生成；保存后不可更改 "
     "(leave blank to derive it from the name's pinyin; it cannot change later)"
 )
+
+# Stored in fen; the help says what the number means in yuan.
+SHIPPING_HELP = {
+    "shipping_fee_fen": "以分计：1000 = ¥10.00 (in fen: 1000 = ¥10.00)",
+    "free_shipping_threshold_fen": (
+        "以分计：9900 = 满 ¥99.00 包邮；留空则从不包邮 "
+        "(in fen: 9900 = free from ¥99.00; blank = never free)"
+    ),
+}
 
 
 class OperatorOnlyAdmin:
@@ -130,6 +140,7 @@ class WorkshopAdmin(StableSlugAdmin):
         "brand_names",
         "people_employed",
         "low_income_households_employed",
+        "shipping_rate",
         "is_active",
     )
     list_filter = ("workshop_type", "is_active", "brands", "village__city")
@@ -151,6 +162,20 @@ class WorkshopAdmin(StableSlugAdmin):
     @admin.display(description="品牌 brands")
     def brand_names(self, obj) -> str:
         return "、".join(brand.name for brand in obj.brands.all())
+
+    @admin.display(description="运费 shipping", ordering="shipping_fee_fen")
+    def shipping_rate(self, obj) -> str:
+        rate = format_fen(obj.shipping_fee_fen)
+        if obj.free_shipping_threshold_fen is None:
+            return rate
+        return f"{rate}，满 free from {format_fen(obj.free_shipping_threshold_fen)}"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        for name, help_text in SHIPPING_HELP.items():
+            if name in form.base_fields:
+                form.base_fields[name].help_text = help_text
+        return form
 
 
 @admin.register(Membership)

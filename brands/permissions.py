@@ -89,7 +89,11 @@ def user_can(user, action: Action, obj=None) -> bool:
         # Money goes back only on a platform operator's say-so.
         return False
     if action == Action.SHIP_FULFILLMENT:
-        return has_role(user, Role.WORKSHOP_MANAGER, obj.workshop_id)
+        # Each workshop ships its own parcel of an order, and only its own.
+        is_parcel = getattr(getattr(obj, "_meta", None), "label", "") == (
+            "orders.Fulfillment"
+        )
+        return is_parcel and has_role(user, Role.WORKSHOP_MANAGER, obj.workshop_id)
     if action == Action.LINK_PRODUCTS_OF_BRAND:
         return isinstance(obj, Brand) and has_role(user, Role.LIVESTREAM_HOST, obj.pk)
     return False

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from brands.models import Brand, Role, Village, Workshop
 from brands.permissions import Action, user_can, visible_product_filter
 from storefront.catalog.models import Product
+from storefront.orders.models import Fulfillment, Order
 from tests.factories import (
     grant,
     make_brand,
@@ -57,6 +58,10 @@ def world() -> World:
         # Published, but its brand or its workshop is switched off.
         "p_off_W": product(brand_off, w, True),
         "p_A_Woff": product(brand_a, w_off, True),
+        # Unsaved stand-ins are enough: the rules read only these fields.
+        "O": Order(number="GF-2026-000001"),
+        "F_W": Fulfillment(workshop=w),
+        "F_W2": Fulfillment(workshop=w2),
     }
 
     consumer = make_user()
@@ -102,6 +107,8 @@ TARGETS = {
     Action.CHANGE_WORKSHOP: ["W", "W2", "W3"],
     Action.VIEW_VILLAGE_ACCOUNTS: ["V", "V2"],
     Action.LINK_PRODUCTS_OF_BRAND: ["A", "B"],
+    Action.REFUND_ORDER: ["O"],
+    Action.SHIP_FULFILLMENT: ["F_W", "F_W2"],
 }
 ALL = {(action, target) for action, targets in TARGETS.items() for target in targets}
 PUBLIC = {(Action.VIEW_PRODUCT, "p_A_W"), (Action.VIEW_PRODUCT, "p_B_W2")}
@@ -128,7 +135,7 @@ EXPECTED = {
     "manager_W": PUBLIC
     | {(Action.VIEW_PRODUCT, p) for p in ["p_A_W_unpub", "p_off_W"]}
     | {(Action.CHANGE_PRODUCT, p) for p in ["p_A_W", "p_A_W_unpub", "p_off_W"]}
-    | {(Action.CHANGE_WORKSHOP, "W")},
+    | {(Action.CHANGE_WORKSHOP, "W"), (Action.SHIP_FULFILLMENT, "F_W")},
     "treasurer_V": PUBLIC | {(Action.VIEW_VILLAGE_ACCOUNTS, "V")},
     "host_A": PUBLIC | {(Action.LINK_PRODUCTS_OF_BRAND, "A")},
 }
@@ -157,6 +164,7 @@ def test_role_may_do_exactly_what_the_table_says(world, role):
         ("manager_W", Action.CHANGE_WORKSHOP, "W", Brand),
         ("treasurer_V", Action.VIEW_VILLAGE_ACCOUNTS, "V", Workshop),
         ("host_A", Action.LINK_PRODUCTS_OF_BRAND, "A", Village),
+        ("manager_W", Action.SHIP_FULFILLMENT, "F_W", Workshop),
     ],
 )
 def test_object_of_another_kind_with_the_same_id_is_refused(
