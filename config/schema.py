@@ -1,10 +1,17 @@
 import graphene
 
+from storefront.graphql.checkout import CheckoutMutations, CheckoutQuery
+from storefront.graphql.orders import OrderMutations, OrderQuery
 from storefront.graphql.queries import StorefrontQuery
 
 
-class Query(StorefrontQuery, graphene.ObjectType):
+# graphene lists the fields of the last base first.
+class Query(OrderQuery, CheckoutQuery, StorefrontQuery, graphene.ObjectType):
     pass
 
 
-schema = graphene.Schema(query=Query)
+class Mutation(OrderMutations, CheckoutMutations, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)

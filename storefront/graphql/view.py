@@ -5,27 +5,86 @@ from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import get_language
 from graphene_django.views import GraphQLView
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationType,
+    get_operation_ast,
+    parse,
+)
 
 from storefront.catalog.cache import catalog_cache_seconds, public_cache_key
 
+# Top-level query fields whose answers depend only on the public catalogue
+# (and so are retired by its version). Anything else - a cart, an order page,
+# a node of any type - is answered fresh every time: an order must show "paid"
+# the moment the webhook lands.
+PUBLIC_CATALOGUE_FIELDS = frozenset(
+    {
+        "brands",
+        "brand",
+        "workshops",
+        "workshop",
+        "villages",
+        "village",
+        "categories",
+        "products",
+        "product",
+        "__typename",
+    }
+)
 
-def _is_read_only(body: bytes) -> bool:
-    """True when the JSON body holds a single query operation (no mutation)."""
+
+def _public_selections(selection_set, fragments, seen) -> bool:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value not in PUBLIC_CATALOGUE_FIELDS:
+                return False
+        elif isinstance(selection, InlineFragmentNode):
+            if not _public_selections(selection.selection_set, fragments, seen):
+                return False
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in seen:
+                continue
+            fragment = fragments.get(name)
+            if fragment is None or not _public_selections(
+                fragment.selection_set, fragments, seen | {name}
+            ):
+                return False
+        else:
+            return False
+    return True
+
+
+def is_public_catalogue_query(body: bytes) -> bool:
+    """True when the JSON body holds a query (not a mutation) whose top-level
+    fields are all public catalogue fields."""
     try:
         payload = json.loads(body)
         document = parse(payload["query"])
+        operation = get_operation_ast(document, payload.get("operationName"))
     except (ValueError, KeyError, TypeError, GraphQLError):
         return False
-    operation = get_operation_ast(document, payload.get("operationName"))
-    return operation is not None and operation.operation == OperationType.QUERY
+    if operation is None or operation.operation != OperationType.QUERY:
+        return False
+    fragments = {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+    return _public_selections(operation.selection_set, fragments, frozenset())
 
 
 class StorefrontGraphQLView(GraphQLView):
     """GraphiQL only with DEBUG; POST bodies must be JSON or application/graphql,
     which browsers cannot send cross-site without a CORS preflight. Anonymous
-    read-only answers are cached like public pages, keyed by the catalogue
-    version, so a catalogue write retires them."""
+    answers to public catalogue queries are cached like public pages, keyed
+    by the catalogue version, so a catalogue write retires them; carts,
+    orders and mutations never are."""
 
     ACCEPTED_POST_TYPES = {"application/json", "application/graphql"}
 
@@ -55,6 +114,7 @@ class StorefrontGraphQLView(GraphQLView):
             seconds <= 0
             or request.user.is_authenticated
             or content_type != ("application/json")
+            or not is_public_catalogue_query(request.body)
         ):
             return super().dispatch(request, *args, **kwargs)
         key = public_cache_key(
@@ -66,11 +126,7 @@ class StorefrontGraphQLView(GraphQLView):
             response["X-Page-Cache"] = "hit"
             return response
         response = super().dispatch(request, *args, **kwargs)
-        if (
-            response.status_code == 200
-            and b'"errors"' not in response.content
-            and _is_read_only(request.body)
-        ):
+        if response.status_code == 200 and b'"errors"' not in response.content:
             cache.set(key, response.content, seconds)
             response["X-Page-Cache"] = "miss"
         return response

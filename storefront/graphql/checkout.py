@@ -1,0 +1,520 @@
+"""The cart and the way to an order, with Saleor's names (checkoutCreate,
+checkoutLinesAdd, … checkoutComplete).
+
+A checkout is reached by its token: a guest's cart belongs to whoever holds
+the token; a cart with a user belongs to that user alone (anyone else gets
+NOT_FOUND, as for a token that does not exist). Checkouts are not Relay nodes,
+so `node(id:)` can never reach one. Prices are always computed on the server
+from the variants as they are now.
+"""
+
+import graphene
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch
+from graphql_relay import to_global_id
+
+from brands.models import Brand
+from storefront.catalog.models import ProductVariant
+from storefront.checkout import selectors
+from storefront.checkout.complete import checkout_complete
+from storefront.checkout.errors import CheckoutError, CheckoutErrorCode
+from storefront.checkout.models import Checkout, CheckoutLine
+from storefront.checkout.services import (
+    checkout_create,
+    checkout_email_update,
+    checkout_lines_add,
+    checkout_lines_delete,
+    checkout_lines_update,
+    checkout_note_update,
+    checkout_shipping_address_update,
+)
+from storefront.core.address import ADDRESS_FIELDS
+from storefront.orders.models import Order
+from storefront.payments import gateway
+from storefront.payments.errors import PaymentError
+
+from .errors import CheckoutError as CheckoutErrorType
+from .errors import DomainMutation, decode_id, graphql_field
+from .errors import PaymentError as PaymentErrorType
+from .money import Money
+from .orders import Address, OrderType
+from .types import ProductType, ProductVariantType
+
+# --- reading -----------------------------------------------------------------
+
+
+def may_use(owner_id: int | None, user) -> bool:
+    """A guest's cart is anyone's who holds the token; a user's is theirs."""
+    if owner_id is None:
+        return True
+    return bool(user and user.is_authenticated and user.pk == owner_id)
+
+
+def checkout_for(info, token) -> Checkout | None:
+    checkout = selectors.checkout_by_token(token)
+    if checkout is None or not may_use(checkout.user_id, info.context.user):
+        return None
+    return checkout
+
+
+def _lines_with_products(checkout: Checkout):
+    """The selector's lines plus what the `product` of a line can reach, so a
+    cart of any size costs the same few queries."""
+    return (
+        selectors.checkout_lines(checkout)
+        .select_related(
+            "variant__product__workshop__village",
+            "variant__product__origin_village",
+            "variant__product__category",
+        )
+        .prefetch_related(
+            Prefetch(
+                "variant__product__variants",
+                queryset=ProductVariant.objects.select_related("stock").order_by(
+                    "sort_order", "pk"
+                ),
+            ),
+            Prefetch(
+                "variant__product__workshop__brands",
+                queryset=Brand.objects.order_by("name"),
+            ),
+        )
+    )
+
+
+def summary_of(checkout: Checkout) -> selectors.CheckoutSummary:
+    """Priced once per checkout object, however many fields ask for it."""
+    summary = getattr(checkout, "_graphql_summary", None)
+    if summary is None:
+        summary = selectors.checkout_summary(checkout, _lines_with_products(checkout))
+        checkout._graphql_summary = summary
+    return summary
+
+
+class CheckoutLineType(graphene.ObjectType):
+    class Meta:
+        name = "CheckoutLine"
+
+    id = graphene.ID(required=True, description="Global ID of type CheckoutLine")
+    variant = graphene.Field(ProductVariantType, required=True)
+    product = graphene.Field(ProductType, required=True)
+    quantity = graphene.Int(required=True)
+    unit_price = graphene.Field(Money, required=True)
+    total_price = graphene.Field(Money, required=True)
+
+    # The value behind this type is a selectors.PricedLine.
+    def resolve_id(self, info):
+        return to_global_id("CheckoutLine", self.line.pk)
+
+    def resolve_variant(self, info):
+        return self.variant
+
+    def resolve_product(self, info):
+        return self.variant.product
+
+    def resolve_quantity(self, info):
+        return self.quantity
+
+    def resolve_unit_price(self, info):
+        return Money.from_fen(self.unit_price_fen)
+
+    def resolve_total_price(self, info):
+        return Money.from_fen(self.total_fen)
+
+
+class CheckoutShipment(graphene.ObjectType):
+    """One workshop's parcel, with that workshop's shipping rate."""
+
+    workshop_name = graphene.String(required=True)
+    workshop_slug = graphene.String(required=True)
+    lines = graphene.List(graphene.NonNull(CheckoutLineType), required=True)
+    subtotal = graphene.Field(Money, required=True)
+    shipping_price = graphene.Field(Money, required=True)
+    free_shipping_threshold = graphene.Field(
+        Money, description="Shipping is free from this subtotal; null: never"
+    )
+
+    # The value behind this type is a selectors.Shipment.
+    def resolve_workshop_name(self, info):
+        return self.workshop.name
+
+    def resolve_workshop_slug(self, info):
+        return self.workshop.slug
+
+    def resolve_lines(self, info):
+        return self.lines
+
+    def resolve_subtotal(self, info):
+        return Money.from_fen(self.subtotal_fen)
+
+    def resolve_shipping_price(self, info):
+        return Money.from_fen(self.shipping_fen)
+
+    def resolve_free_shipping_threshold(self, info):
+        return Money.from_fen(self.workshop.free_shipping_threshold_fen)
+
+
+class CheckoutType(graphene.ObjectType):
+    class Meta:
+        name = "Checkout"
+
+    token = graphene.UUID(required=True)
+    email = graphene.String(required=True)
+    note = graphene.String(required=True)
+    lines = graphene.List(graphene.NonNull(CheckoutLineType), required=True)
+    quantity = graphene.Int(required=True, description="Units in the cart")
+    shipping_address = graphene.Field(Address)
+    shipments = graphene.List(
+        graphene.NonNull(CheckoutShipment),
+        required=True,
+        description="One parcel per workshop",
+    )
+    subtotal_price = graphene.Field(Money, required=True)
+    shipping_price = graphene.Field(Money, required=True)
+    total_price = graphene.Field(Money, required=True)
+
+    # The value behind this type is a checkout.models.Checkout.
+    def resolve_lines(self, info):
+        return summary_of(self).lines
+
+    def resolve_quantity(self, info):
+        return summary_of(self).quantity
+
+    def resolve_shipping_address(self, info):
+        return self if self.recipient_name else None
+
+    def resolve_shipments(self, info):
+        return summary_of(self).shipments
+
+    def resolve_subtotal_price(self, info):
+        return Money.from_fen(summary_of(self).subtotal_fen)
+
+    def resolve_shipping_price(self, info):
+        return Money.from_fen(summary_of(self).shipping_fen)
+
+    def resolve_total_price(self, info):
+        return Money.from_fen(summary_of(self).total_fen)
+
+
+class PaymentType(graphene.ObjectType):
+    """The Stripe PaymentIntent the browser confirms with Stripe.js."""
+
+    class Meta:
+        name = "Payment"
+
+    payment_intent_id = graphene.String(required=True)
+    client_secret = graphene.String(required=True)
+    publishable_key = graphene.String(required=True)
+    amount = graphene.Field(Money, required=True)
+    payment_method_types = graphene.List(
+        graphene.NonNull(graphene.String), required=True
+    )
+
+    # The value behind this type is a payments.models.Payment.
+    def resolve_publishable_key(self, info):
+        return settings.STRIPE_PUBLISHABLE_KEY
+
+    def resolve_amount(self, info):
+        return Money.from_fen(self.amount_fen)
+
+    def resolve_payment_method_types(self, info):
+        return gateway.payment_method_types()
+
+
+class CheckoutQuery(graphene.ObjectType):
+    checkout = graphene.Field(
+        CheckoutType,
+        token=graphene.UUID(required=True),
+        description="A cart by its token; null if unknown or someone else's.",
+    )
+
+    def resolve_checkout(self, info, token):
+        return checkout_for(info, token)
+
+
+# --- inputs ------------------------------------------------------------------
+
+
+class CheckoutLineInput(graphene.InputObjectType):
+    variant_id = graphene.ID(required=True, description="Global ID of a ProductVariant")
+    quantity = graphene.Int(required=True, description="1–999; 0 removes (update)")
+
+
+class CheckoutCreateInput(graphene.InputObjectType):
+    email = graphene.String()
+    lines = graphene.List(graphene.NonNull(CheckoutLineInput))
+
+
+class AddressInput(graphene.InputObjectType):
+    """Every field is required; they are optional here only so that a missing
+    one comes back as an ADDRESS_REQUIRED error naming it."""
+
+    recipient_name = graphene.String()
+    phone = graphene.String(description="Mainland mobile, e.g. 13800138000")
+    province = graphene.String(description="Province as written, e.g. 浙江省")
+    city = graphene.String()
+    district = graphene.String()
+    street_address = graphene.String()
+
+
+# --- mutations ---------------------------------------------------------------
+
+
+class CheckoutMutation(DomainMutation):
+    class Meta:
+        abstract = True
+
+    ERROR_FIELDS = {CheckoutError: "errors"}
+
+    checkout = graphene.Field(CheckoutType)
+    errors = graphene.List(graphene.NonNull(CheckoutErrorType), required=True)
+
+    @classmethod
+    def owned(cls, info, token) -> Checkout:
+        checkout = checkout_for(info, token)
+        if checkout is None:
+            raise CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token")
+        return checkout
+
+    @classmethod
+    def mutate(cls, root, info, **data):
+        try:
+            return super().mutate(root, info, **data)
+        except Checkout.DoesNotExist:
+            # Completed (and so deleted) by another request meanwhile.
+            return cls.failure(
+                CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token")
+            )
+
+    @classmethod
+    def refreshed(cls, checkout: Checkout):
+        return cls.success(checkout=Checkout.objects.get(pk=checkout.pk))
+
+
+def _variant_lines(lines, *, missing: CheckoutErrorCode) -> list[tuple[int, int]]:
+    """[(variant pk, quantity)] from the input; an ID that is not a variant's
+    is reported against its line."""
+    pairs = []
+    for index, line in enumerate(lines or []):
+        pk = decode_id(line.variant_id, "ProductVariant")
+        if pk is None:
+            raise CheckoutError(missing, field=f"lines.{index}.variant_id")
+        pairs.append((pk, line.quantity))
+    return pairs
+
+
+class LinesMutation(CheckoutMutation):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def input_field(cls, field):
+        # checkout_lines_add reports an unavailable variant or a total over
+        # the stock without the line's index.
+        if field in ("variant", "quantity"):
+            return "lines"
+        if field and field.endswith(".variant"):
+            field += "_id"
+        return graphql_field(field)
+
+
+class CheckoutCreate(LinesMutation):
+    class Arguments:
+        input = CheckoutCreateInput(required=True)
+
+    @classmethod
+    def perform(cls, info, input):
+        pairs = _variant_lines(
+            input.get("lines"), missing=CheckoutErrorCode.PRODUCT_UNAVAILABLE
+        )
+        # One transaction: a bad line leaves no empty cart behind.
+        with transaction.atomic():
+            checkout = checkout_create(
+                user=info.context.user, email=input.get("email") or ""
+            )
+            if pairs:
+                checkout_lines_add(checkout=checkout, lines=pairs)
+        return cls.refreshed(checkout)
+
+
+class CheckoutLinesAdd(LinesMutation):
+    class Arguments:
+        token = graphene.UUID(required=True)
+        lines = graphene.List(graphene.NonNull(CheckoutLineInput), required=True)
+
+    @classmethod
+    def perform(cls, info, token, lines):
+        checkout = cls.owned(info, token)
+        pairs = _variant_lines(lines, missing=CheckoutErrorCode.PRODUCT_UNAVAILABLE)
+        return cls.refreshed(checkout_lines_add(checkout=checkout, lines=pairs))
+
+
+class CheckoutLinesUpdate(LinesMutation):
+    """Set quantities; 0 removes the line."""
+
+    class Arguments:
+        token = graphene.UUID(required=True)
+        lines = graphene.List(graphene.NonNull(CheckoutLineInput), required=True)
+
+    @classmethod
+    def perform(cls, info, token, lines):
+        checkout = cls.owned(info, token)
+        pairs = _variant_lines(lines, missing=CheckoutErrorCode.LINE_NOT_FOUND)
+        return cls.refreshed(checkout_lines_update(checkout=checkout, lines=pairs))
+
+
+class CheckoutLinesDelete(CheckoutMutation):
+    """Remove lines named by their variant (`variantIds`) or, as in Saleor,
+    by the line's own ID (`linesIds`); either or both. Nothing is removed
+    unless every ID names a line of this cart."""
+
+    class Arguments:
+        token = graphene.UUID(required=True)
+        variant_ids = graphene.List(graphene.NonNull(graphene.ID))
+        lines_ids = graphene.List(graphene.NonNull(graphene.ID))
+
+    @classmethod
+    def perform(cls, info, token, variant_ids=None, lines_ids=None):
+        checkout = cls.owned(info, token)
+        doomed = []
+        for index, global_id in enumerate(variant_ids or []):
+            pk = decode_id(global_id, "ProductVariant")
+            if pk is None:
+                raise CheckoutError(
+                    CheckoutErrorCode.LINE_NOT_FOUND, field=f"variantIds.{index}"
+                )
+            doomed.append(pk)
+        wanted = [decode_id(g, "CheckoutLine") for g in lines_ids or []]
+        variant_of = dict(
+            CheckoutLine.objects.filter(
+                checkout=checkout, pk__in=[pk for pk in wanted if pk]
+            ).values_list("pk", "variant_id")
+        )
+        for index, pk in enumerate(wanted):
+            if pk not in variant_of:
+                raise CheckoutError(
+                    CheckoutErrorCode.LINE_NOT_FOUND, field=f"linesIds.{index}"
+                )
+            doomed.append(variant_of[pk])
+        checkout = checkout_lines_delete(checkout=checkout, variant_ids=doomed)
+        return cls.refreshed(checkout)
+
+
+class CheckoutEmailUpdate(CheckoutMutation):
+    class Arguments:
+        token = graphene.UUID(required=True)
+        email = graphene.String(required=True)
+
+    @classmethod
+    def perform(cls, info, token, email):
+        checkout = cls.owned(info, token)
+        return cls.success(
+            checkout=checkout_email_update(checkout=checkout, email=email)
+        )
+
+
+def address_field(field):
+    """`recipient_name` → `shippingAddress.recipientName`."""
+    if field in ADDRESS_FIELDS:
+        return graphql_field(f"shipping_address.{field}")
+    return graphql_field(field)
+
+
+class CheckoutShippingAddressUpdate(CheckoutMutation):
+    class Arguments:
+        token = graphene.UUID(required=True)
+        shipping_address = AddressInput(required=True)
+
+    @classmethod
+    def input_field(cls, field):
+        return address_field(field)
+
+    @classmethod
+    def perform(cls, info, token, shipping_address):
+        checkout = cls.owned(info, token)
+        address = {name: shipping_address.get(name) for name in ADDRESS_FIELDS}
+        checkout = checkout_shipping_address_update(checkout=checkout, address=address)
+        return cls.success(checkout=checkout)
+
+
+class CheckoutNoteUpdate(CheckoutMutation):
+    class Arguments:
+        token = graphene.UUID(required=True)
+        note = graphene.String(required=True)
+
+    @classmethod
+    def perform(cls, info, token, note):
+        checkout = cls.owned(info, token)
+        return cls.success(checkout=checkout_note_update(checkout=checkout, note=note))
+
+
+class CheckoutComplete(DomainMutation):
+    """Place the order and open its PaymentIntent; the browser then confirms
+    the payment with Stripe.js using `payment.clientSecret`.
+
+    Repeating the call with the same token (a double click, a lost answer)
+    returns the same order and the same PaymentIntent. `errors` say why no
+    order was placed (the cart is unchanged). `paymentErrors` mean the order
+    WAS placed (it is returned, unpaid, its stock held) but the PaymentIntent
+    could not be opened: call again to retry. Once the order is paid,
+    `payment` is null."""
+
+    class Arguments:
+        token = graphene.UUID(required=True)
+        expected_total = graphene.Int(
+            description="The total (fen) the customer saw; if prices moved "
+            "since, nothing is placed and PRICE_CHANGED says so."
+        )
+
+    ERROR_FIELDS = {CheckoutError: "errors", PaymentError: "payment_errors"}
+
+    order = graphene.Field(OrderType)
+    payment = graphene.Field(PaymentType)
+    errors = graphene.List(graphene.NonNull(CheckoutErrorType), required=True)
+    payment_errors = graphene.List(graphene.NonNull(PaymentErrorType), required=True)
+
+    @classmethod
+    def input_field(cls, field):
+        # The cart's own fields, as the mutations that set them name them.
+        if field == "total":
+            return "expectedTotal"
+        if field == "variant":
+            return "lines"
+        if field == "order":
+            return None
+        return address_field(field)
+
+    @classmethod
+    def perform(cls, info, token, expected_total=None):
+        user = info.context.user
+        checkout = selectors.checkout_by_token(token)
+        if checkout is not None:
+            owner_id = checkout.user_id
+        else:
+            order = Order.objects.filter(checkout_token=token).only("user").first()
+            owner_id = order.user_id if order else None
+            if order is None:
+                raise CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token")
+        if not may_use(owner_id, user):
+            raise CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token")
+        try:
+            completed = checkout_complete(
+                checkout_token=token, user=user, expected_total_fen=expected_total
+            )
+        except PaymentError as exc:
+            # The order exists, unpaid; pressing "pay" again retries.
+            placed = Order.objects.filter(checkout_token=token).first()
+            return cls.failure(exc, order=placed)
+        return cls.success(order=completed.order, payment=completed.payment)
+
+
+class CheckoutMutations(graphene.ObjectType):
+    checkout_create = CheckoutCreate.Field()
+    checkout_lines_add = CheckoutLinesAdd.Field()
+    checkout_lines_update = CheckoutLinesUpdate.Field()
+    checkout_lines_delete = CheckoutLinesDelete.Field()
+    checkout_email_update = CheckoutEmailUpdate.Field()
+    checkout_shipping_address_update = CheckoutShippingAddressUpdate.Field()
+    checkout_note_update = CheckoutNoteUpdate.Field()
+    checkout_complete = CheckoutComplete.Field()

@@ -1,0 +1,159 @@
+"""Mutation errors as data (Saleor's convention).
+
+Every mutation payload carries `errors: [XxxError!]!`; an `XxxError` has the
+input `field` it concerns (camelCase, dotted for list items: `lines.0.quantity`),
+a `code` from the domain's enum, mirrored here from the app's TextChoices, and
+the `message` in Chinese and English exactly as `DomainError.message` gives it.
+`DomainMutation` turns any DomainError its work raises into such an error, so a
+domain failure never reaches the client as a bare exception.
+"""
+
+from dataclasses import dataclass
+
+import graphene
+from graphene.utils.str_converters import to_camel_case
+from graphql_relay import from_global_id
+
+from storefront.checkout.errors import CheckoutErrorCode as CheckoutCodes
+from storefront.core.errors import DomainError
+from storefront.orders.errors import OrderErrorCode as OrderCodes
+from storefront.payments.errors import PaymentErrorCode as PaymentCodes
+
+
+def mirror_enum(choices, name: str, description: str = "") -> type[graphene.Enum]:
+    """A GraphQL enum with the TextChoices' member names (NOT_FOUND) whose
+    values are the stored codes ("not_found")."""
+    return graphene.Enum(
+        name,
+        [(member.name, member.value) for member in choices],
+        description=description or f"Mirrors {choices.__module__}.{choices.__name__}.",
+    )
+
+
+def choice_value(value):
+    """The stored string of a TextChoices member or of a plain string: graphene
+    serialises a mirrored enum from the value, not from a foreign member."""
+    return getattr(value, "value", value)
+
+
+CheckoutErrorCode = mirror_enum(CheckoutCodes, "CheckoutErrorCode")
+OrderErrorCode = mirror_enum(OrderCodes, "OrderErrorCode")
+PaymentErrorCode = mirror_enum(PaymentCodes, "PaymentErrorCode")
+
+
+class Error(graphene.Interface):
+    """What every mutation error has; each domain's type adds its `code`."""
+
+    field = graphene.String(
+        description="The input field at fault (camelCase, `lines.0.quantity`); "
+        "null when the error concerns the request as a whole."
+    )
+    message = graphene.String(required=True, description="中文 / English")
+
+
+class CheckoutError(graphene.ObjectType):
+    class Meta:
+        interfaces = (Error,)
+
+    code = graphene.Field(CheckoutErrorCode, required=True)
+
+
+class OrderError(graphene.ObjectType):
+    class Meta:
+        interfaces = (Error,)
+
+    code = graphene.Field(OrderErrorCode, required=True)
+
+
+class PaymentError(graphene.ObjectType):
+    class Meta:
+        interfaces = (Error,)
+
+    code = graphene.Field(PaymentErrorCode, required=True)
+
+
+@dataclass(frozen=True)
+class ErrorValue:
+    """The resolved value behind any of the error types above."""
+
+    field: str | None
+    code: str
+    message: str
+
+
+def graphql_field(field: str | None) -> str | None:
+    """A domain field name as the client typed it: `recipient_name` becomes
+    `recipientName`, `lines.0.variant_id` becomes `lines.0.variantId`."""
+    if not field:
+        return None
+    return ".".join(to_camel_case(part) for part in field.split("."))
+
+
+_DOMAIN_FIELD = object()
+
+
+def error_value(exc: DomainError, field=_DOMAIN_FIELD) -> ErrorValue:
+    """The error object for `exc`, reported against `field` (the input name;
+    by default the domain's field, camelCased)."""
+    if field is _DOMAIN_FIELD:
+        field = graphql_field(exc.field)
+    return ErrorValue(field=field, code=choice_value(exc.code), message=exc.message)
+
+
+def decode_id(global_id, expected_type: str) -> int | None:
+    """The primary key in a Relay global ID of `expected_type`, else None."""
+    if not isinstance(global_id, str):
+        return None
+    try:
+        type_name, pk = from_global_id(global_id)
+    except Exception:  # graphql_relay raises assorted errors on garbage
+        return None
+    if type_name != expected_type or not (pk.isascii() and pk.isdigit()):
+        return None
+    pk = int(pk)
+    return pk if 0 < pk < 2**63 else None
+
+
+class DomainMutation(graphene.Mutation):
+    """A mutation whose `perform` may raise DomainErrors.
+
+    `ERROR_FIELDS` says which payload list each domain error class goes to;
+    every listed field is `[]` on success. `input_field` maps the domain's
+    field names to this mutation's input names. A DomainError of a class not
+    listed is a programming error and is raised."""
+
+    class Meta:
+        abstract = True
+
+    ERROR_FIELDS: dict[type[DomainError], str] = {}
+
+    @classmethod
+    def input_field(cls, field: str | None) -> str | None:
+        return graphql_field(field)
+
+    @classmethod
+    def perform(cls, info, **data):
+        raise NotImplementedError
+
+    @classmethod
+    def mutate(cls, root, info, **data):
+        try:
+            return cls.perform(info, **data)
+        except DomainError as exc:
+            return cls.failure(exc)
+
+    @classmethod
+    def success(cls, **values):
+        return cls(**{name: [] for name in cls.ERROR_FIELDS.values()}, **values)
+
+    @classmethod
+    def failure(cls, exc: DomainError, **values):
+        """The payload for `exc`, plus whatever `values` are still worth
+        returning (an order that was placed although payment failed)."""
+        for error_class, name in cls.ERROR_FIELDS.items():
+            if isinstance(exc, error_class):
+                error = error_value(exc, cls.input_field(exc.field))
+                values[name] = [error]
+                lists = {other: [] for other in cls.ERROR_FIELDS.values()}
+                return cls(**{**lists, **values})
+        raise exc

@@ -1,0 +1,432 @@
+"""Orders over GraphQL: the customer's page by secret token (never cached),
+and refunds by platform operators, refused to everyone else with
+`errors { field code message }` and nothing changed.
+
+Refunds go through the real `stripe` library to the session's localstripe
+(`stripe_settings`)."""
+
+import json
+
+import pytest
+from graphql_relay import to_global_id
+
+from brands.models import Role
+from storefront.catalog.models import Stock
+from storefront.orders.models import Order, OrderStatus
+from storefront.payments import gateway
+from storefront.payments.models import Refund, RefundStatus
+from tests.factories import grant, make_user
+from tests.shop_helpers import deliver_event, make_variant, paid_order, place_order
+from tests.storefront.graphql.test_checkout_mutations import (
+    ADDRESS,
+    assert_refused,
+    db_state,
+    graphql_paid_order,
+    pay_by_webhook,
+    payload_of,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
+
+ORDER = """query($token: UUID!) {
+  order(token: $token) {
+    id number token status created paidAt reservedUntil email note
+    shippingAddress { recipientName phone province city district streetAddress }
+    lines {
+      id productName variantName sku brandName workshopName villageName
+      unitPrice { amount formatted } quantity totalPrice { amount }
+      quantityFulfilled quantityRestocked
+    }
+    fulfillments {
+      workshopName status carrier trackingNumber shippedAt
+      subtotal { amount } shippingPrice { amount }
+    }
+    subtotal { amount } shippingPrice { amount } total { amount }
+    paid { amount } refunded { amount } refundable { amount }
+    events { type user data }
+  }
+}"""
+STATUS = "query($token: UUID!) { order(token: $token) { status paid { amount } } }"
+REFUND = """mutation($id: ID!, $amount: Int, $restock: [OrderRefundLineInput!],
+                     $reason: String) {
+  orderRefund(id: $id, amount: $amount, restock: $restock, reason: $reason) {
+    order { number status refunded { amount } refundable { amount }
+            lines { id quantityRestocked } }
+    refund { amount { amount } status reason }
+    errors { field code message }
+    paymentErrors { field code message }
+  }
+}"""
+
+
+def post(client, query, variables=None):
+    return client.post(
+        "/graphql/",
+        data=json.dumps({"query": query, "variables": variables or {}}),
+        content_type="application/json",
+    )
+
+
+def order_gid(order) -> str:
+    return to_global_id("Order", order.pk)
+
+
+def line_gid(line) -> str:
+    return to_global_id("OrderLine", line.pk)
+
+
+@pytest.fixture
+def paid(client):
+    """A paid order of 3 × ¥39.80 (free shipping above ¥99): ¥119.40."""
+    variant = make_variant(3980, 10, name="淡菜干")
+    return paid_order(client, [(variant, 3)], email="buyer@example.com")
+
+
+@pytest.fixture
+def operator(client):
+    user = make_user(staff=True)
+    client.force_login(user)
+    return user
+
+
+# --- order(token) -----------------------------------------------------------------
+
+
+def test_order_by_token_shows_what_was_bought_as_it_was(client, gql, paid):
+    line = paid.lines.get()
+    variant = line.variant
+    variant.product.name = "改名后的淡菜"
+    variant.product.save()
+    variant.price_fen = 9999
+    variant.save()
+
+    order = gql(ORDER, {"token": str(paid.token)})["data"]["order"]
+
+    assert order["number"] == paid.number and order["status"] == "PAID"
+    assert order["id"] == order_gid(paid)
+    assert order["email"] == "buyer@example.com"
+    assert order["paidAt"] and order["reservedUntil"] is None
+    assert order["shippingAddress"] == ADDRESS
+    assert order["lines"] == [
+        {
+            "id": line_gid(line),
+            "productName": "淡菜干",
+            "variantName": line.variant_name,
+            "sku": line.sku,
+            "brandName": line.brand_name,
+            "workshopName": line.workshop_name,
+            "villageName": line.village_name,
+            "unitPrice": {"amount": 3980, "formatted": "¥39.80"},
+            "quantity": 3,
+            "totalPrice": {"amount": 11940},
+            "quantityFulfilled": 0,
+            "quantityRestocked": 0,
+        }
+    ]
+    assert order["fulfillments"] == [
+        {
+            "workshopName": line.workshop_name,
+            "status": "PENDING",
+            "carrier": "",
+            "trackingNumber": "",
+            "shippedAt": None,
+            "subtotal": {"amount": 11940},
+            "shippingPrice": {"amount": 0},
+        }
+    ]
+    assert order["total"] == order["paid"] == {"amount": 11940}
+    assert order["refunded"] == {"amount": 0}
+    assert order["refundable"] == {"amount": 11940}
+    # The event log is for operators.
+    assert order["events"] is None
+
+
+def test_order_query_count_does_not_grow_with_lines(
+    client, gql, django_assert_max_num_queries
+):
+    variants = [make_variant(1000 + i, 5) for i in range(4)]
+    order = paid_order(client, [(v, 2) for v in variants])
+    # The order, its lines, its parcels with their workshops.
+    with django_assert_max_num_queries(3):
+        body = gql(ORDER, {"token": str(order.token)})
+    assert len(body["data"]["order"]["lines"]) == 4
+    assert len(body["data"]["order"]["fulfillments"]) == 4
+
+
+def test_the_event_log_is_shown_to_platform_operators_only(client, gql, paid):
+    customer = make_user()
+    client.force_login(customer)
+    assert gql(ORDER, {"token": str(paid.token)})["data"]["order"]["events"] is None
+
+    client.force_login(make_user(staff=True))
+    events = gql(ORDER, {"token": str(paid.token)})["data"]["order"]["events"]
+    assert [e["type"] for e in events] == ["PLACED", "PAYMENT_STARTED", "PAID"]
+    assert json.loads(events[2]["data"])["amount_fen"] == 11940
+
+
+def test_an_unknown_or_malformed_token_reads_nothing(gql):
+    unknown = gql(STATUS, {"token": "8a7e5b1c-8d1e-4bb5-9a36-3b0e3a1f0c11"})
+    assert unknown == {"data": {"order": None}}
+    assert gql(STATUS, {"token": "GF-2026-000001"}, status=400)["errors"]
+
+
+def test_node_cannot_reach_an_order_by_its_id(client, gql, paid):
+    body = post(
+        client, "query($id: ID!) { node(id: $id) { id } }", {"id": order_gid(paid)}
+    )
+    data = body.json()
+    assert data["data"]["node"] is None
+    assert paid.number not in body.content.decode()
+
+
+# --- never cached ---------------------------------------------------------------
+
+
+def test_order_by_token_is_never_cached_so_paid_shows_at_once(client, gql):
+    """An anonymous read of the order page, the webhook, and the next read
+    already says PAID (public catalogue answers are cached for 60 s)."""
+    variant = make_variant(1280, 5)
+    order, payment = place_order([(variant, 1)])
+
+    first = post(client, STATUS, {"token": str(order.token)})
+    assert first.json()["data"]["order"]["status"] == "UNPAID"
+    assert "X-Page-Cache" not in first
+
+    pay_by_webhook(client, payment.payment_intent_id)
+
+    second = post(client, STATUS, {"token": str(order.token)})
+    assert "X-Page-Cache" not in second
+    assert second.json()["data"]["order"] == {
+        "status": "PAID",
+        "paid": {"amount": order.total_fen},
+    }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Mixed with a public field, behind a fragment, or an inline fragment.
+        "query($t: UUID!) { products { totalCount } order(token: $t) { status } }",
+        "query($t: UUID!) { ...F } fragment F on Query { order(token: $t) { status } }",
+        "query($t: UUID!) { ... on Query { order(token: $t) { status } } }",
+        "query($t: UUID!) { checkout(token: $t) { email } }",
+    ],
+)
+def test_no_query_reaching_an_order_or_a_cart_is_cached(client, query):
+    variant = make_variant(1280, 5)
+    order, _ = place_order([(variant, 1)])
+    for _ in range(2):
+        response = post(client, query, {"t": str(order.token)})
+        assert response.status_code == 200
+        assert "X-Page-Cache" not in response
+
+
+def test_the_cacheable_fields_are_catalogue_fields_of_the_schema():
+    from config.schema import schema
+    from storefront.graphql.view import PUBLIC_CATALOGUE_FIELDS
+
+    fields = schema.graphql_schema.query_type.fields
+    assert PUBLIC_CATALOGUE_FIELDS - {"__typename"} <= set(fields)
+    assert not {"order", "checkout", "node"} & PUBLIC_CATALOGUE_FIELDS
+
+
+def test_public_catalogue_queries_are_still_cached(client):
+    make_variant(1280, 5)
+    query = (
+        "{ products { totalCount } ...B } fragment B on Query { brands { totalCount } }"
+    )
+    assert post(client, query)["X-Page-Cache"] == "miss"
+    assert post(client, query)["X-Page-Cache"] == "hit"
+
+
+# --- orderRefund ----------------------------------------------------------------
+
+
+def test_an_operator_refunds_part_then_the_rest(client, gql, paid, operator):
+    line = paid.lines.get()
+    stock_before = Stock.objects.get(variant=line.variant)
+
+    body = gql(
+        REFUND,
+        {
+            "id": order_gid(paid),
+            "amount": 3980,
+            "restock": [{"lineId": line_gid(line), "quantity": 1}],
+            "reason": "一袋破损",
+        },
+    )
+
+    payload = payload_of(body, "orderRefund")
+    assert payload["errors"] == [] and payload["paymentErrors"] == []
+    assert payload["refund"] == {
+        "amount": {"amount": 3980},
+        "status": "SUCCEEDED",
+        "reason": "一袋破损",
+    }
+    assert payload["order"]["status"] == "PARTIALLY_REFUNDED"
+    assert payload["order"]["refunded"] == {"amount": 3980}
+    assert payload["order"]["refundable"] == {"amount": 11940 - 3980}
+    assert payload["order"]["lines"] == [{"id": line_gid(line), "quantityRestocked": 1}]
+    stock = Stock.objects.get(variant=line.variant)
+    assert stock.quantity_allocated == stock_before.quantity_allocated - 1
+    refund = Refund.objects.get()
+    stripe_refund = gateway.client().v1.refunds.retrieve(refund.stripe_refund_id)
+    assert stripe_refund.amount == 3980
+
+    # By number, without an amount: everything that remains.
+    body = gql(REFUND, {"id": paid.number})
+
+    payload = payload_of(body, "orderRefund")
+    assert payload["errors"] == []
+    assert payload["order"]["status"] == "REFUNDED"
+    assert payload["order"]["refunded"] == {"amount": 11940}
+    assert payload["order"]["refundable"] == {"amount": 0}
+    paid.refresh_from_db()
+    assert paid.refunded_fen == paid.paid_fen == 11940
+    assert Refund.objects.filter(status=RefundStatus.SUCCEEDED).count() == 2
+
+
+@pytest.mark.parametrize("amount", [11941, 2**31 - 1])
+def test_a_refund_larger_than_what_remains_is_refused(gql, paid, operator, amount):
+    before = db_state()
+    body = gql(REFUND, {"id": order_gid(paid), "amount": amount})
+    payload = assert_refused(body, "orderRefund", "REFUND_EXCEEDS_PAID", "amount")
+    assert "11940" in payload["errors"][0]["message"]
+    assert payload["order"] is None and payload["refund"] is None
+    assert db_state() == before
+
+
+def test_after_a_partial_refund_only_the_rest_can_go_back(gql, paid, operator):
+    assert (
+        payload_of(gql(REFUND, {"id": paid.number, "amount": 10000}), "orderRefund")[
+            "errors"
+        ]
+        == []
+    )
+    before = db_state()
+    body = gql(REFUND, {"id": paid.number, "amount": 1941})
+    assert_refused(body, "orderRefund", "REFUND_EXCEEDS_PAID", "amount")
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("amount", [0, -100])
+def test_a_refund_of_nothing_or_less_is_an_invalid_amount(gql, paid, operator, amount):
+    before = db_state()
+    body = gql(REFUND, {"id": paid.number, "amount": amount})
+    assert_refused(body, "orderRefund", "INVALID_AMOUNT", "amount")
+    assert db_state() == before
+
+
+def test_an_amount_beyond_32_bits_fails_graphql_validation(gql, paid, operator):
+    before = db_state()
+    body = gql(REFUND, {"id": paid.number, "amount": 2**31}, status=400)
+    assert "Int cannot represent" in body["errors"][0]["message"]
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("who", ["anonymous", "customer", "manager", "brand"])
+def test_only_platform_operators_may_refund(client, gql, paid, who):
+    line = paid.lines.get()
+    if who == "customer":
+        client.force_login(make_user(email="buyer@example.com"))
+    elif who == "manager":
+        manager = make_user()
+        grant(manager, Role.WORKSHOP_MANAGER, line.workshop)
+        client.force_login(manager)
+    elif who == "brand":
+        brand_operator = make_user()
+        grant(brand_operator, Role.BRAND_OPERATOR, line.variant.product.brand)
+        client.force_login(brand_operator)
+    before = db_state()
+
+    for order_id in (order_gid(paid), paid.number, "GF-2026-999999"):
+        body = gql(
+            REFUND,
+            {
+                "id": order_id,
+                "amount": 100,
+                "restock": [{"lineId": line_gid(line), "quantity": 1}],
+            },
+        )
+        payload = assert_refused(body, "orderRefund", "PERMISSION_DENIED", None)
+        assert payload["order"] is None
+    assert db_state() == before
+
+
+def test_an_unknown_order_is_not_found_for_an_operator(gql, operator):
+    for order_id in ("GF-2026-999999", to_global_id("Order", 999999), "garbage"):
+        body = gql(REFUND, {"id": order_id})
+        assert_refused(body, "orderRefund", "NOT_FOUND", "id")
+
+
+def test_an_unpaid_order_cannot_be_refunded(gql, operator):
+    order, _ = place_order([(make_variant(1280, 5), 1)])
+    before = db_state()
+    body = gql(REFUND, {"id": order.number})
+    assert_refused(body, "orderRefund", "NOT_PAID", "id")
+    assert db_state() == before
+
+
+@pytest.mark.parametrize(
+    "restock", ["too_many", "garbage", "raw_pk", "other_order", "negative"]
+)
+def test_bad_restock_lines_are_refused(client, gql, paid, operator, restock):
+    line = paid.lines.get()
+    line_id, quantity = line_gid(line), 1
+    if restock == "too_many":
+        quantity = 4
+    elif restock == "garbage":
+        line_id = "garbage"
+    elif restock == "raw_pk":
+        line_id = str(line.pk)  # IDs are global IDs, not database keys
+    elif restock == "other_order":
+        other = paid_order(client, [(make_variant(1000, 5), 1)])
+        line_id = line_gid(other.lines.get())
+    elif restock == "negative":
+        quantity = -1
+    before = db_state()
+
+    body = gql(
+        REFUND,
+        {"id": paid.number, "restock": [{"lineId": line_id, "quantity": quantity}]},
+    )
+
+    assert_refused(body, "orderRefund", "INVALID_RESTOCK", "restock")
+    assert db_state() == before
+
+
+def test_when_stripe_cannot_be_reached_no_refund_is_booked(
+    gql, settings, paid, operator
+):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # discard port: refused
+    before = db_state()
+
+    body = gql(REFUND, {"id": paid.number, "amount": 500})
+
+    payload = payload_of(body, "orderRefund")
+    assert payload["errors"] == [] and payload["order"] is None
+    assert [e["code"] for e in payload["paymentErrors"]] == ["PROVIDER_ERROR"]
+    assert db_state() == before
+
+
+def test_the_whole_path_through_graphql_ends_refundable(client, gql):
+    """checkoutComplete → webhook → orderRefund, all through the API."""
+    variant = make_variant(2000, 5)
+    order = graphql_paid_order(client, gql, [(variant, 2)])
+    client.force_login(make_user(staff=True))
+
+    payload = payload_of(gql(REFUND, {"id": order_gid(order)}), "orderRefund")
+
+    assert payload["errors"] == []
+    assert payload["order"]["status"] == "REFUNDED"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    # A replayed webhook for the same payment changes nothing now.
+    payment = order.payments.get()
+    intent = gateway.client().v1.payment_intents.retrieve(payment.payment_intent_id)
+    before = db_state()
+    response = deliver_event(client, "payment_intent.succeeded", intent)
+    assert response.status_code == 200
+    after = db_state()
+    assert after["orders"] == before["orders"] and after["refunds"] == before["refunds"]
+    assert Order.objects.get(pk=order.pk).refunded_fen == 4000 + 1000  # + shipping
