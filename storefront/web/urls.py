@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import accounts, catalog, home, language, places, search
+from .views import (
+    accounts,
+    cart,
+    catalog,
+    checkout,
+    home,
+    language,
+    orders,
+    places,
+    search,
+)
 
 app_name = "web"
 
@@ -15,4 +25,12 @@ urlpatterns = [
     path("language/<str:code>/", language.language_switch, name="language"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("cart/", cart.cart, name="cart"),
+    path("cart/add/", cart.cart_add, name="cart-add"),
+    path("cart/update/", cart.cart_update, name="cart-update"),
+    path("cart/remove/", cart.cart_remove, name="cart-remove"),
+    path("checkout/", checkout.checkout, name="checkout"),
+    # The token is the secret: whoever has the link sees the order.
+    path("orders/<uuid:token>/", orders.order_detail, name="order"),
+    path("orders/<uuid:token>/pay/", orders.order_pay, name="order-pay"),
 ]

@@ -1,0 +1,71 @@
+"""How a visitor finds their checkout (cart).
+
+A guest's checkout token lives in their session; a signed-in customer uses
+their own checkout (the one in the session if it is theirs, else their most
+recently touched one). A token in the session never opens a checkout that
+belongs to an account other than the visitor's.
+"""
+
+from storefront.checkout.models import Checkout
+from storefront.checkout.selectors import checkout_by_token
+from storefront.checkout.services import checkout_attach_to_user, checkout_create
+
+SESSION_KEY = "checkout_token"
+
+
+def session_token(request) -> str | None:
+    return request.session.get(SESSION_KEY)
+
+
+def remember(request, checkout: Checkout) -> None:
+    if request.session.get(SESSION_KEY) != str(checkout.token):
+        request.session[SESSION_KEY] = str(checkout.token)
+
+
+def forget(request) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
+def _owned_by_visitor(request, checkout: Checkout) -> bool:
+    if request.user.is_authenticated:
+        return checkout.user_id == request.user.pk
+    return checkout.user_id is None
+
+
+def current_checkout(request) -> Checkout | None:
+    """The visitor's checkout, or None when they have none yet."""
+    token = session_token(request)
+    checkout = checkout_by_token(token) if token else None
+    if checkout is not None and _owned_by_visitor(request, checkout):
+        return checkout
+    if token:
+        # Completed (and so deleted), or not this visitor's.
+        forget(request)
+    if request.user.is_authenticated:
+        checkout = (
+            Checkout.objects.filter(user=request.user).order_by("-updated_at").first()
+        )
+        if checkout is not None:
+            remember(request, checkout)
+            return checkout
+    return None
+
+
+def checkout_for_adding(request) -> Checkout:
+    """The visitor's checkout, created (and remembered) if they have none."""
+    checkout = current_checkout(request)
+    if checkout is None:
+        checkout = checkout_create(user=request.user)
+        remember(request, checkout)
+    return checkout
+
+
+def attach_after_login(request, guest_token: str | None) -> None:
+    """Called by the login view once the visitor is signed in: the guest cart
+    they filled before signing in joins their account's cart."""
+    guest = checkout_by_token(guest_token) if guest_token else None
+    if guest is not None and guest.user_id is None:
+        remember(request, checkout_attach_to_user(checkout=guest, user=request.user))
+        return
+    forget(request)
+    current_checkout(request)

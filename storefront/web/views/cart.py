@@ -1,0 +1,180 @@
+"""The cart: add from a product page, change quantities, remove lines.
+
+Prices are never read from the form: the page shows what
+storefront.checkout.selectors computes from the variants. A refused change
+(CheckoutError) comes back as a message on the page and changes nothing.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from brands.permissions import Action, user_can
+from storefront.catalog import selectors as catalog_selectors
+from storefront.catalog.models import Product
+from storefront.checkout.errors import CheckoutError, CheckoutErrorCode
+from storefront.checkout.selectors import (
+    PricedLine,
+    checkout_lines,
+    checkout_summary,
+)
+from storefront.checkout.services import (
+    available_quantity,
+    checkout_create,
+    checkout_lines_add,
+    checkout_lines_delete,
+    checkout_lines_update,
+)
+
+from .. import cart_session
+from ..seo import product_meta
+
+ERROR_STATUS = 400
+
+
+@dataclass(frozen=True)
+class CartRow:
+    priced: PricedLine
+    on_sale: bool
+    available: int | None
+
+    @property
+    def short_of_stock(self) -> bool:
+        return self.available is not None and self.priced.quantity > self.available
+
+
+def _on_sale(variant) -> bool:
+    product = variant.product
+    return (
+        product.is_published and product.brand.is_active and variant.workshop.is_active
+    )
+
+
+def cart_context(checkout) -> dict:
+    """The summary (one block per workshop) and a row per line saying whether
+    it can still be bought as it is; reads only what checkout_lines loads."""
+    if checkout is None:
+        return {"summary": None, "parcels": []}
+    summary = checkout_summary(checkout, checkout_lines(checkout))
+    parcels = [
+        (
+            shipment,
+            [
+                CartRow(
+                    priced=priced,
+                    on_sale=_on_sale(priced.variant),
+                    available=available_quantity(priced.variant),
+                )
+                for priced in shipment.lines
+            ],
+        )
+        for shipment in summary.shipments
+    ]
+    return {"summary": summary, "parcels": parcels}
+
+
+def _render_cart(request, checkout, *, status=200, **extra):
+    context = cart_context(checkout)
+    context.update(extra)
+    summary = context["summary"]
+    in_cart = {priced.variant.pk for priced in summary.lines} if summary else set()
+    if context.get("error_variant_id") not in in_cart:
+        # No line to show it by: the message goes above the cart instead.
+        context["error_variant_id"] = None
+    return render(request, "web/cart.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def cart(request):
+    return _render_cart(request, cart_session.current_checkout(request))
+
+
+@never_cache
+@require_POST
+def cart_add(request):
+    variant_id = request.POST.get("variant", "").strip()
+    quantity = request.POST.get("quantity", "").strip()
+    existing = cart_session.current_checkout(request)
+    try:
+        # A refused first add must not leave an empty cart behind either.
+        with transaction.atomic():
+            checkout = existing or checkout_create(user=request.user)
+            checkout_lines_add(checkout=checkout, lines=[(variant_id, quantity)])
+    except CheckoutError as error:
+        return _add_refused(request, existing, variant_id, quantity, error)
+    cart_session.remember(request, checkout)
+    return redirect("web:cart")
+
+
+def _as_id(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _add_refused(request, checkout, variant_id, quantity, error):
+    """The product page again with the message by its form, when the visitor
+    may see that product; otherwise the cart with the message."""
+    product = None
+    if (pk := _as_id(variant_id)) is not None:
+        product = (
+            catalog_selectors.products_with_detail_data(Product.objects.all())
+            .filter(variants__pk=pk)
+            .first()
+        )
+    if product is None or not user_can(request.user, Action.VIEW_PRODUCT, product):
+        return _render_cart(request, checkout, status=ERROR_STATUS, error=error.message)
+    variants = list(product.variants.all())
+    images = list(product.images.all())
+    return render(
+        request,
+        "web/product.html",
+        {
+            "product": product,
+            "variants": variants,
+            "images": images,
+            "meta": product_meta(product, images=images, variants=variants),
+            "add_error": error.message,
+            "add_variant_id": pk,
+            "add_quantity": quantity,
+        },
+        status=ERROR_STATUS,
+    )
+
+
+@never_cache
+@require_POST
+def cart_update(request):
+    variant_id = request.POST.get("variant", "").strip()
+    quantity = request.POST.get("quantity", "").strip()
+    checkout = cart_session.current_checkout(request)
+    try:
+        if checkout is None:
+            raise CheckoutError(CheckoutErrorCode.LINE_NOT_FOUND, field="variant")
+        checkout_lines_update(checkout=checkout, lines=[(variant_id, quantity)])
+    except CheckoutError as error:
+        return _render_cart(
+            request,
+            checkout,
+            status=ERROR_STATUS,
+            error=error.message,
+            error_variant_id=_as_id(variant_id),
+            error_quantity=quantity,
+        )
+    return redirect("web:cart")
+
+
+@never_cache
+@require_POST
+def cart_remove(request):
+    variant_id = request.POST.get("variant", "").strip()
+    checkout = cart_session.current_checkout(request)
+    try:
+        if checkout is None:
+            raise CheckoutError(CheckoutErrorCode.LINE_NOT_FOUND, field="variant")
+        checkout_lines_delete(checkout=checkout, variant_ids=[variant_id])
+    except CheckoutError as error:
+        return _render_cart(request, checkout, status=ERROR_STATUS, error=error.message)
+    return redirect("web:cart")

@@ -1,0 +1,101 @@
+"""The checkout page: contact, delivery address, note and the summary; placing
+the order, then on to the pay page.
+
+Nothing is written while any field is wrong, and nothing is placed when the
+total the customer saw (a hidden field) is not the total now.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from storefront.checkout.complete import checkout_complete
+from storefront.checkout.errors import CheckoutError, CheckoutErrorCode
+from storefront.checkout.services import (
+    checkout_email_update,
+    checkout_note_update,
+    checkout_shipping_address_update,
+)
+from storefront.orders.models import Order
+from storefront.payments.errors import PaymentError
+
+from .. import cart_session
+from ..forms import CheckoutForm
+from .cart import ERROR_STATUS, cart_context
+
+
+def _render(request, checkout, form, *, status=200, **extra):
+    context = cart_context(checkout)
+    context.update(
+        form=form, reservation_minutes=settings.CHECKOUT_RESERVATION_MINUTES, **extra
+    )
+    return render(request, "web/checkout.html", context, status=status)
+
+
+def _price_changed(request, checkout, new_total_fen: int):
+    """The form again as submitted but carrying the new total, so that
+    submitting once more accepts it."""
+    data = request.POST.copy()
+    data["expected_total_fen"] = str(new_total_fen)
+    form = CheckoutForm(data)
+    form.is_valid()
+    form.add_domain_error(
+        CheckoutError(CheckoutErrorCode.PRICE_CHANGED, field="expected_total_fen")
+    )
+    return _render(
+        request, checkout, form, status=ERROR_STATUS, price_changed=new_total_fen
+    )
+
+
+@never_cache
+def checkout(request):
+    checkout = cart_session.current_checkout(request)
+    context = cart_context(checkout)
+    summary = context["summary"]
+    if summary is None or not summary.lines:
+        return redirect("web:cart")
+    if request.method != "POST":
+        initial = CheckoutForm.initial_for(checkout, summary.total_fen)
+        return _render(request, checkout, CheckoutForm(initial=initial))
+
+    form = CheckoutForm(request.POST)
+    if not form.is_valid():
+        return _render(request, checkout, form, status=ERROR_STATUS)
+    expected = form.cleaned_data["expected_total_fen"]
+    if expected != summary.total_fen:
+        return _price_changed(request, checkout, summary.total_fen)
+    try:
+        with transaction.atomic():
+            checkout_email_update(checkout=checkout, email=form.cleaned_data["email"])
+            checkout_shipping_address_update(checkout=checkout, address=form.address())
+            checkout_note_update(checkout=checkout, note=form.cleaned_data["note"])
+    except CheckoutError as error:
+        form.add_domain_error(error)
+        return _render(request, checkout, form, status=ERROR_STATUS)
+    return _place(request, checkout, form, expected)
+
+
+def _place(request, checkout, form, expected_total_fen: int):
+    try:
+        completed = checkout_complete(
+            checkout_token=checkout.token,
+            user=request.user,
+            expected_total_fen=expected_total_fen,
+        )
+    except CheckoutError as error:
+        if error.code == CheckoutErrorCode.PRICE_CHANGED:
+            summary = cart_context(checkout)["summary"]
+            return _price_changed(request, checkout, summary.total_fen)
+        form.add_domain_error(error)
+        return _render(request, checkout, form, status=ERROR_STATUS)
+    except PaymentError:
+        # The order was placed but Stripe could not be reached: the pay page
+        # shows why and starts the payment again when reloaded.
+        order = Order.objects.filter(checkout_token=checkout.token).first()
+        if order is None:
+            raise
+        cart_session.forget(request)
+        return redirect("web:order-pay", token=order.token)
+    cart_session.forget(request)
+    return redirect("web:order-pay", token=completed.order.token)
