@@ -44,7 +44,10 @@ def checkout_complete(
 ) -> Completed:
     """`expected_total_fen`, when given, is the total the customer saw; if
     prices moved since, nothing is placed and PRICE_CHANGED says so."""
-    existing = Order.objects.filter(checkout_token=checkout_token).first()
+    try:
+        existing = Order.objects.filter(checkout_token=checkout_token).first()
+    except (ValidationError, ValueError, TypeError):
+        raise CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token") from None
     if existing is None:
         existing = _place_order(checkout_token, user, expected_total_fen)
     order = existing

@@ -88,6 +88,26 @@ def construct_event(payload: bytes, signature: str | None):
     if not secret:
         raise PaymentError(PaymentErrorCode.NOT_CONFIGURED)
     try:
-        return stripe.Webhook.construct_event(payload, signature or "", secret)
-    except (ValueError, stripe.SignatureVerificationError) as exc:
+        event = stripe.Webhook.construct_event(payload, signature or "", secret)
+    except (
+        ValueError,
+        TypeError,
+        AttributeError,  # JSON that is not an object: [], "x", null
+        stripe.SignatureVerificationError,
+    ) as exc:
         raise PaymentError(PaymentErrorCode.INVALID_SIGNATURE) from exc
+    if not _well_formed(event.to_dict()):
+        raise PaymentError(PaymentErrorCode.INVALID_SIGNATURE)
+    return event
+
+
+def _well_formed(data: dict) -> bool:
+    """Stripe's envelope: a string id and type, and an object in data."""
+    body = data.get("data")
+    return (
+        isinstance(data.get("id"), str)
+        and bool(data["id"])
+        and isinstance(data.get("type"), str)
+        and isinstance(body, dict)
+        and isinstance(body.get("object"), dict)
+    )
