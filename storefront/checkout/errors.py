@@ -78,3 +78,9 @@ MESSAGES = {
 
 class CheckoutError(DomainError):
     messages = MESSAGES
+
+
+def left_in_stock(available: int) -> tuple[str, str]:
+    if available <= 0:
+        return "已售罄", "sold out"
+    return f"仅剩 {available} 件", f"only {available} left"

@@ -7,7 +7,7 @@ from django.db.models import F
 
 from storefront.catalog.models import Stock
 
-from .errors import CheckoutError, CheckoutErrorCode
+from .errors import CheckoutError, CheckoutErrorCode, left_in_stock
 
 
 def _locked_stocks(variant_ids: Iterable[int]) -> dict[int, Stock]:
@@ -33,7 +33,7 @@ def stock_reserve(*, wanted: dict[int, int], tracked: set[int]) -> None:
             raise CheckoutError(
                 CheckoutErrorCode.INSUFFICIENT_STOCK,
                 field="lines",
-                detail=f"仅剩 {max(available, 0)} 件 only {max(available, 0)} left",
+                detail=left_in_stock(available),
             )
     for variant_id, quantity in counted.items():
         Stock.objects.filter(pk=stocks[variant_id].pk).update(

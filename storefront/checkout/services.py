@@ -15,7 +15,7 @@ from storefront.core.address import (
     normalise_mobile,
 )
 
-from .errors import CheckoutError, CheckoutErrorCode
+from .errors import CheckoutError, CheckoutErrorCode, left_in_stock
 from .models import (
     MAX_LINE_QUANTITY,
     MAX_LINES,
@@ -75,13 +75,13 @@ def _check_stock(variant: ProductVariant, quantity: int, field: str) -> None:
         return
     if available <= 0:
         raise CheckoutError(
-            CheckoutErrorCode.INSUFFICIENT_STOCK, field=field, detail="已售罄 sold out"
+            CheckoutErrorCode.INSUFFICIENT_STOCK, field=field, detail=left_in_stock(0)
         )
     if quantity > available:
         raise CheckoutError(
             CheckoutErrorCode.INSUFFICIENT_STOCK,
             field=field,
-            detail=f"仅剩 {available} 件 only {available} left",
+            detail=left_in_stock(available),
         )
 
 
@@ -100,23 +100,30 @@ def checkout_lines_add(
     *, checkout: Checkout, lines: Iterable[tuple[object, object]]
 ) -> Checkout:
     """Add (variant id, quantity) pairs; a variant already in the cart grows."""
-    checkout = Checkout.objects.select_for_update().get(pk=checkout.pk)
+    checkout = _locked(checkout)
     existing = {line.variant_id: line for line in checkout.lines.all()}
     wanted: dict[int, int] = {}
     variants: dict[int, ProductVariant] = {}
+    first_index: dict[int, int] = {}
     for index, (variant_id, quantity) in enumerate(lines):
         field = f"lines.{index}"
         quantity = clean_quantity(quantity, field=f"{field}.quantity")
-        variant = variant_for_sale(variant_id)
+        try:
+            variant = variant_for_sale(variant_id)
+        except CheckoutError as exc:
+            exc.field = f"{field}.variant"
+            raise
         variants[variant.pk] = variant
+        first_index.setdefault(variant.pk, index)
         wanted[variant.pk] = wanted.get(variant.pk, 0) + quantity
     if len(set(existing) | set(wanted)) > MAX_LINES:
         raise CheckoutError(CheckoutErrorCode.TOO_MANY_LINES, field="lines")
     for variant_id, quantity in wanted.items():
         line = existing.get(variant_id)
         total = quantity + (line.quantity if line else 0)
-        total = clean_quantity(total, field="quantity")
-        _check_stock(variants[variant_id], total, "quantity")
+        field = f"lines.{first_index[variant_id]}.quantity"
+        total = clean_quantity(total, field=field)
+        _check_stock(variants[variant_id], total, field)
         if line:
             line.quantity = total
             line.save(update_fields=["quantity"])
@@ -133,7 +140,7 @@ def checkout_lines_update(
     *, checkout: Checkout, lines: Iterable[tuple[object, object]]
 ) -> Checkout:
     """Set (variant id, quantity) pairs; quantity 0 removes the line."""
-    checkout = Checkout.objects.select_for_update().get(pk=checkout.pk)
+    checkout = _locked(checkout)
     existing = {line.variant_id: line for line in checkout.lines.all()}
     for index, (variant_id, quantity) in enumerate(lines):
         field = f"lines.{index}"
@@ -162,7 +169,7 @@ def checkout_lines_update(
 def checkout_lines_delete(
     *, checkout: Checkout, variant_ids: Iterable[object]
 ) -> Checkout:
-    checkout = Checkout.objects.select_for_update().get(pk=checkout.pk)
+    checkout = _locked(checkout)
     existing = {line.variant_id: line for line in checkout.lines.all()}
     doomed = []
     for index, variant_id in enumerate(variant_ids):
@@ -189,8 +196,11 @@ def _clean_email(email: str) -> str:
     return email
 
 
+@transaction.atomic
 def checkout_email_update(*, checkout: Checkout, email: str) -> Checkout:
-    checkout.email = _clean_email(email)
+    email = _clean_email(email)
+    _locked(checkout)
+    checkout.email = email
     checkout.save(update_fields=["email", "updated_at"])
     return checkout
 
@@ -216,18 +226,22 @@ def clean_address(data: dict) -> dict[str, str]:
     return cleaned
 
 
+@transaction.atomic
 def checkout_shipping_address_update(*, checkout: Checkout, address: dict) -> Checkout:
     cleaned = clean_address(address)
+    _locked(checkout)
     for name, value in cleaned.items():
         setattr(checkout, name, value)
     checkout.save(update_fields=[*cleaned, "updated_at"])
     return checkout
 
 
+@transaction.atomic
 def checkout_note_update(*, checkout: Checkout, note: str) -> Checkout:
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise CheckoutError(CheckoutErrorCode.NOTE_TOO_LONG, field="note")
+    _locked(checkout)
     checkout.note = note
     checkout.save(update_fields=["note", "updated_at"])
     return checkout
@@ -273,6 +287,14 @@ def checkout_attach_to_user(*, checkout: Checkout, user) -> Checkout:
     owned.save()
     checkout.delete()
     return owned
+
+
+def _locked(checkout: Checkout) -> Checkout:
+    """The checkout's row, locked; NOT_FOUND once it has become an order."""
+    locked = Checkout.objects.select_for_update().filter(pk=checkout.pk).first()
+    if locked is None:
+        raise CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token")
+    return locked
 
 
 def _touch(checkout: Checkout) -> None:

@@ -5,12 +5,19 @@ concerns, and a message in Chinese and in English."""
 class DomainError(Exception):
     messages: dict = {}
 
-    def __init__(self, code, *, field: str | None = None, detail: str = ""):
+    def __init__(
+        self, code, *, field: str | None = None, detail: str | tuple[str, str] = ""
+    ):
+        """`detail` is one text for both languages (a number, a name) or a
+        (Chinese, English) pair."""
         self.code = code
         self.field = field
         zh, en = self.messages[code]
-        if detail:
-            zh, en = f"{zh}：{detail}", f"{en}: {detail}"
+        detail_zh, detail_en = detail if isinstance(detail, tuple) else (detail,) * 2
+        if detail_zh:
+            zh = f"{zh}：{detail_zh}"
+        if detail_en:
+            en = f"{en}: {detail_en}"
         self.message_zh, self.message_en = zh, en
         super().__init__(f"{code}: {zh} / {en}")
 

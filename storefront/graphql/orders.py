@@ -305,7 +305,8 @@ class OrderRefund(DomainMutation):
         if refund.status == RefundStatus.FAILED:
             return cls.failure(
                 PaymentError(
-                    PaymentErrorCode.PROVIDER_ERROR, detail="refund failed 退款失败"
+                    PaymentErrorCode.PROVIDER_ERROR,
+                    detail=("退款失败", "refund failed"),
                 ),
                 order=order,
                 refund=refund,

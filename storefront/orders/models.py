@@ -185,6 +185,7 @@ class OrderEventType(models.TextChoices):
     CANCELLED = "cancelled", "取消 cancelled"
     SHIPPED = "shipped", "发货 shipped"
     REFUNDED = "refunded", "退款 refunded"
+    REFUND_FAILED = "refund_failed", "退款失败 refund failed"
     RESTOCKED = "restocked", "退回库存 restocked"
     LATE_PAYMENT_REFUNDED = (
         "late_payment_refunded",

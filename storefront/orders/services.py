@@ -146,7 +146,9 @@ def order_mark_paid(*, order: Order, amount_fen: int, payment_intent_id: str) ->
     )
     from .tasks import send_order_confirmation
 
-    transaction.on_commit(lambda: send_order_confirmation.delay(order.pk))
+    # robust: an email that cannot be sent must not fail the payment webhook
+    # (with eager Celery the task runs right here); the task retries itself.
+    transaction.on_commit(lambda: send_order_confirmation.delay(order.pk), robust=True)
     return True
 
 
@@ -251,12 +253,13 @@ def order_record_refund(
     order lock (payments.refunds.order_refund)."""
     order.refunded_fen += amount_fen
     order.save(update_fields=["refunded_fen", "updated_at"])
-    lines = {line.pk: line for line in order.lines.all()}
+    lines = {line.pk: line for line in order.lines.select_related("variant")}
     for line_id, units in restock.items():
         line = lines[line_id]
         from_allocation = min(units, line.quantity_allocated)
         from_shipped = units - from_allocation
-        if line.variant_id:
+        # Made-to-order goods (no stock count) have no shelf to return to.
+        if line.variant_id and line.variant.track_inventory:
             stock_release(held={line.variant_id: from_allocation})
             stock_return(returned={line.variant_id: from_shipped})
         line.quantity_allocated -= from_allocation

@@ -3,13 +3,33 @@
 from django.db import transaction
 
 from brands.permissions import Action, user_can
+from storefront.core.money import format_fen
 from storefront.orders.errors import OrderError, OrderErrorCode
-from storefront.orders.models import Order
+from storefront.orders.models import Order, OrderStatus
 from storefront.orders.services import clean_restock, lock_order, order_record_refund
 from storefront.orders.status import PAID_STATES
 
 from . import gateway
 from .models import PaymentStatus, Refund, RefundStatus
+
+# Stripe's refund statuses. A pending refund is booked at once: Stripe has
+# accepted it, and counting it keeps a second refund from exceeding the paid
+# amount. Should it fail later, Stripe's refund.failed event marks it.
+REFUND_STATUS = {
+    "succeeded": RefundStatus.SUCCEEDED,
+    "pending": RefundStatus.PENDING,
+    "requires_action": RefundStatus.PENDING,
+    "failed": RefundStatus.FAILED,
+    "canceled": RefundStatus.FAILED,
+}
+
+
+def _idempotency_key(order: Order, amount: int) -> str:
+    """The same key for a retry of the same refund (a lost response rolls
+    our transaction back, so nothing below changes), a new one after a
+    refund went through or was declined (both are recorded)."""
+    failed = order.refunds.filter(status=RefundStatus.FAILED).count()
+    return f"gongfu-refund-{order.token}-{order.refunded_fen}-{amount}-{failed}"
 
 
 def order_refund(
@@ -38,14 +58,15 @@ def order_refund(
         raise OrderError(OrderErrorCode.INVALID_AMOUNT, field="amount")
     with transaction.atomic():
         order = lock_order(order)
-        if order.status not in PAID_STATES:
+        if order.status not in PAID_STATES and order.status != OrderStatus.REFUNDED:
             raise OrderError(OrderErrorCode.NOT_PAID, field="order")
         amount = order.refundable_fen if amount_fen is None else amount_fen
         if amount <= 0 or amount > order.refundable_fen:
+            most = format_fen(order.refundable_fen)
             raise OrderError(
                 OrderErrorCode.REFUND_EXCEEDS_PAID,
                 field="amount",
-                detail=f"最多 at most {order.refundable_fen}",
+                detail=(f"最多可退 {most}", f"at most {most} remains"),
             )
         cleaned_restock = clean_restock(order, restock or {})
         payment = order.payments.get(status=PaymentStatus.SUCCEEDED)
@@ -61,14 +82,10 @@ def order_refund(
             payment_intent_id=payment.payment_intent_id,
             amount_fen=amount,
             metadata={"order_number": order.number, "refund": str(refund.pk)},
-            idempotency_key=f"gongfu-refund-{order.token}-{order.refunded_fen}-{amount}",
+            idempotency_key=_idempotency_key(order, amount),
         )
         refund.stripe_refund_id = stripe_refund.id
-        refund.status = (
-            RefundStatus.FAILED
-            if stripe_refund.status == "failed"
-            else RefundStatus.SUCCEEDED
-        )
+        refund.status = REFUND_STATUS.get(stripe_refund.status, RefundStatus.PENDING)
         refund.save(update_fields=["stripe_refund_id", "status"])
         if refund.status == RefundStatus.FAILED:
             return refund

@@ -17,7 +17,8 @@ from storefront.orders.services import (
 
 from . import gateway
 from .errors import PaymentError, PaymentErrorCode
-from .models import Payment, PaymentStatus, StripeEvent
+from .models import Payment, PaymentStatus, Refund, RefundStatus, StripeEvent
+from .refunds import REFUND_STATUS
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,33 @@ def order_cancel_unpaid(*, order: Order, user=None, expired: bool = False) -> Or
     return order_cancel(order=order, user=user, expired=expired)
 
 
+def refund_settle(*, refund: dict) -> str:
+    """A refund Stripe accepted as pending may end up failed (refund.updated,
+    refund.failed): mark it and log it on the order. The booked amount stays:
+    whether to retry or pay the customer back another way is an operator's
+    call."""
+    record = (
+        Refund.objects.select_for_update()
+        .filter(stripe_refund_id=refund.get("id"))
+        .first()
+    )
+    if record is None:
+        return "ignored: unknown refund"
+    status = REFUND_STATUS.get(refund.get("status"), record.status)
+    if status == record.status:
+        return "refund unchanged"
+    record.status = status
+    record.save(update_fields=["status"])
+    if status == RefundStatus.FAILED:
+        order_event(
+            order=record.order,
+            type=OrderEventType.REFUND_FAILED,
+            refund=record.stripe_refund_id,
+            amount_fen=record.amount_fen,
+        )
+    return f"refund {status}"
+
+
 def webhook_receive(*, payload: bytes, signature: str | None) -> str:
     """Verify, store once, process once. A replay returns without effect.
     Processing and the event record commit together, so a crash midway
@@ -186,6 +214,8 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> str:
             return "replay: already processed"
         if intent_id:
             outcome = payment_settle(intent=obj, source="webhook")
+        elif obj.get("object") == "refund":
+            outcome = refund_settle(refund=obj)
         else:
             outcome = "ignored: event type not used"
         record.outcome = outcome[:200]

@@ -190,7 +190,7 @@ def test_variants_not_on_sale_cannot_be_added(cart, make):
         checkout_lines_add(checkout=cart, lines=[(variant.pk, 1)])
     assert (caught.value.code, caught.value.field) == (
         CheckoutErrorCode.PRODUCT_UNAVAILABLE,
-        "variant",
+        "lines.0.variant",
     )
     assert not CheckoutLine.objects.exists()
 

@@ -426,7 +426,9 @@ def test_adding_more_than_the_stock_or_999_in_total_is_refused(gql, mussels):
         {"token": token, "lines": [{"variantId": gid(mussels), "quantity": 3}]},
     )
 
-    payload = assert_refused(body, "checkoutLinesAdd", "INSUFFICIENT_STOCK", "lines")
+    payload = assert_refused(
+        body, "checkoutLinesAdd", "INSUFFICIENT_STOCK", "lines.0.quantity"
+    )
     assert "仅剩 10 件" in payload["errors"][0]["message"]
     assert db_state() == before
 
@@ -441,7 +443,9 @@ def test_a_sold_out_variant_cannot_be_added(gql, mussels):
         {"token": token, "lines": [{"variantId": gid(mussels), "quantity": 1}]},
     )
 
-    payload = assert_refused(body, "checkoutLinesAdd", "INSUFFICIENT_STOCK", "lines")
+    payload = assert_refused(
+        body, "checkoutLinesAdd", "INSUFFICIENT_STOCK", "lines.0.quantity"
+    )
     assert "sold out" in payload["errors"][0]["message"]
     assert db_state() == before
 
@@ -462,7 +466,7 @@ def test_an_unpublished_variant_cannot_be_added(gql, mussels):
         },
     )
 
-    assert_refused(body, "checkoutLinesAdd", "PRODUCT_UNAVAILABLE", "lines")
+    assert_refused(body, "checkoutLinesAdd", "PRODUCT_UNAVAILABLE", "lines.1.variantId")
     assert db_state() == before
 
 
@@ -510,7 +514,7 @@ def test_a_variant_id_that_no_longer_exists_is_unavailable(gql, mussels):
             ],
         },
     )
-    assert_refused(body, "checkoutLinesAdd", "PRODUCT_UNAVAILABLE", "lines")
+    assert_refused(body, "checkoutLinesAdd", "PRODUCT_UNAVAILABLE", "lines.0.variantId")
     assert db_state() == before
 
 
@@ -531,7 +535,9 @@ def test_checkout_create_with_a_bad_line_leaves_no_cart_behind(gql, mussels):
         },
     )
 
-    payload = assert_refused(body, "checkoutCreate", "PRODUCT_UNAVAILABLE", "lines")
+    payload = assert_refused(
+        body, "checkoutCreate", "PRODUCT_UNAVAILABLE", "lines.1.variantId"
+    )
     assert payload["checkout"] is None
     assert db_state() == before
 

@@ -299,10 +299,9 @@ def test_full_refund_action_reports_each_order(operator_client, order):
     unpaid.refresh_from_db()
     assert unpaid.status == OrderStatus.UNPAID
     assert not Refund.objects.filter(order=unpaid).exists()
-    # A second full refund finds nothing left and says so (the service calls
-    # a refunded order "not paid").
+    # A second full refund finds nothing left and says so.
     response = _refund_action(operator_client, [order], confirm="yes")
-    assert f"{order.number}：订单尚未支付" in _text(response)
+    assert f"{order.number}：退款金额超过可退金额：最多可退 ¥0.00" in _text(response)
     assert Refund.objects.filter(order=order).count() == 1
 
 

@@ -19,9 +19,10 @@ from storefront.orders.models import (
 from storefront.orders.services import fulfillment_ship
 from storefront.payments import gateway
 from storefront.payments.models import Refund, RefundStatus
-from storefront.payments.refunds import order_refund
+from storefront.payments.refunds import _idempotency_key, order_refund
 from tests.factories import grant, make_user
 from tests.shop_helpers import (
+    deliver_event,
     make_variant,
     paid_order,
     place_order,
@@ -98,7 +99,7 @@ def test_a_refund_larger_than_what_remains_is_refused_before_stripe(order, opera
         OrderErrorCode.REFUND_EXCEEDS_PAID,
         "amount",
     )
-    assert "840" in caught.value.message
+    assert "¥8.40" in caught.value.message
     order.refresh_from_db()
     assert order.refunded_fen == 4000
     assert order.status == OrderStatus.PARTIALLY_REFUNDED
@@ -110,7 +111,8 @@ def test_a_refunded_order_cannot_be_refunded_again(order, operator):
     order_refund(order=order, user=operator)
     with pytest.raises(OrderError) as caught:
         order_refund(order=order, user=operator, amount_fen=1)
-    assert caught.value.code == OrderErrorCode.NOT_PAID
+    assert caught.value.code == OrderErrorCode.REFUND_EXCEEDS_PAID
+    assert "¥0.00" in caught.value.message
     assert stripe_refunds(order) == [4840]
 
 
@@ -308,3 +310,44 @@ def test_two_operators_refunding_sixty_percent_at_once_refund_once(client):
     )
     assert Refund.objects.filter(order=order).count() == 1
     assert stripe_refunds(order) == [5400]
+
+
+def test_a_refund_that_fails_later_is_marked_and_logged(client, order, operator):
+    refund = order_refund(order=order, user=operator, amount_fen=1000)
+    failed = {"id": refund.stripe_refund_id, "object": "refund", "status": "failed"}
+
+    response = deliver_event(client, "refund.updated", failed)
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "refund failed"
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.FAILED
+    logged = order.events.get(type=OrderEventType.REFUND_FAILED)
+    assert logged.data["amount_fen"] == 1000
+    # A replay of the same news changes nothing more.
+    again = deliver_event(client, "refund.updated", failed)
+    assert again.json()["outcome"] == "refund unchanged"
+    assert order.events.filter(type=OrderEventType.REFUND_FAILED).count() == 1
+
+
+def test_an_event_about_an_unknown_refund_is_ignored(client, order):
+    unknown = {"id": "re_unknown", "object": "refund", "status": "failed"}
+    response = deliver_event(client, "refund.updated", unknown)
+    assert response.json()["outcome"] == "ignored: unknown refund"
+    assert not order.events.filter(type=OrderEventType.REFUND_FAILED).exists()
+
+
+def test_refund_idempotency_key_repeats_for_a_retry_and_moves_on_after_a_decline(
+    order, operator
+):
+    # localstripe ignores idempotency keys, so the key itself is checked: the
+    # same after a lost response (nothing recorded), new once a refund is
+    # booked or declined, so a retry after a decline is not Stripe's replay.
+    first = _idempotency_key(order, 1000)
+    assert _idempotency_key(order, 1000) == first
+    refund = order_refund(order=order, user=operator, amount_fen=1000)
+    order.refresh_from_db()
+    booked = _idempotency_key(order, 1000)
+    assert booked != first
+    Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED)
+    assert _idempotency_key(order, 1000) not in {first, booked}

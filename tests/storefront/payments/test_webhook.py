@@ -215,6 +215,23 @@ def test_a_replayed_event_is_a_no_op(
     assert order.paid_fen == order.total_fen
 
 
+def test_a_mail_server_that_is_down_does_not_fail_the_webhook(
+    client, placed, settings, django_capture_on_commit_callbacks
+):
+    # A closed loopback port: sending the confirmation fails for real.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
+    order, _, intent = placed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = deliver_event(client, SUCCEEDED, intent)
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert not order.events.filter(type=OrderEventType.EMAIL_SENT).exists()
+
+
 def test_succeeded_delivered_twice_under_different_ids_pays_once(client, placed):
     order, _, intent = placed
 

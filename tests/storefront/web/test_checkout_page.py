@@ -299,7 +299,10 @@ def test_stock_gone_meanwhile_places_nothing(client, in_cart, parcels, stripe_se
     response = client.post(CHECKOUT, form_data(TOTAL))
 
     assert response.status_code == 400
-    assert "库存不足：仅剩 1 件 only 1 left" in response.content.decode()
+    assert (
+        "库存不足：仅剩 1 件 / Not enough stock: only 1 left"
+        in response.content.decode()
+    )
     assert not Order.objects.exists() and not Payment.objects.exists()
     assert Stock.objects.get(variant=mussels).quantity_allocated == 0
 
