@@ -30,7 +30,7 @@ from storefront.checkout.services import (
 )
 
 from .. import cart_session
-from ..seo import product_meta
+from .catalog import product_context
 
 ERROR_STATUS = 400
 
@@ -126,22 +126,10 @@ def _add_refused(request, checkout, variant_id, quantity, error):
         )
     if product is None or not user_can(request.user, Action.VIEW_PRODUCT, product):
         return _render_cart(request, checkout, status=ERROR_STATUS, error=error.message)
-    variants = list(product.variants.all())
-    images = list(product.images.all())
-    return render(
-        request,
-        "web/product.html",
-        {
-            "product": product,
-            "variants": variants,
-            "images": images,
-            "meta": product_meta(product, images=images, variants=variants),
-            "add_error": error.message,
-            "add_variant_id": pk,
-            "add_quantity": quantity,
-        },
-        status=ERROR_STATUS,
+    context = product_context(
+        product, add_error=error.message, add_variant_id=pk, add_quantity=quantity
     )
+    return render(request, "web/product.html", context, status=ERROR_STATUS)
 
 
 @never_cache

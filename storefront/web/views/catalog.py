@@ -20,18 +20,20 @@ def product_detail(request, slug):
     )
     if not user_can(request.user, Action.VIEW_PRODUCT, product):
         raise Http404("product not visible")
+    return render(request, "web/product.html", product_context(product))
+
+
+def product_context(product: Product, **extra) -> dict:
+    """What web/product.html shows, for the page and for a refused add."""
     variants = list(product.variants.all())
     images = list(product.images.all())
-    return render(
-        request,
-        "web/product.html",
-        {
-            "product": product,
-            "variants": variants,
-            "images": images,
-            "meta": product_meta(product, images=images, variants=variants),
-        },
-    )
+    return {
+        "product": product,
+        "variants": variants,
+        "images": images,
+        "meta": product_meta(product, images=images, variants=variants),
+        **extra,
+    }
 
 
 def _ancestors(category: Category) -> list[Category]:
