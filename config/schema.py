@@ -1,6 +1,7 @@
 import graphene
 
-from storefront.graphql.checkout import CheckoutMutations, CheckoutQuery
+from storefront.graphql.checkout import CheckoutMutations
+from storefront.graphql.checkout_types import CheckoutQuery
 from storefront.graphql.orders import OrderMutations, OrderQuery
 from storefront.graphql.queries import StorefrontQuery
 
