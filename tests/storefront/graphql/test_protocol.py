@@ -54,3 +54,31 @@ def test_get_query_works_and_graphiql_is_off_without_debug(client):
     assert response.json() == {"data": {"brands": {"totalCount": 0}}}
     page = client.get("/graphql/", HTTP_ACCEPT="text/html")
     assert b"graphiql" not in page.content.lower()
+
+
+@pytest.mark.parametrize("query", [123, ["{ brands { totalCount } }"], {"a": 1}])
+def test_a_query_that_is_not_text_gives_graphql_error(client, query):
+    response = client.post(
+        "/graphql/",
+        data=json.dumps({"query": query}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"]
+
+
+def test_each_query_text_is_parsed_and_validated_once():
+    from storefront.graphql.documents import CACHEABLE_QUERY_CHARS, checked_document
+
+    graphql_schema = schema.graphql_schema
+    text = "{ brands { totalCount } }"
+    first, errors = checked_document(graphql_schema, text)
+    again, _ = checked_document(graphql_schema, text)
+    assert errors == [] and again is first
+    # Invalid documents keep their errors; very long texts are not remembered.
+    _, errors = checked_document(graphql_schema, "{ brands { nope } }")
+    assert "nope" in errors[0].message
+    long_text = "{ brands { totalCount } }" + " " * CACHEABLE_QUERY_CHARS
+    one, _ = checked_document(graphql_schema, long_text)
+    two, _ = checked_document(graphql_schema, long_text)
+    assert one is not two
