@@ -255,6 +255,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=400)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        help="gunicorn sync workers (checkoutComplete waits on Stripe, so "
+        "more workers than cores keep the cores busy)",
+    )
     args = parser.parse_args()
 
     url = bench_database_url(os.environ.get("DATABASE_URL", ""))
@@ -290,7 +297,7 @@ def main() -> None:
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
-                "2",
+                str(args.workers),
                 "--log-level",
                 "warning",
             ],
@@ -318,7 +325,7 @@ def main() -> None:
     print(
         f"\n{len(tokens)} orders in {wall:.1f} s with {args.clients} concurrent "
         f"clients: {rate:.1f} orders/s; {paid} paid; {len(failures)} failed. "
-        f"gunicorn 2 sync workers, {os.cpu_count()} cores, load generator on "
+        f"gunicorn {args.workers} sync workers, {os.cpu_count()} cores, load generator on "
         "the same machine.\n"
     )
     print("| step | median ms | p95 ms | count |")

@@ -19,8 +19,8 @@ from storefront.payments.services import payment_start
 from .errors import CheckoutError, CheckoutErrorCode
 from .models import Checkout
 from .reservations import stock_reserve
-from .selectors import CheckoutSummary, checkout_lines, checkout_summary
-from .services import clean_address, variant_for_sale
+from .selectors import CheckoutSummary, checkout_order_lines, checkout_summary
+from .services import clean_address, is_for_sale
 
 
 @dataclass
@@ -35,8 +35,11 @@ def checkout_validate(checkout: Checkout, summary: CheckoutSummary) -> None:
     if not checkout.email:
         raise CheckoutError(CheckoutErrorCode.EMAIL_REQUIRED, field="email")
     clean_address(checkout.address_dict())
-    for priced in summary.lines:
-        variant_for_sale(priced.variant.pk)
+    for index, priced in enumerate(summary.lines):
+        if not is_for_sale(priced.variant):
+            raise CheckoutError(
+                CheckoutErrorCode.PRODUCT_UNAVAILABLE, field=f"lines.{index}.variant"
+            )
 
 
 def checkout_complete(
@@ -65,7 +68,7 @@ def _place_order(checkout_token, user, expected_total_fen) -> Order:
         if order is not None:
             return order
         raise CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token") from None
-    summary = checkout_summary(checkout, checkout_lines(checkout))
+    summary = checkout_summary(checkout, checkout_order_lines(checkout))
     checkout_validate(checkout, summary)
     if expected_total_fen is not None and expected_total_fen != summary.total_fen:
         raise CheckoutError(CheckoutErrorCode.PRICE_CHANGED, field="total")

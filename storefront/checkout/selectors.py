@@ -81,6 +81,22 @@ def checkout_lines(checkout: Checkout):
     )
 
 
+def checkout_price_lines(checkout: Checkout):
+    """Just what prices and shipping need: one query."""
+    return checkout.lines.select_related("variant__workshop")
+
+
+def checkout_order_lines(checkout: Checkout):
+    """What placing the order reads: sale status, stock and the snapshot
+    (product, brand, workshop, village), in one query."""
+    return checkout.lines.select_related(
+        "variant__stock",
+        "variant__product__brand",
+        "variant__product__workshop",
+        "variant__workshop__village",
+    )
+
+
 def checkout_summary(checkout: Checkout, lines=None) -> CheckoutSummary:
     """Lines grouped into one shipment per workshop, in the order first added."""
     shipments: dict[int, Shipment] = {}

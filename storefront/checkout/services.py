@@ -53,12 +53,16 @@ def variant_for_sale(variant_id) -> ProductVariant:
         raise CheckoutError(
             CheckoutErrorCode.PRODUCT_UNAVAILABLE, field="variant"
         ) from None
-    product = variant.product
-    if not (
-        product.is_published and product.brand.is_active and product.workshop.is_active
-    ):
+    if not is_for_sale(variant):
         raise CheckoutError(CheckoutErrorCode.PRODUCT_UNAVAILABLE, field="variant")
     return variant
+
+
+def is_for_sale(variant: ProductVariant) -> bool:
+    product = variant.product
+    return (
+        product.is_published and product.brand.is_active and product.workshop.is_active
+    )
 
 
 def available_quantity(variant: ProductVariant) -> int | None:

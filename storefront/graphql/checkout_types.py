@@ -58,11 +58,22 @@ def _lines_with_products(checkout: Checkout):
     )
 
 
-def summary_of(checkout: Checkout) -> selectors.CheckoutSummary:
-    """Priced once per checkout object, however many fields ask for it."""
+def summary_of(checkout: Checkout, *, lines: bool = False) -> selectors.CheckoutSummary:
+    """Priced once per checkout object, however many fields ask for it.
+    Totals alone need one light query; the lines' products load only when a
+    field shows lines."""
+    detailed = getattr(checkout, "_graphql_lines_summary", None)
+    if detailed is not None:
+        return detailed
+    if lines:
+        detailed = selectors.checkout_summary(checkout, _lines_with_products(checkout))
+        checkout._graphql_lines_summary = detailed
+        return detailed
     summary = getattr(checkout, "_graphql_summary", None)
     if summary is None:
-        summary = selectors.checkout_summary(checkout, _lines_with_products(checkout))
+        summary = selectors.checkout_summary(
+            checkout, selectors.checkout_price_lines(checkout)
+        )
         checkout._graphql_summary = summary
     return summary
 
@@ -151,7 +162,7 @@ class CheckoutType(graphene.ObjectType):
 
     # The value behind this type is a checkout.models.Checkout.
     def resolve_lines(self, info):
-        return summary_of(self).lines
+        return summary_of(self, lines=True).lines
 
     def resolve_quantity(self, info):
         return summary_of(self).quantity
@@ -160,7 +171,7 @@ class CheckoutType(graphene.ObjectType):
         return self if self.recipient_name else None
 
     def resolve_shipments(self, info):
-        return summary_of(self).shipments
+        return summary_of(self, lines=True).shipments
 
     def resolve_subtotal_price(self, info):
         return Money.from_fen(summary_of(self).subtotal_fen)
