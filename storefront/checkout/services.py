@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from storefront.catalog.models import ProductVariant
 from storefront.core.address import (
@@ -200,13 +201,8 @@ def _clean_email(email: str) -> str:
     return email
 
 
-@transaction.atomic
 def checkout_email_update(*, checkout: Checkout, email: str) -> Checkout:
-    email = _clean_email(email)
-    _locked(checkout)
-    checkout.email = email
-    checkout.save(update_fields=["email", "updated_at"])
-    return checkout
+    return _set_fields(checkout, email=_clean_email(email))
 
 
 def clean_address(data: dict) -> dict[str, str]:
@@ -230,24 +226,25 @@ def clean_address(data: dict) -> dict[str, str]:
     return cleaned
 
 
-@transaction.atomic
 def checkout_shipping_address_update(*, checkout: Checkout, address: dict) -> Checkout:
-    cleaned = clean_address(address)
-    _locked(checkout)
-    for name, value in cleaned.items():
-        setattr(checkout, name, value)
-    checkout.save(update_fields=[*cleaned, "updated_at"])
-    return checkout
+    return _set_fields(checkout, **clean_address(address))
 
 
-@transaction.atomic
 def checkout_note_update(*, checkout: Checkout, note: str) -> Checkout:
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise CheckoutError(CheckoutErrorCode.NOTE_TOO_LONG, field="note")
-    _locked(checkout)
-    checkout.note = note
-    checkout.save(update_fields=["note", "updated_at"])
+    return _set_fields(checkout, note=note)
+
+
+def _set_fields(checkout: Checkout, **values) -> Checkout:
+    """One UPDATE of already-validated fields; NOT_FOUND if the cart became
+    an order meanwhile (no row left to update)."""
+    values["updated_at"] = timezone.now()
+    if not Checkout.objects.filter(pk=checkout.pk).update(**values):
+        raise CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token")
+    for name, value in values.items():
+        setattr(checkout, name, value)
     return checkout
 
 

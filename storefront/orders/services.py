@@ -27,13 +27,20 @@ def order_event(*, order: Order, type: OrderEventType, user=None, **data) -> Ord
 
 
 def order_transition(
-    *, order: Order, status: OrderStatus, event: OrderEventType, user=None, **data
+    *,
+    order: Order,
+    status: OrderStatus,
+    event: OrderEventType,
+    user=None,
+    also_save: tuple[str, ...] = (),
+    **data,
 ) -> Order:
-    """The one way an order's status changes: checked, saved, logged."""
+    """The one way an order's status changes: checked, saved (with any
+    `also_save` fields the caller set), logged."""
     check_transition(order.status, status)
     previous = order.status
     order.status = status
-    order.save(update_fields=["status", "updated_at"])
+    order.save(update_fields=["status", "updated_at", *also_save])
     order_event(
         order=order, type=event, user=user, previous=previous, status=status, **data
     )
@@ -119,7 +126,8 @@ def _release_allocations(order: Order) -> None:
     OrderLine.objects.filter(order=order).update(quantity_allocated=0)
 
 
-@transaction.atomic
+# No savepoint of its own: its callers let any error end their transaction.
+@transaction.atomic(savepoint=False)
 def order_mark_paid(*, order: Order, amount_fen: int, payment_intent_id: str) -> bool:
     """Record the captured payment. True if this call marked it paid; False if
     it was already paid (a repeat) — the caller decides what a cancelled
@@ -136,11 +144,11 @@ def order_mark_paid(*, order: Order, amount_fen: int, payment_intent_id: str) ->
     order.paid_fen = amount_fen
     order.paid_at = timezone.now()
     order.reserved_until = None
-    order.save(update_fields=["paid_fen", "paid_at", "reserved_until", "updated_at"])
     order_transition(
         order=order,
         status=OrderStatus.PAID,
         event=OrderEventType.PAID,
+        also_save=("paid_fen", "paid_at", "reserved_until"),
         amount_fen=amount_fen,
         payment_intent=payment_intent_id,
     )

@@ -67,7 +67,7 @@ def _as_dict(intent) -> dict:
     return intent.to_dict() if hasattr(intent, "to_dict") else dict(intent)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def payment_settle(*, intent, source: str) -> str:
     """Bring our records in line with a PaymentIntent as Stripe reports it
     (from a webhook or a fresh fetch). Safe to repeat and in any order:
