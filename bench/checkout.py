@@ -1,17 +1,18 @@
 """Complete checkouts per second, on PostgreSQL and the local Stripe stand-in.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
-        .venv/bin/python bench/checkout.py [--orders 400] [--clients 8]
+        .venv/bin/python bench/checkout.py [--orders 400] [--clients 8] [--runs 3]
 
 Creates a separate database (<name>_checkout_bench, recreated each run) with a
 small catalogue, starts localstripe through our launcher and the shop under
-gunicorn (2 sync workers, persistent DB connections), then runs N complete
+gunicorn (3 sync workers, persistent DB connections), then runs N complete
 purchases with several concurrent clients, each over GraphQL as a phone
 would: checkoutCreate (with two lines from two workshops) → checkoutEmailUpdate
 → checkoutShippingAddressUpdate → checkoutComplete, then the card payment at
 Stripe (what Stripe.js does in the browser) and the signed
 payment_intent.succeeded webhook, and finally checks that every order is paid.
-Prints orders/s and per-step median/p95 latency. Not part of the test suite.
+Prints orders/s (median of --runs) and per-step median/p95 latency. Not part
+of the test suite.
 """
 
 import argparse
@@ -255,10 +256,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=400)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=3, help="report the median")
     parser.add_argument(
         "--workers",
         type=int,
-        default=4,
+        default=3,
         help="gunicorn sync workers (checkoutComplete waits on Stripe, so "
         "more workers than cores keep the cores busy)",
     )
@@ -306,9 +308,20 @@ def main() -> None:
         )
         wait_for(port)
         run(port, stripe.url, variant_ids, min(20, args.orders), 2)  # warm-up
-        timings, tokens, failures, wall = run(
-            port, stripe.url, variant_ids, args.orders, args.clients
-        )
+        rates, timings, tokens, failures = [], None, [], []
+        for _ in range(args.runs):
+            run_timings, run_tokens, run_failures, wall = run(
+                port, stripe.url, variant_ids, args.orders, args.clients
+            )
+            rates.append(len(run_tokens) / wall)
+            print(f"run {len(rates)}: {rates[-1]:.1f} orders/s", flush=True)
+            if timings is None:
+                timings = run_timings
+            else:
+                for step, values in run_timings.items():
+                    timings[step].extend(values)
+            tokens += run_tokens
+            failures += run_failures
         check = Client(port, stripe.url)
         paid = sum(
             check.gql(ORDER, {"token": t})[0]["order"]["status"] == "PAID"
@@ -320,13 +333,15 @@ def main() -> None:
             server.wait(timeout=30)
         stripe.stop()
 
-    rate = len(tokens) / wall
+    rate = statistics.median(rates)
     complete_p95 = percentile(timings["checkoutComplete"], 0.95)
     print(
-        f"\n{len(tokens)} orders in {wall:.1f} s with {args.clients} concurrent "
-        f"clients: {rate:.1f} orders/s; {paid} paid; {len(failures)} failed. "
-        f"gunicorn {args.workers} sync workers, {os.cpu_count()} cores, load generator on "
-        "the same machine.\n"
+        f"\n{args.runs} runs of {args.orders} orders with {args.clients} concurrent "
+        f"clients: median {rate:.1f} orders/s (runs: "
+        f"{', '.join(f'{r:.1f}' for r in rates)}); {paid} of {len(tokens)} paid; "
+        f"{len(failures)} failed. gunicorn {args.workers} sync workers, "
+        f"{os.cpu_count()} cores, load generator and localstripe on the same "
+        "machine. Latencies over all runs:\n"
     )
     print("| step | median ms | p95 ms | count |")
     print("|---|---:|---:|---:|")

@@ -36,14 +36,15 @@ def payment_start(*, order: Order) -> Payment:
     """The PaymentIntent for this order's server-computed total. Repeating
     the call (a double click on "pay") returns the same one."""
     order = lock_order(order)
-    existing = live_payment(order)
+    earlier = list(order.payments.all())
+    existing = next((p for p in earlier if p.status != PaymentStatus.CANCELED), None)
     if existing is not None:
         return existing
     if order.status != OrderStatus.UNPAID:
         raise PaymentError(PaymentErrorCode.ORDER_NOT_PAYABLE, field="order")
     if order.reserved_until is None or order.reserved_until <= timezone.now():
         raise PaymentError(PaymentErrorCode.RESERVATION_EXPIRED, field="order")
-    attempt = order.payments.count()
+    attempt = len(earlier)
     intent = gateway.create_payment_intent(
         amount_fen=order.total_fen,
         metadata={"order_number": order.number, "order_token": str(order.token)},
