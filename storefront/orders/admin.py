@@ -240,7 +240,7 @@ class OrderAdmin(RefundAndShipPages, OperatorOnlyAdmin, admin.ModelAdmin):
         RefundInline,
         OrderEventInline,
     )
-    actions = ("refund_in_full", "ship_parcels")
+    actions = ("refund_in_full", "ship_parcels", "cancel_unpaid")
 
     subtotal = fen_column("subtotal_fen", "商品金额 subtotal")
     shipping = fen_column("shipping_fen", "运费 shipping")

@@ -18,6 +18,7 @@ from storefront.core.errors import DomainError
 from storefront.core.money import format_fen
 from storefront.payments.models import RefundStatus
 from storefront.payments.refunds import order_refund
+from storefront.payments.services import order_cancel_unpaid
 
 from .admin_forms import (
     COMMON_CARRIERS,
@@ -98,6 +99,32 @@ class RefundAndShipPages:
             "title": title,
             **extra,
         }
+
+    # Cancelling an unpaid order ------------------------------------------------
+
+    def has_cancel_permission(self, request, obj=None) -> bool:
+        return self._is_operator(request)
+
+    @admin.action(
+        description="取消未付款订单 Cancel unpaid orders", permissions=["cancel"]
+    )
+    def cancel_unpaid(self, request, queryset):
+        """Through the same service as the expiry task: the PaymentIntent is
+        cancelled at Stripe first, so no payment can land after the stock
+        went back."""
+        for order in queryset.order_by("pk"):
+            try:
+                order_cancel_unpaid(order=order, user=request.user)
+            except DomainError as error:
+                self.message_user(
+                    request, f"{order.number}：{error.message}", messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"{order.number}：已取消，库存已释放 cancelled, stock released",
+                    messages.SUCCESS,
+                )
 
     # Refunds ------------------------------------------------------------------
 

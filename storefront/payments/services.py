@@ -151,6 +151,9 @@ def order_cancel_unpaid(*, order: Order, user=None, expired: bool = False) -> Or
     """Cancel the PaymentIntent first: only when Stripe confirms it can no
     longer take money is the order cancelled and its stock released. If it
     has meanwhile succeeded, the order is settled as paid instead."""
+    if order.status != OrderStatus.UNPAID:
+        # Paid money goes back by refund, never by cancelling.
+        raise OrderError(OrderErrorCode.INVALID_TRANSITION, field="status")
     payment = live_payment(order)
     if payment is not None:
         intent = gateway.retrieve_payment_intent(payment.payment_intent_id)

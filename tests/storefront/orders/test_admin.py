@@ -22,6 +22,7 @@ from storefront.orders.models import (
     OrderEventType,
     OrderStatus,
 )
+from storefront.payments import gateway
 from storefront.payments.models import Payment, Refund, RefundStatus, StripeEvent
 from storefront.payments.refunds import order_refund
 from tests.factories import grant, make_user
@@ -592,3 +593,46 @@ def test_ship_action_ships_parcels_of_several_orders(operator_client, client, or
     assert first.status == FulfillmentStatus.SHIPPED
     assert other.status == FulfillmentStatus.PENDING
     assert Fulfillment.objects.get(order=unpaid).status == FulfillmentStatus.PENDING
+
+
+def test_cancelling_unpaid_orders_releases_stock_and_cancels_the_intent(
+    operator_client, order
+):
+    variant = make_variant(990, 5)
+    unpaid, payment = place_order([(variant, 2)])
+    assert stock_of(variant).quantity_allocated == 2
+
+    response = operator_client.post(
+        _url(Order, "changelist"),
+        {"action": "cancel_unpaid", "_selected_action": [unpaid.pk, order.pk]},
+        follow=True,
+    )
+
+    content = _text(response)
+    assert f"{unpaid.number}：已取消，库存已释放" in content
+    # A paid order is not cancelled: money has moved, so it is a refund.
+    assert f"{order.number}：订单当前状态不允许此操作" in content
+    unpaid.refresh_from_db()
+    order.refresh_from_db()
+    assert (unpaid.status, order.status) == (OrderStatus.CANCELLED, OrderStatus.PAID)
+    assert stock_of(variant).quantity_allocated == 0
+    intent = gateway.client().v1.payment_intents.retrieve(payment.payment_intent_id)
+    assert intent.status == "canceled"
+    event = OrderEvent.objects.get(order=unpaid, type=OrderEventType.CANCELLED)
+    assert event.user is not None and event.user.is_staff
+
+
+def test_a_workshop_manager_cannot_cancel_orders(client):
+    variant = make_variant(990, 5)
+    unpaid, _ = place_order([(variant, 1)])
+    manager = make_user(staff=False)
+    grant(manager, Role.WORKSHOP_MANAGER, Workshop.objects.get(pk=variant.workshop_id))
+    client.force_login(manager)
+
+    client.post(
+        _url(Order, "changelist"),
+        {"action": "cancel_unpaid", "_selected_action": [unpaid.pk]},
+    )
+
+    unpaid.refresh_from_db()
+    assert unpaid.status == OrderStatus.UNPAID
