@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "storefront.checkout",
     "storefront.orders",
     "storefront.payments",
+    "catalog_import",
     "storefront.web",
     "storefront.demo",
 ]

@@ -1,0 +1,182 @@
+"""Every problem an import can find: a code, and a message in Chinese and
+English. File-level problems stop the whole file; row-level ones stop only
+their product; warnings stop nothing."""
+
+from django.db.models import TextChoices
+
+
+class Severity(TextChoices):
+    ERROR = "error", "错误 error"
+    WARNING = "warning", "提醒 warning"
+
+
+class ImportErrorCode(TextChoices):
+    # The file as a whole
+    FILE_EMPTY = "file_empty"
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_UNREADABLE = "file_unreadable"
+    FILE_TYPE_UNSUPPORTED = "file_type_unsupported"
+    ENCODING_UNKNOWN = "encoding_unknown"
+    HEADER_MISSING = "header_missing"
+    HEADER_DUPLICATED = "header_duplicated"
+    HEADER_REQUIRED_MISSING = "header_required_missing"
+    NO_ROWS = "no_rows"
+    TOO_MANY_ROWS = "too_many_rows"
+    SHEET_NOT_FOUND = "sheet_not_found"
+    ZIP_UNSAFE_PATH = "zip_unsafe_path"
+    ZIP_TOO_LARGE = "zip_too_large"
+    ZIP_NO_SHEET = "zip_no_sheet"
+    ZIP_SEVERAL_SHEETS = "zip_several_sheets"
+    # A row or a product
+    REQUIRED = "required"
+    INVALID_PRICE = "invalid_price"
+    INVALID_INTEGER = "invalid_integer"
+    NEGATIVE_STOCK = "negative_stock"
+    SCIENTIFIC_NOTATION = "scientific_notation"
+    FORMULA = "formula"
+    TOO_LONG = "too_long"
+    DUPLICATE_SKU_IN_FILE = "duplicate_sku_in_file"
+    DUPLICATE_SKU_IN_WORKSHOP = "duplicate_sku_in_workshop"
+    COMPARE_AT_NOT_ABOVE_PRICE = "compare_at_not_above_price"
+    UNKNOWN_CATEGORY = "unknown_category"
+    UNKNOWN_BRAND = "unknown_brand"
+    BRAND_NOT_ALLOWED = "brand_not_allowed"
+    BRAND_STANDARD = "brand_standard"
+    TOO_MANY_OPTIONS = "too_many_options"
+    TOO_MANY_VARIANTS = "too_many_variants"
+    INCONSISTENT_PRODUCT = "inconsistent_product"
+    IMAGE_INVALID = "image_invalid"
+    IMAGE_TOO_LARGE = "image_too_large"
+    IMAGE_NOT_FOUND = "image_not_found"
+    # Warnings
+    UNKNOWN_COLUMN = "unknown_column"
+    IMAGE_UNREACHABLE = "image_unreachable"
+    VALUE_SANITISED = "value_sanitised"
+
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    ImportErrorCode.FILE_EMPTY: ("文件是空的", "The file is empty"),
+    ImportErrorCode.FILE_TOO_LARGE: ("文件过大", "The file is too large"),
+    ImportErrorCode.FILE_UNREADABLE: ("文件无法读取", "The file cannot be read"),
+    ImportErrorCode.FILE_TYPE_UNSUPPORTED: (
+        "只支持 CSV、XLSX 或 ZIP 文件",
+        "Only CSV, XLSX or ZIP files are supported",
+    ),
+    ImportErrorCode.ENCODING_UNKNOWN: (
+        "无法识别文件编码，请另存为 UTF-8 或 GBK 的 CSV",
+        "Unknown text encoding; save the CSV as UTF-8 or GBK",
+    ),
+    ImportErrorCode.HEADER_MISSING: ("缺少表头行", "The header row is missing"),
+    ImportErrorCode.HEADER_DUPLICATED: ("表头重复", "A column header appears twice"),
+    ImportErrorCode.HEADER_REQUIRED_MISSING: (
+        "缺少必需的列",
+        "A required column is missing",
+    ),
+    ImportErrorCode.NO_ROWS: ("表中没有商品行", "The sheet has no product rows"),
+    ImportErrorCode.TOO_MANY_ROWS: ("行数超过上限", "Too many rows"),
+    ImportErrorCode.SHEET_NOT_FOUND: ("找不到该工作表", "No sheet by that name"),
+    ImportErrorCode.ZIP_UNSAFE_PATH: (
+        "压缩包中有不安全的路径",
+        "The ZIP holds an unsafe path",
+    ),
+    ImportErrorCode.ZIP_TOO_LARGE: (
+        "压缩包解压后过大",
+        "The ZIP is too large once unpacked",
+    ),
+    ImportErrorCode.ZIP_NO_SHEET: (
+        "压缩包中没有表格文件（CSV 或 XLSX）",
+        "The ZIP holds no sheet (CSV or XLSX)",
+    ),
+    ImportErrorCode.ZIP_SEVERAL_SHEETS: (
+        "压缩包中只能有一个表格文件",
+        "The ZIP must hold exactly one sheet",
+    ),
+    ImportErrorCode.REQUIRED: ("必填项为空", "A required value is empty"),
+    ImportErrorCode.INVALID_PRICE: (
+        "价格格式不正确，请填写元，最多两位小数，例如 12.80",
+        "Invalid price: give yuan with at most 2 decimals, e.g. 12.80",
+    ),
+    ImportErrorCode.INVALID_INTEGER: ("须为整数", "Must be a whole number"),
+    ImportErrorCode.NEGATIVE_STOCK: ("库存不能为负数", "Stock cannot be negative"),
+    ImportErrorCode.SCIENTIFIC_NOTATION: (
+        "该单元格被 Excel 改成了科学计数法，原始数字已丢失，请把该列设为文本后重新填写",
+        "Excel turned this cell into scientific notation and lost the digits; "
+        "format the column as text and type it again",
+    ),
+    ImportErrorCode.FORMULA: (
+        "单元格是公式，请粘贴为数值",
+        "The cell is a formula; paste it as a value",
+    ),
+    ImportErrorCode.TOO_LONG: ("内容过长", "The value is too long"),
+    ImportErrorCode.DUPLICATE_SKU_IN_FILE: (
+        "SKU 在文件中重复",
+        "The SKU appears twice in the file",
+    ),
+    ImportErrorCode.DUPLICATE_SKU_IN_WORKSHOP: (
+        "SKU 已被本工坊的其他商品使用",
+        "Another product of this workshop uses this SKU",
+    ),
+    ImportErrorCode.COMPARE_AT_NOT_ABOVE_PRICE: (
+        "划线价须高于售价",
+        "The compare-at price must be above the price",
+    ),
+    ImportErrorCode.UNKNOWN_CATEGORY: ("找不到该分类", "Unknown category"),
+    ImportErrorCode.UNKNOWN_BRAND: ("找不到该品牌", "Unknown brand"),
+    ImportErrorCode.BRAND_NOT_ALLOWED: (
+        "本工坊未获准使用该品牌",
+        "The workshop does not sell under this brand",
+    ),
+    ImportErrorCode.BRAND_STANDARD: (
+        "不符合品牌标准",
+        "Does not meet the brand standard",
+    ),
+    ImportErrorCode.TOO_MANY_OPTIONS: (
+        "每个商品最多 3 个规格选项",
+        "At most 3 options per product",
+    ),
+    ImportErrorCode.TOO_MANY_VARIANTS: (
+        "每个商品最多 100 个规格",
+        "At most 100 variants per product",
+    ),
+    ImportErrorCode.INCONSISTENT_PRODUCT: (
+        "同一商品编码的各行商品信息不一致",
+        "Rows of the same product code disagree about the product",
+    ),
+    ImportErrorCode.IMAGE_INVALID: (
+        "图片无法识别（须为 JPEG、PNG、WebP 或 GIF）",
+        "The image cannot be read (JPEG, PNG, WebP or GIF only)",
+    ),
+    ImportErrorCode.IMAGE_TOO_LARGE: ("图片过大", "The image is too large"),
+    ImportErrorCode.IMAGE_NOT_FOUND: (
+        "压缩包中找不到该图片",
+        "The image is not in the ZIP",
+    ),
+    ImportErrorCode.UNKNOWN_COLUMN: (
+        "未知的列，已忽略",
+        "Unknown column, ignored",
+    ),
+    ImportErrorCode.IMAGE_UNREACHABLE: (
+        "图片网址无法访问，商品仍会导入，但没有这张图片",
+        "The image URL cannot be fetched; the product is imported without it",
+    ),
+    ImportErrorCode.VALUE_SANITISED: (
+        "描述中的不安全 HTML 已被移除",
+        "Unsafe HTML was removed from the description",
+    ),
+}
+
+
+class ImportFileError(Exception):
+    """The file cannot be processed at all (nothing is imported)."""
+
+    def __init__(self, code: ImportErrorCode, *, detail: str = ""):
+        self.code = code
+        zh, en = MESSAGES[code]
+        if detail:
+            zh, en = f"{zh}：{detail}", f"{en}: {detail}"
+        self.message_zh, self.message_en = zh, en
+        super().__init__(f"{code}: {zh} / {en}")
+
+    @property
+    def message(self) -> str:
+        return f"{self.message_zh} / {self.message_en}"

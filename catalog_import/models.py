@@ -1,0 +1,78 @@
+from django.conf import settings
+from django.db import models
+
+from brands.models import Workshop
+
+
+class ImportMode(models.TextChoices):
+    DRY_RUN = "dry_run", "预览 dry run"
+    APPLY = "apply", "导入 apply"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "排队中 queued"
+    RUNNING = "running", "处理中 running"
+    DONE = "done", "完成 done"
+    FAILED = "failed", "失败 failed"
+
+
+def _upload_to(job: "ImportJob", filename: str) -> str:
+    return f"imports/{job.workshop_id}/{filename}"
+
+
+class ImportJob(models.Model):
+    """One upload of a workshop's catalogue file, previewed or applied."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="import_jobs",
+    )
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    file = models.FileField(upload_to=_upload_to)
+    original_name = models.CharField(max_length=255)
+    sheet_name = models.CharField(max_length=100, blank=True)
+    mode = models.CharField(max_length=10, choices=ImportMode.choices)
+    archive_missing = models.BooleanField(
+        "下架文件中没有的商品 archive products missing from the file", default=False
+    )
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    archived_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    # A file-level failure ("中文 / English"), when status is FAILED.
+    failure = models.CharField(max_length=500, blank=True)
+    # {"problems": [Problem.as_dict()...], "plan": [{action, product_code,
+    # changes...}...]} — bounded by the row limit.
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "导入任务 import job"
+        verbose_name_plural = "导入任务 import jobs"
+
+    def __str__(self) -> str:
+        return f"{self.workshop} · {self.original_name} · {self.mode}"
+
+    @property
+    def progress(self) -> int:
+        """0–100 for the progress bar."""
+        if self.status == ImportStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)
