@@ -20,6 +20,7 @@ class Action(TextChoices):
     LINK_PRODUCTS_OF_BRAND = "link_products_of_brand"
     REFUND_ORDER = "refund_order"
     SHIP_FULFILLMENT = "ship_fulfillment"
+    IMPORT_CATALOG = "import_catalog"
 
 
 _CACHE_ATTR = "_gongfu_memberships"
@@ -61,6 +62,16 @@ def _may_manage_product(user, product) -> bool:
     )
 
 
+def _may_manage_workshop(user, workshop) -> bool:
+    """Its workshop managers, and the operators of a brand it sells under."""
+    if not isinstance(workshop, Workshop):
+        return False
+    if has_role(user, Role.WORKSHOP_MANAGER, workshop.pk):
+        return True
+    operated = role_targets(user, Role.BRAND_OPERATOR)
+    return bool(operated) and workshop.brands.filter(pk__in=operated).exists()
+
+
 def user_can(user, action: Action, obj=None) -> bool:
     if is_platform_operator(user):
         return True
@@ -75,12 +86,11 @@ def user_can(user, action: Action, obj=None) -> bool:
     if action == Action.CHANGE_BRAND:
         return isinstance(obj, Brand) and has_role(user, Role.BRAND_OPERATOR, obj.pk)
     if action == Action.CHANGE_WORKSHOP:
-        if not isinstance(obj, Workshop):
-            return False
-        if has_role(user, Role.WORKSHOP_MANAGER, obj.pk):
-            return True
-        operated = role_targets(user, Role.BRAND_OPERATOR)
-        return bool(operated) and obj.brands.filter(pk__in=operated).exists()
+        return _may_manage_workshop(user, obj)
+    if action == Action.IMPORT_CATALOG:
+        # Importing writes the workshop's whole catalogue: the same people who
+        # look after the workshop, kept a separate action so the two can part.
+        return _may_manage_workshop(user, obj)
     if action == Action.VIEW_VILLAGE_ACCOUNTS:
         return isinstance(obj, Village) and has_role(
             user, Role.VILLAGE_TREASURER, obj.pk

@@ -1,9 +1,10 @@
 """Checking product values against a brand's standards (data, not code)."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .models import Brand, BrandStandardRule, RuleKind
+from .models import Brand, BrandStandard, BrandStandardRule, RuleKind
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,34 @@ def _rule_passes(rule: BrandStandardRule, value: str) -> bool:
     return True
 
 
+def active_standards(brand_ids: Iterable[int]) -> dict[int, list[BrandStandard]]:
+    """The active standards of several brands, rules prefetched, in two
+    queries: brand id → standards (an empty list for a brand without any).
+    Pass one brand's list to brand_standard_violations(standards=…) when
+    checking many products of that brand."""
+    ids = set(brand_ids)
+    by_brand: dict[int, list[BrandStandard]] = {pk: [] for pk in ids}
+    standards = BrandStandard.objects.filter(
+        brand_id__in=ids, is_active=True
+    ).prefetch_related("rules")
+    for standard in standards.order_by("pk"):
+        by_brand[standard.brand_id].append(standard)
+    return by_brand
+
+
 def brand_standard_violations(
-    *, brand: Brand, values: dict[str, str], category_slug: str | None
+    *,
+    brand: Brand,
+    values: dict[str, str],
+    category_slug: str | None,
+    standards: Iterable[BrandStandard] | None = None,
 ) -> list[StandardViolation]:
     """Every way `values` (product field -> text) breaks the brand's active
-    standards that apply to `category_slug`."""
+    standards that apply to `category_slug`. `standards`: the brand's active
+    standards as active_standards() loads them (read here when None)."""
     violations = []
-    standards = brand.standards.filter(is_active=True).prefetch_related("rules")
+    if standards is None:
+        standards = brand.standards.filter(is_active=True).prefetch_related("rules")
     for standard in standards:
         if standard.category_slugs and category_slug not in standard.category_slugs:
             continue

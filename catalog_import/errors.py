@@ -4,6 +4,8 @@ their product; warnings stop nothing."""
 
 from django.db.models import TextChoices
 
+from storefront.core.errors import DomainError
+
 
 class Severity(TextChoices):
     ERROR = "error", "错误 error"
@@ -48,6 +50,11 @@ class ImportErrorCode(TextChoices):
     IMAGE_INVALID = "image_invalid"
     IMAGE_TOO_LARGE = "image_too_large"
     IMAGE_NOT_FOUND = "image_not_found"
+    INVALID_SC_LICENCE = "invalid_sc_licence"
+    INVALID_CHARACTER = "invalid_character"
+    STOCK_BELOW_ALLOCATED = "stock_below_allocated"
+    SAVE_FAILED = "save_failed"
+    INVALID_BOOLEAN = "invalid_boolean"
     # Warnings
     UNKNOWN_COLUMN = "unknown_column"
     IMAGE_UNREACHABLE = "image_unreachable"
@@ -151,6 +158,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "压缩包中找不到该图片",
         "The image is not in the ZIP",
     ),
+    ImportErrorCode.INVALID_SC_LICENCE: (
+        "生产许可证编号应为 SC 加 14 位数字",
+        "The SC licence must be SC followed by 14 digits",
+    ),
+    ImportErrorCode.INVALID_CHARACTER: (
+        "含有无法保存的字符（如空字符）",
+        "Contains a character that cannot be stored (such as NUL)",
+    ),
+    ImportErrorCode.STOCK_BELOW_ALLOCATED: (
+        "库存不能少于已被订单占用的数量",
+        "Stock cannot be below the quantity already allocated to orders",
+    ),
+    ImportErrorCode.SAVE_FAILED: (
+        "该商品保存失败，未做任何更改",
+        "The product could not be saved; nothing of it was changed",
+    ),
+    ImportErrorCode.INVALID_BOOLEAN: (
+        "须为 是 或 否（也可填 TRUE/FALSE、1/0、上架/下架）",
+        "Must be yes or no (是/否, TRUE/FALSE, 1/0, active/draft)",
+    ),
     ImportErrorCode.UNKNOWN_COLUMN: (
         "未知的列，已忽略",
         "Unknown column, ignored",
@@ -180,3 +207,56 @@ class ImportFileError(Exception):
     @property
     def message(self) -> str:
         return f"{self.message_zh} / {self.message_en}"
+
+
+class ImportJobErrorCode(TextChoices):
+    """Why an import job could not be created or applied (nothing was stored)."""
+
+    PERMISSION_DENIED = "permission_denied"
+    WORKSHOP_NOT_FOUND = "workshop_not_found"
+    JOB_NOT_FOUND = "job_not_found"
+    FILE_REQUIRED = "file_required"
+    FILE_EMPTY = "file_empty"
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_TYPE_UNSUPPORTED = "file_type_unsupported"
+    JOB_NOT_READY = "job_not_ready"
+    IMPORT_IN_PROGRESS = "import_in_progress"
+    INTERNAL_ERROR = "internal_error"
+
+
+JOB_MESSAGES: dict[str, tuple[str, str]] = {
+    ImportJobErrorCode.PERMISSION_DENIED: (
+        "你不能向该工坊导入商品",
+        "You may not import products into this workshop",
+    ),
+    ImportJobErrorCode.WORKSHOP_NOT_FOUND: ("找不到该工坊", "No such workshop"),
+    ImportJobErrorCode.JOB_NOT_FOUND: ("找不到该导入任务", "No such import job"),
+    ImportJobErrorCode.FILE_REQUIRED: (
+        "请选择要上传的文件",
+        "Choose a file to upload",
+    ),
+    ImportJobErrorCode.FILE_EMPTY: MESSAGES[ImportErrorCode.FILE_EMPTY],
+    ImportJobErrorCode.FILE_TOO_LARGE: MESSAGES[ImportErrorCode.FILE_TOO_LARGE],
+    ImportJobErrorCode.FILE_TYPE_UNSUPPORTED: MESSAGES[
+        ImportErrorCode.FILE_TYPE_UNSUPPORTED
+    ],
+    ImportJobErrorCode.JOB_NOT_READY: (
+        "只有已完成且文件可读的预览才能导入",
+        "Only a finished dry run of a readable file can be applied",
+    ),
+    ImportJobErrorCode.IMPORT_IN_PROGRESS: (
+        "该工坊正在导入另一个文件，请等它完成",
+        "Another file is being imported into this workshop; wait for it to finish",
+    ),
+    ImportJobErrorCode.INTERNAL_ERROR: (
+        "导入因内部错误中止，请稍后重试或联系平台",
+        "The import stopped on an internal error; try again later or contact "
+        "the platform",
+    ),
+}
+
+
+class ImportJobError(DomainError):
+    """An import job was refused before anything was stored or queued."""
+
+    messages = JOB_MESSAGES

@@ -1,4 +1,7 @@
+import os
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 
 from brands.models import Workshop
@@ -14,6 +17,28 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", "处理中 running"
     DONE = "done", "完成 done"
     FAILED = "failed", "失败 failed"
+
+
+class ImportFileStorage(FileSystemStorage):
+    """Uploaded catalogue files stay private: under IMPORT_ROOT, outside
+    MEDIA_ROOT, with no URL. Read from settings each time, so tests and
+    workers can point it elsewhere."""
+
+    @property
+    def base_location(self):
+        return str(settings.IMPORT_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+def import_storage() -> ImportFileStorage:
+    return ImportFileStorage()
 
 
 def _upload_to(job: "ImportJob", filename: str) -> str:
@@ -32,7 +57,7 @@ class ImportJob(models.Model):
     workshop = models.ForeignKey(
         Workshop, on_delete=models.CASCADE, related_name="import_jobs"
     )
-    file = models.FileField(upload_to=_upload_to)
+    file = models.FileField(upload_to=_upload_to, storage=import_storage)
     original_name = models.CharField(max_length=255)
     sheet_name = models.CharField(max_length=100, blank=True)
     mode = models.CharField(max_length=10, choices=ImportMode.choices)

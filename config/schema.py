@@ -2,16 +2,19 @@ import graphene
 
 from storefront.graphql.checkout import CheckoutMutations
 from storefront.graphql.checkout_types import CheckoutQuery
+from storefront.graphql.imports import ImportMutations, ImportQuery
 from storefront.graphql.orders import OrderMutations, OrderQuery
 from storefront.graphql.queries import StorefrontQuery
 
 
 # graphene lists the fields of the last base first.
-class Query(OrderQuery, CheckoutQuery, StorefrontQuery, graphene.ObjectType):
+class Query(
+    ImportQuery, OrderQuery, CheckoutQuery, StorefrontQuery, graphene.ObjectType
+):
     pass
 
 
-class Mutation(OrderMutations, CheckoutMutations, graphene.ObjectType):
+class Mutation(ImportMutations, OrderMutations, CheckoutMutations, graphene.ObjectType):
     pass
 
 

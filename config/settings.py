@@ -183,8 +183,13 @@ STORAGES = {
 # Uploads are capped before Pillow ever sees them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded catalogue files (private: never served, unlike MEDIA_ROOT).
+IMPORT_ROOT = Path(os.environ.get("IMPORT_ROOT", VAR_DIR / "imports"))
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(15 * 1024 * 1024)))
 IMAGE_MAX_PIXELS = 40_000_000
+# Image URLs in an imported sheet may not point into the shop's own network
+# (private, loopback, link-local addresses) unless this is switched on.
+IMAGE_FETCH_ALLOW_PRIVATE = env_bool("IMAGE_FETCH_ALLOW_PRIVATE", False)
 
 GRAPHENE = {
     "SCHEMA": "config.schema.schema",

@@ -19,6 +19,7 @@ urlpatterns = [
     # form-encoded POSTs (which a cross-site form could send).
     path("graphql/", csrf_exempt(StorefrontGraphQLView.as_view())),
     path("payments/", include("storefront.payments.urls")),
+    path("workshop/import/", include("catalog_import.urls")),
     path("", include("storefront.web.urls")),
 ]
 

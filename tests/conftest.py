@@ -12,6 +12,8 @@ from tests.payments_stand_in import (
 def _media_in_tmp(settings, tmp_path):
     """Every test writes uploads into its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Under the test's media folder too, so "nothing stored" checks see it.
+    settings.IMPORT_ROOT = tmp_path / "media" / "private-imports"
 
 
 @pytest.fixture(autouse=True)

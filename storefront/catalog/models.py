@@ -265,11 +265,22 @@ class ProductImage(models.Model):
     rendition_large = models.ImageField(upload_to="products/1200/", blank=True)
     alt = models.CharField("替代文字 alt text", max_length=200, blank=True)
     sort_order = models.PositiveIntegerField(default=0)
+    # sha256 of the file as uploaded: the same photo is stored once per product.
+    content_hash = models.CharField(
+        "内容指纹 content hash", max_length=64, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["sort_order", "pk"]
         verbose_name = "商品图片 image"
         verbose_name_plural = "商品图片 images"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "content_hash"],
+                condition=~Q(content_hash=""),
+                name="product_image_content_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.alt or self.image.name

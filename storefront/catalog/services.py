@@ -1,6 +1,5 @@
 """Writes to the catalogue. Keyword-only, validated, atomic."""
 
-import hashlib
 from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
@@ -11,7 +10,7 @@ from storefront.core.slugs import unique_slug
 
 from .cache import catalog_changed
 from .errors import CatalogError, CatalogErrorCode
-from .images import RENDITION_WIDTHS, decode_image, make_rendition
+from .images import RENDITION_WIDTHS, content_hash, decode_image, make_rendition
 from .models import Category, Product, ProductImage, ProductVariant, Stock
 
 
@@ -85,26 +84,70 @@ def variant_create(
 def product_image_add(
     *, product: Product, data: bytes, alt: str = "", sort_order: int | None = None
 ) -> ProductImage:
-    """Decode the photo defensively, then store it with its renditions."""
+    """Decode the photo defensively, then store it with its renditions. The
+    same file added to the same product again returns the image it already
+    has."""
     image = decode_image(data)
-    digest = hashlib.sha256(data).hexdigest()[:16]
+    digest = content_hash(data)
+    existing = product.images.filter(content_hash=digest).first()
+    if existing is not None:
+        return existing
     extension = {"PNG": "png", "WEBP": "webp", "GIF": "gif"}.get(image.format, "jpg")
     if sort_order is None:
         sort_order = product.images.count()
+    record = product_image_store(
+        product=product,
+        original=data,
+        extension=extension,
+        renditions={
+            name: make_rendition(image, width)
+            for name, width in RENDITION_WIDTHS.items()
+        },
+        content_hash=digest,
+        alt=alt or product.name,
+        sort_order=sort_order,
+    )
+    catalog_changed()
+    return record or product.images.get(content_hash=digest)
+
+
+def product_image_store(
+    *,
+    product: Product,
+    original: bytes,
+    extension: str,
+    renditions: dict[str, bytes],
+    content_hash: str,
+    alt: str = "",
+    sort_order: int = 0,
+    known_new: bool = False,
+) -> ProductImage | None:
+    """Write an already decoded photo (`original`, and its JPEG renditions by
+    RENDITION_WIDTHS name) through the storage API and record it. Returns None,
+    leaving no file behind, when the product already has a photo with this
+    content hash (`known_new`: the caller has just checked that it has not).
+    Does not retire the catalogue cache: callers do, once."""
+    if not known_new and product.images.filter(content_hash=content_hash).exists():
+        return None
+    stem = f"{product.slug[:40]}-{content_hash[:16]}"
     record = ProductImage(
-        product=product, alt=alt or product.name, sort_order=sort_order
+        product=product, alt=alt, sort_order=sort_order, content_hash=content_hash
     )
-    record.image.save(
-        f"{product.slug}-{digest}.{extension}", ContentFile(data), save=False
-    )
+    record.image.save(f"{stem}.{extension}", ContentFile(original), save=False)
     for name, width in RENDITION_WIDTHS.items():
         getattr(record, f"rendition_{name}").save(
-            f"{product.slug}-{digest}-{width}.jpg",
-            ContentFile(make_rendition(image, width)),
-            save=False,
+            f"{stem}-{width}.jpg", ContentFile(renditions[name]), save=False
         )
-    record.save()
-    catalog_changed()
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        # Stored by a concurrent upload meanwhile: keep theirs, drop our files.
+        for field in (record.image, record.rendition_small, record.rendition_large):
+            field.delete(save=False)
+        if product.images.filter(content_hash=content_hash).exists():
+            return None
+        raise
     return record
 
 

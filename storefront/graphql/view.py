@@ -2,9 +2,11 @@ import json
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import get_language
-from graphene_django.views import GraphQLView
+from graphene_django.views import GraphQLView, HttpError
 from graphql import (
     ExecutionResult,
     FieldNode,
@@ -82,12 +84,77 @@ def is_public_catalogue_query(body: bytes) -> bool:
     return _public_selections(operation.selection_set, fragments, frozenset())
 
 
+MULTIPART = "multipart/form-data"
+# A multipart body larger than this is refused before it is read: the largest
+# upload (a catalogue ZIP) is 200 MB, plus the other parts.
+MULTIPART_MAX_BYTES = 201 * 1024 * 1024
+
+
+def _refusal(message: str, code: str, status: int) -> JsonResponse:
+    return JsonResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status=status,
+    )
+
+
+def _bad_multipart(reason: str):
+    return HttpError(HttpResponseBadRequest(f"multipart request: {reason}"))
+
+
+def _place_file(operations: dict, path: str, upload) -> None:
+    """Put `upload` at `path` ("variables.file", "variables.files.0")."""
+    parts = path.split(".") if isinstance(path, str) else []
+    if len(parts) < 2 or parts[0] != "variables":
+        raise _bad_multipart(f"a map path must start with variables.: {path!r}")
+    target = operations
+    try:
+        for part in parts[:-1]:
+            target = target[int(part) if isinstance(target, list) else part]
+        last = parts[-1]
+        if isinstance(target, list):
+            target[int(last)] = upload
+        elif isinstance(target, dict):
+            target[last] = upload
+        else:
+            raise TypeError(path)
+    except (KeyError, IndexError, ValueError, TypeError):
+        raise _bad_multipart(f"no such variable: {path!r}") from None
+
+
+def multipart_operation(request) -> dict:
+    """The operation of a GraphQL multipart request (the spec at
+    github.com/jaydenseric/graphql-multipart-request-spec): the `operations`
+    part is the JSON body, `map` says which variable each file part fills
+    ({"0": ["variables.file"]}). One operation per request."""
+    try:
+        operations = json.loads(request.POST.get("operations") or "null")
+        mapping = json.loads(request.POST.get("map") or "{}")
+    except (ValueError, MultiPartParserError):
+        raise _bad_multipart("operations and map must be JSON") from None
+    if not isinstance(operations, dict):
+        raise _bad_multipart("operations must be one JSON object")
+    if not isinstance(mapping, dict):
+        raise _bad_multipart("map must be a JSON object")
+    for key, paths in mapping.items():
+        upload = request.FILES.get(key)
+        if upload is None or not isinstance(paths, list):
+            raise _bad_multipart(f"file part {key!r} is missing")
+        for path in paths:
+            _place_file(operations, path, upload)
+    return operations
+
+
 class StorefrontGraphQLView(GraphQLView):
     """GraphiQL only with DEBUG; POST bodies must be JSON or application/graphql,
     which browsers cannot send cross-site without a CORS preflight. Anonymous
     answers to public catalogue queries are cached like public pages, keyed
     by the catalogue version, so a catalogue write retires them; carts,
-    orders and mutations never are."""
+    orders and mutations never are.
+
+    File uploads (catalogImportCreate) come as multipart/form-data, which a
+    cross-site form CAN send: such a request is accepted only from a signed-in
+    user and only when it passes Django's CSRF check (the X-CSRFToken header
+    matching the csrftoken cookie), which the exempt view otherwise skips."""
 
     ACCEPTED_POST_TYPES = {"application/json", "application/graphql"}
 
@@ -95,10 +162,55 @@ class StorefrontGraphQLView(GraphQLView):
         kwargs.setdefault("graphiql", settings.DEBUG)
         super().__init__(**kwargs)
 
+    def _multipart_refusal(self, request):
+        """None when a multipart POST may go on, else the refusal."""
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MULTIPART_MAX_BYTES:
+            return _refusal(
+                "上传的内容过大 (the upload is too large)", "payload_too_large", 413
+            )
+        if not request.user.is_authenticated:
+            # To anyone not signed in, a form encoding is simply not accepted.
+            return _refusal(
+                "请以 application/json 发送 GraphQL 请求；上传文件须先登录 "
+                "(send GraphQL requests as application/json; sign in to upload "
+                "files)",
+                "unsupported_media_type",
+                415,
+            )
+        try:
+            request.POST  # noqa: B018 - parse now: a broken body is a 400
+        except MultiPartParserError:
+            return _refusal(
+                "无法解析上传内容 (malformed multipart body)", "bad_request", 400
+            )
+        csrf = CsrfViewMiddleware(lambda request: None)
+        if csrf.process_view(request, None, (), {}) is not None:
+            return _refusal(
+                "CSRF 校验失败：请带上 X-CSRFToken 请求头 "
+                "(CSRF check failed: send the X-CSRFToken header)",
+                "csrf_failed",
+                403,
+            )
+        return None
+
+    def parse_body(self, request):
+        if request.method == "POST" and self.get_content_type(request) == MULTIPART:
+            return multipart_operation(request)
+        return super().parse_body(request)
+
     def dispatch(self, request, *args, **kwargs):
         if request.method != "POST":
             return super().dispatch(request, *args, **kwargs)
         content_type = request.content_type.split(";")[0].strip().lower()
+        if content_type == MULTIPART:
+            refusal = self._multipart_refusal(request)
+            if refusal is not None:
+                return refusal
+            return super().dispatch(request, *args, **kwargs)
         if content_type not in self.ACCEPTED_POST_TYPES:
             return JsonResponse(
                 {

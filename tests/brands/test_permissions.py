@@ -109,6 +109,7 @@ TARGETS = {
     Action.LINK_PRODUCTS_OF_BRAND: ["A", "B"],
     Action.REFUND_ORDER: ["O"],
     Action.SHIP_FULFILLMENT: ["F_W", "F_W2"],
+    Action.IMPORT_CATALOG: ["W", "W2", "W3"],
 }
 ALL = {(action, target) for action, targets in TARGETS.items() for target in targets}
 PUBLIC = {(Action.VIEW_PRODUCT, "p_A_W"), (Action.VIEW_PRODUCT, "p_B_W2")}
@@ -131,11 +132,17 @@ EXPECTED = {
         # Brand operators look after the workshops selling under their brand.
         (Action.CHANGE_WORKSHOP, "W"),
         (Action.CHANGE_WORKSHOP, "W3"),
+        (Action.IMPORT_CATALOG, "W"),
+        (Action.IMPORT_CATALOG, "W3"),
     },
     "manager_W": PUBLIC
     | {(Action.VIEW_PRODUCT, p) for p in ["p_A_W_unpub", "p_off_W"]}
     | {(Action.CHANGE_PRODUCT, p) for p in ["p_A_W", "p_A_W_unpub", "p_off_W"]}
-    | {(Action.CHANGE_WORKSHOP, "W"), (Action.SHIP_FULFILLMENT, "F_W")},
+    | {
+        (Action.CHANGE_WORKSHOP, "W"),
+        (Action.IMPORT_CATALOG, "W"),
+        (Action.SHIP_FULFILLMENT, "F_W"),
+    },
     "treasurer_V": PUBLIC | {(Action.VIEW_VILLAGE_ACCOUNTS, "V")},
     "host_A": PUBLIC | {(Action.LINK_PRODUCTS_OF_BRAND, "A")},
 }
@@ -165,6 +172,7 @@ def test_role_may_do_exactly_what_the_table_says(world, role):
         ("treasurer_V", Action.VIEW_VILLAGE_ACCOUNTS, "V", Workshop),
         ("host_A", Action.LINK_PRODUCTS_OF_BRAND, "A", Village),
         ("manager_W", Action.SHIP_FULFILLMENT, "F_W", Workshop),
+        ("manager_W", Action.IMPORT_CATALOG, "W", Brand),
     ],
 )
 def test_object_of_another_kind_with_the_same_id_is_refused(

@@ -1,0 +1,79 @@
+"""The upload form of the workshop portal. It refuses, with the import's own
+messages ("中文 / English"), what the pipeline would refuse anyway but can be
+told before anything is stored: no file, a wrong extension, an empty or an
+oversized file, and a workshop the user may not import into."""
+
+from pathlib import PurePath
+
+from django import forms
+
+from . import types
+from .errors import ImportErrorCode, ImportFileError
+
+ALLOWED_EXTENSIONS = (".csv", ".xlsx", ".zip")
+
+
+def _message(code: ImportErrorCode, detail: str = "") -> str:
+    return ImportFileError(code, detail=detail).message
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    return f"{size / 1024:g} KB"
+
+
+def size_limit(name: str) -> int:
+    """The byte limit for an upload called `name` (read when asked, so tests
+    and settings may lower it)."""
+    if name.lower().endswith(".zip"):
+        return types.MAX_ZIP_BYTES
+    return types.MAX_SHEET_BYTES
+
+
+class UploadForm(forms.Form):
+    workshop = forms.ModelChoiceField(
+        queryset=None,
+        empty_label=None,
+        error_messages={
+            "required": "请选择工坊 / Choose a workshop",
+            "invalid_choice": "不能导入到该工坊 / You cannot import into this workshop",
+        },
+    )
+    file = forms.FileField(
+        error_messages={
+            "required": "请选择要上传的文件 / Choose a file to upload",
+            "empty": _message(ImportErrorCode.FILE_EMPTY),
+            "invalid": _message(ImportErrorCode.FILE_UNREADABLE),
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ALLOWED_EXTENSIONS)}),
+    )
+    sheet = forms.CharField(
+        required=False,
+        max_length=100,
+        error_messages={"max_length": "工作表名称过长 / The sheet name is too long"},
+    )
+    archive_missing = forms.BooleanField(required=False)
+
+    def __init__(self, *args, workshops, **kwargs):
+        """`workshops`: the queryset of workshops this user may import into;
+        any other id is refused as an invalid choice."""
+        super().__init__(*args, **kwargs)
+        self.fields["workshop"].queryset = workshops
+        self.fields["workshop"].label_from_instance = lambda w: w.localized_name
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = PurePath(upload.name or "").name
+        if not name.lower().endswith(ALLOWED_EXTENSIONS):
+            raise forms.ValidationError(
+                _message(ImportErrorCode.FILE_TYPE_UNSUPPORTED, detail=name)
+            )
+        if not upload.size:
+            raise forms.ValidationError(_message(ImportErrorCode.FILE_EMPTY))
+        limit = size_limit(name)
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _message(ImportErrorCode.FILE_TOO_LARGE, detail=f"≤ {_size(limit)}")
+            )
+        return upload

@@ -1,0 +1,203 @@
+"""Import a workshop's catalogue file from a terminal, or write the template.
+
+    python manage.py import_catalog --workshop SLUG FILE [--dry-run] [--json]
+        [--sheet NAME] [--archive-missing] [--no-fetch]
+    python manage.py import_catalog --template out.xlsx   (or out.csv)
+
+Exits 0 once the file was processed, even when rows had errors (they are
+listed); exits non-zero with a one-line reason when the workshop does not
+exist or the file cannot be read at all. `--json` prints only the JSON on
+stdout; the progress bar (on a terminal) goes to stderr.
+"""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from brands.models import Workshop
+from catalog_import import columns
+from catalog_import.services import ImportResult, run_import
+
+HUMAN_LIST_MAX = 50
+BAR_WIDTH = 30
+
+
+def _problem_json(problem) -> dict:
+    return {
+        "row": problem.row,
+        "column": problem.column,
+        "code": str(problem.code),
+        "message": f"{problem.message_zh} / {problem.message_en}",
+    }
+
+
+def result_json(result: ImportResult) -> dict:
+    """The --json document: counts, then every error and warning."""
+    return {
+        "created": result.counts["created"],
+        "updated": result.counts["updated"],
+        "unchanged": result.counts["unchanged"],
+        "archived": result.counts["archived"],
+        "errors": [_problem_json(p) for p in result.errors],
+        "warnings": [_problem_json(p) for p in result.warnings],
+    }
+
+
+class ProgressBar:
+    """A one-line bar redrawn on stderr when the percentage moves. `stream` is
+    the command's OutputWrapper (write(text, ending=...))."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        percent = min(100, done * 100 // total)
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = BAR_WIDTH * percent // 100
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        line = f"\r[{bar}] {percent:3d}%  {done}/{total}"
+        self.stream.write(line, style_func=str, ending="")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown >= 0:
+            self.stream.write("", style_func=str)
+
+
+class Command(BaseCommand):
+    help = (
+        "导入工坊商品表 / Import a workshop's catalogue file "
+        "(CSV, XLSX or ZIP with photos); --template writes the template."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", nargs="?", help="CSV, XLSX or ZIP file")
+        parser.add_argument("--workshop", metavar="SLUG", help="the workshop's slug")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="show the plan and every problem, write nothing",
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="print the result as JSON"
+        )
+        parser.add_argument("--sheet", metavar="NAME", help="XLSX sheet to read")
+        parser.add_argument(
+            "--archive-missing",
+            action="store_true",
+            help="unpublish the workshop's products that the file does not list",
+        )
+        parser.add_argument(
+            "--no-fetch",
+            action="store_true",
+            help="do not download image URLs (they become warnings)",
+        )
+        parser.add_argument(
+            "--template",
+            metavar="PATH",
+            help="write the import template to PATH (.xlsx or .csv) and exit",
+        )
+
+    def handle(self, *args, **options):
+        if options["template"]:
+            return self._write_template(Path(options["template"]))
+        if not options["workshop"] or not options["file"]:
+            raise CommandError(
+                "需要 --workshop SLUG 和文件 / --workshop SLUG and FILE are required"
+            )
+        slug = options["workshop"]
+        workshop = Workshop.objects.filter(slug=slug).first()
+        if workshop is None:
+            raise CommandError(f"找不到工坊 {slug} / No workshop with slug {slug}")
+        path = Path(options["file"])
+        try:
+            fileobj = path.open("rb")
+        except OSError as exc:
+            reason = exc.strerror or exc.__class__.__name__
+            raise CommandError(
+                f"无法打开文件 {path} / Cannot open {path}: {reason}"
+            ) from None
+
+        bar = ProgressBar(self.stderr) if self.stderr.isatty() else None
+        try:
+            with fileobj:
+                result = run_import(
+                    workshop=workshop,
+                    name=path.name,
+                    fileobj=fileobj,
+                    dry_run=options["dry_run"],
+                    archive_missing=options["archive_missing"],
+                    sheet=options["sheet"] or None,
+                    fetch_remote=not options["no_fetch"],
+                    on_progress=bar,
+                )
+        finally:
+            if bar is not None:
+                bar.close()
+        if result.file_error:
+            raise CommandError(result.file_error.replace("\n", " "))
+
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(result_json(result), ensure_ascii=False, indent=2)
+            )
+        else:
+            self._write_human(result, workshop, path, options["dry_run"])
+
+    def _write_template(self, path: Path) -> None:
+        suffix = path.suffix.lower()
+        if suffix == ".xlsx":
+            content = columns.template_xlsx()
+        elif suffix == ".csv":
+            content = columns.template_csv()
+        else:
+            raise CommandError(
+                "模板文件须以 .xlsx 或 .csv 结尾 / "
+                "The template file must end in .xlsx or .csv"
+            )
+        try:
+            path.write_bytes(content)
+        except OSError as exc:
+            reason = exc.strerror or exc.__class__.__name__
+            raise CommandError(
+                f"无法写入 {path} / Cannot write {path}: {reason}"
+            ) from None
+        self.stdout.write(f"已写入模板 / Template written: {path}")
+
+    def _write_human(self, result: ImportResult, workshop, path, dry_run) -> None:
+        out = self.stdout
+        mode = (
+            "预览，未写入 / dry run, nothing written" if dry_run else "已导入 / applied"
+        )
+        out.write(
+            f"{workshop.name} ← {path.name}: {result.rows_total} 行 rows ({mode})"
+        )
+        c = result.counts
+        out.write(
+            f"新增 created {c['created']} · 更新 updated {c['updated']} · "
+            f"未变 unchanged {c['unchanged']} · 下架 archived {c['archived']} · "
+            f"跳过 skipped {c['skipped']}"
+        )
+        for title, problems, style in (
+            ("错误 errors", result.errors, self.style.ERROR),
+            ("提醒 warnings", result.warnings, self.style.WARNING),
+        ):
+            if not problems:
+                continue
+            out.write(style(f"{title}: {len(problems)}"))
+            for problem in problems[:HUMAN_LIST_MAX]:
+                where = f"第 {problem.row} 行 row" if problem.row else "文件 file"
+                column = f" [{problem.column}]" if problem.column else ""
+                out.write(
+                    f"  {where}{column} {problem.code}: "
+                    f"{problem.message_zh} / {problem.message_en}"
+                )
+            if len(problems) > HUMAN_LIST_MAX:
+                more = len(problems) - HUMAN_LIST_MAX
+                out.write(f"  … 另有 {more} 条 / {more} more (--json lists all)")

@@ -1,0 +1,197 @@
+"""Plan: compare the validated drafts with what the workshop already has.
+
+Keyed by workshop + product code + SKU. Reads the workshop's products and its
+variants with their stock in two queries, then decides per product:
+
+- SKIP       the draft has an error (nothing of it will be written);
+- CREATE     a product code the workshop does not have;
+- UPDATE     `changes` {field: (old, new)} on the product, `variant_changes`
+             {sku: {field: (old, new)}} on its variants, `new_skus` to add;
+- UNCHANGED  nothing differs;
+- ARCHIVE    (only with archive_missing) a published product the file does
+             not mention: it will be unpublished, never deleted.
+
+A field the file does not carry (no key in `fields`, None for a variant's
+stock or weight) is left as it is. Variants missing from the file are kept.
+Changes hold plain values (brand and category by name) for the report."""
+
+from brands.models import Brand
+from storefront.catalog.models import Category, Product, ProductVariant
+
+from .checks import TEXT_FIELDS, add_problem, column_labels
+from .errors import ImportErrorCode as Code
+from .types import Action, PlanEntry, ProductDraft
+
+PRODUCT_FIELDS = (*TEXT_FIELDS, "is_published")
+VARIANT_FIELDS = ("name", "options", "price_fen", "compare_at_price_fen")
+# Left as they are when the file has no value (None).
+VARIANT_OPTIONAL = ("weight_grams",)
+
+_VARIANT_COLUMNS = (
+    "id",
+    "product_id",
+    "sku",
+    "name",
+    "options",
+    "price_fen",
+    "compare_at_price_fen",
+    "weight_grams",
+    "stock__id",
+    "stock__quantity",
+    "stock__quantity_allocated",
+)
+
+
+def read_products(workshop) -> dict[str, dict]:
+    """The workshop's products by code, each a dict of its values with
+    "variants": {sku: {...values, "stock_id", "quantity", "allocated"}}."""
+    products = Product.objects.filter(workshop=workshop)
+    variants = ProductVariant.objects.filter(workshop=workshop)
+    by_code: dict[str, dict] = {}
+    by_id: dict[int, dict] = {}
+    for row in products.values(
+        "id",
+        "product_code",
+        "brand_id",
+        "brand__name",
+        "category_id",
+        "category__name",
+        *PRODUCT_FIELDS,
+    ).order_by():
+        row["variants"] = {}
+        by_code[row["product_code"]] = by_id[row["id"]] = row
+    for values in variants.values_list(*_VARIANT_COLUMNS).order_by():
+        variant = dict(zip(_VARIANT_COLUMNS, values, strict=True))
+        variant["quantity"] = variant.pop("stock__quantity")
+        variant["allocated"] = variant.pop("stock__quantity_allocated")
+        variant["stock_id"] = variant.pop("stock__id")
+        by_id[variant["product_id"]]["variants"][variant["sku"]] = variant
+    return by_code
+
+
+def make_plan(
+    drafts: list[ProductDraft],
+    *,
+    workshop,
+    archive_missing: bool = False,
+    columns=None,
+) -> list[PlanEntry]:
+    """One entry per draft (in file order), then the archived products.
+
+    Run validate first: it resolves brands and categories. Plan adds the
+    problems only it can see (stock below what orders hold; a SKU another
+    product took meanwhile) and skips those drafts."""
+    labels = column_labels(columns)
+    existing = read_products(workshop)
+    sku_owner = {
+        sku: product["product_code"]
+        for product in existing.values()
+        for sku in product["variants"]
+    }
+    plan = [_entry(draft, existing, sku_owner, labels) for draft in drafts]
+    if archive_missing:
+        in_file = {str(draft.product_code).strip() for draft in drafts}
+        for code, product in existing.items():
+            if code not in in_file and product["is_published"]:
+                plan.append(
+                    PlanEntry(
+                        action=Action.ARCHIVE,
+                        product_code=code,
+                        draft=None,
+                        product_id=product["id"],
+                        changes={"is_published": (True, False)},
+                    )
+                )
+    return plan
+
+
+def _entry(
+    draft: ProductDraft, existing: dict[str, dict], sku_owner: dict[str, str], labels
+) -> PlanEntry:
+    code = str(draft.product_code).strip()
+    product = existing.get(code)
+    product_id = product["id"] if product else None
+    if not draft.has_errors:
+        _check_skus(draft, code, product, sku_owner, labels)
+    if draft.has_errors:
+        return PlanEntry(Action.SKIP, code, draft, product_id=product_id)
+    if product is None:
+        skus = [v.sku for v in draft.variants]
+        return PlanEntry(Action.CREATE, code, draft, new_skus=skus)
+    changes = _product_changes(draft, product)
+    variant_changes, new_skus = {}, []
+    for variant in draft.variants:
+        old = product["variants"].get(variant.sku)
+        if old is None:
+            new_skus.append(variant.sku)
+            continue
+        diff = _variant_changes(variant, old)
+        if diff:
+            variant_changes[variant.sku] = diff
+    action = (
+        Action.UPDATE if changes or variant_changes or new_skus else Action.UNCHANGED
+    )
+    return PlanEntry(
+        action,
+        code,
+        draft,
+        product_id=product_id,
+        changes=changes,
+        variant_changes=variant_changes,
+        new_skus=new_skus,
+    )
+
+
+def _check_skus(draft, code, product, sku_owner, labels) -> None:
+    for variant in draft.variants:
+        owner = sku_owner.get(variant.sku)
+        if owner is not None and owner != code:
+            add_problem(
+                draft,
+                Code.DUPLICATE_SKU_IN_WORKSHOP,
+                row=variant.row,
+                key="sku",
+                labels=labels,
+                detail=f"{variant.sku} → {owner}",
+            )
+        old = product["variants"].get(variant.sku) if product else None
+        stock = variant.stock
+        if old is not None and stock is not None and stock < (old["allocated"] or 0):
+            add_problem(
+                draft,
+                Code.STOCK_BELOW_ALLOCATED,
+                row=variant.row,
+                key="stock",
+                labels=labels,
+                detail=f"{stock} < {old['allocated']}",
+            )
+
+
+def _product_changes(draft: ProductDraft, product: dict) -> dict:
+    fields = draft.fields
+    changes = {}
+    for name in PRODUCT_FIELDS:
+        if name in fields and fields[name] != product[name]:
+            changes[name] = (product[name], fields[name])
+    brand = fields.get("brand")
+    if isinstance(brand, Brand) and brand.pk != product["brand_id"]:
+        changes["brand"] = (product["brand__name"], brand.name)
+    category = fields.get("category")
+    if isinstance(category, Category) and category.pk != product["category_id"]:
+        changes["category"] = (product["category__name"], category.name)
+    return changes
+
+
+def _variant_changes(variant, old: dict) -> dict:
+    diff = {}
+    for name in VARIANT_FIELDS:
+        new = getattr(variant, name)
+        if new != old[name]:
+            diff[name] = (old[name], new)
+    for name in VARIANT_OPTIONAL:
+        new = getattr(variant, name)
+        if new is not None and new != old[name]:
+            diff[name] = (old[name], new)
+    if variant.stock is not None and variant.stock != old["quantity"]:
+        diff["stock"] = (old["quantity"], variant.stock)
+    return diff
