@@ -19,6 +19,16 @@ def _importable_filter(user) -> Q | None:
     return Q(pk__in=managed) | Q(brands__in=operated)
 
 
+def may_import_somewhere(user) -> bool:
+    """Whether to offer the import portal at all: no query beyond the
+    membership load the permissions module caches per request."""
+    return bool(
+        is_platform_operator(user)
+        or role_targets(user, Role.WORKSHOP_MANAGER)
+        or role_targets(user, Role.BRAND_OPERATOR)
+    )
+
+
 def workshops_importable_by(user) -> QuerySet[Workshop]:
     """The workshops `user` may import a catalogue into, by name."""
     workshops = Workshop.objects.select_related("village").order_by("name")

@@ -1,5 +1,14 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from catalog_import.selectors import may_import_somewhere
 
 
 def site(request):
-    return {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}
+    user = getattr(request, "user", None)
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "SITE_URL": settings.SITE_URL,
+        # Evaluated only by pages that show it (signed-in headers).
+        "MAY_IMPORT": SimpleLazyObject(lambda: may_import_somewhere(user)),
+    }

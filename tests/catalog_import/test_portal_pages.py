@@ -777,3 +777,12 @@ def test_every_portal_template_string_has_a_chinese_translation():
 
     assert "Apply import" in msgids and len(msgids) > 30
     assert missing == [], "untranslated (add to django.po, then compile)"
+
+
+def test_the_header_links_importers_to_the_portal_and_no_one_else(portal):
+    link = 'href="/workshop/import/"'
+    manager_page = _client_for(_manager(portal.workshop)).get("/")
+    assert link in manager_page.content.decode()
+    consumer_page = _client_for(make_user()).get("/")
+    assert link not in consumer_page.content.decode()
+    assert link not in Client().get("/").content.decode()
