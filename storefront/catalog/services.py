@@ -10,7 +10,7 @@ from storefront.core.slugs import unique_slug
 
 from .cache import catalog_changed
 from .errors import CatalogError, CatalogErrorCode
-from .images import RENDITION_WIDTHS, content_hash, decode_image, make_rendition
+from .images import RENDITION_WIDTHS, content_hash, normalise_image
 from .models import Category, Product, ProductImage, ProductVariant, Stock
 
 
@@ -84,25 +84,22 @@ def variant_create(
 def product_image_add(
     *, product: Product, data: bytes, alt: str = "", sort_order: int | None = None
 ) -> ProductImage:
-    """Decode the photo defensively, then store it with its renditions. The
-    same file added to the same product again returns the image it already
-    has."""
-    image = decode_image(data)
+    """Decode the photo defensively and store it as the import does: upright,
+    metadata (GPS included) dropped, at most 2048 px, with its renditions.
+    The same file added to the same product again returns the image it
+    already has."""
     digest = content_hash(data)
     existing = product.images.filter(content_hash=digest).first()
     if existing is not None:
         return existing
-    extension = {"PNG": "png", "WEBP": "webp", "GIF": "gif"}.get(image.format, "jpg")
+    image = normalise_image(data)
     if sort_order is None:
         sort_order = product.images.count()
     record = product_image_store(
         product=product,
-        original=data,
-        extension=extension,
-        renditions={
-            name: make_rendition(image, width)
-            for name, width in RENDITION_WIDTHS.items()
-        },
+        original=image.data,
+        extension=image.extension,
+        renditions=image.renditions,
         content_hash=digest,
         alt=alt or product.name,
         sort_order=sort_order,

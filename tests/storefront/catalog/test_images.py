@@ -65,9 +65,10 @@ def test_renditions_are_400_and_1200_pixel_jpegs():
     small, large = _open(record.rendition_small), _open(record.rendition_large)
     assert (small.format, small.size) == ("JPEG", (400, 300))
     assert (large.format, large.size) == ("JPEG", (1200, 900))
+    # The stored original is the shop's own copy: at most 2048 px, no metadata.
     original = _open(record.image)
-    assert (original.format, original.size) == ("PNG", (2400, 1800))
-    assert record.image.name.endswith(".png")
+    assert (original.format, original.size) == ("JPEG", (2048, 1536))
+    assert record.image.name.endswith(".jpg")
     assert record.alt == "东海黄鱼"
     assert record.small_url.endswith("-400.jpg")
     assert record.large_url.endswith("-1200.jpg")
@@ -192,3 +193,18 @@ def test_pixel_limit_follows_settings_between_calls(settings):
         services.product_image_add(product=product, data=png_bytes((200, 200)))
     settings.IMAGE_MAX_PIXELS = 40_000_000
     assert services.product_image_add(product=product, data=png_bytes((200, 200)))
+
+
+def test_an_admin_upload_keeps_no_gps_or_other_exif():
+    from PIL import Image
+
+    photo = Image.new("RGB", (800, 600), (30, 120, 160))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {2: (30.0, 0.0, 0.0), 4: (122.0, 0.0, 0.0)}  # GPS
+    data = io.BytesIO()
+    photo.save(data, "JPEG", exif=exif)
+    record = services.product_image_add(product=make_product(), data=data.getvalue())
+    stored = _open(record.image)
+    assert not stored.getexif()
+    assert b"PhoneMaker" not in record.image.open("rb").read()
