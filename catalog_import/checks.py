@@ -75,6 +75,7 @@ def add_problem(
     key: str,
     labels: dict[str, str],
     detail: str = "",
+    detail_en: str = "",
 ) -> None:
     """Attach an error to `draft`, unless that cell already has one (normalise
     may have reported it: one message per cell is enough)."""
@@ -88,6 +89,7 @@ def add_problem(
             row=row,
             column=column,
             detail=detail,
+            detail_en=detail_en,
             product_code=as_text(draft.product_code),
         )
     )

@@ -28,6 +28,9 @@ class Problem:
     detail: str = ""  # the offending value or a hint, shown after the message
     severity: Severity = Severity.ERROR
     product_code: str = ""
+    # An English detail when `detail` is Chinese text (a brand standard's
+    # own message); otherwise `detail` serves both languages.
+    detail_en: str = ""
 
     @property
     def message_zh(self) -> str:
@@ -37,7 +40,8 @@ class Problem:
     @property
     def message_en(self) -> str:
         en = MESSAGES[self.code][1]
-        return f"{en}: {self.detail}" if self.detail else en
+        detail = self.detail_en or self.detail
+        return f"{en}: {detail}" if detail else en
 
     @property
     def is_error(self) -> bool:

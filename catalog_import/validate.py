@@ -177,7 +177,8 @@ def _check_against_shop(
             row=row,
             key=PRODUCT_KEYS.get(violation.field, violation.field),
             labels=labels,
-            detail=f"{violation.message_zh} / {violation.message_en}",
+            detail=violation.message_zh,
+            detail_en=violation.message_en,
         )
 
 

@@ -347,6 +347,12 @@ def test_brand_standard_problems_name_the_header(food_shop):
     drafts = sheet(draft("P1", **food_fields(ingredients="")))
     validate(drafts, workshop=food_shop.workshop, columns=columns)
     assert problems(drafts) == [("brand_standard", 2, "配料")]
+    # The standard's own words, each language once.
+    [problem] = drafts[0].problems
+    assert problem.as_dict()["message"] == (
+        "不符合品牌标准：须填写ingredients / "
+        "Does not meet the brand standard: ingredients is required"
+    )
 
 
 def test_a_standard_for_some_categories_applies_only_to_them(food_shop):
