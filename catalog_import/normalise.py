@@ -18,6 +18,7 @@ not in `fields`)."""
 
 import hashlib
 import re
+import sys
 
 from storefront.core.money import MoneyParseError
 
@@ -77,6 +78,9 @@ VARIANT_KEYS = (
 IMAGE_SEPARATORS = re.compile(r"[,，、;；\r\n]+")
 
 _SHOPIFY_NO_OPTION = ("title", "default title")
+
+# Images without a position sort after those with one, in file order.
+UNPOSITIONED = sys.maxsize
 
 
 def normalise(sheet: ParsedSheet, columns: ColumnMap) -> list[ProductDraft]:
@@ -158,7 +162,7 @@ class _State:
         self.option_names: list[str] = [""] * OPTION_COUNT
         self.images: dict[str, int] = {}  # source → index in draft.images
         # per image of the draft: the position the file gives it, if any
-        self.image_positions: list[float] = []
+        self.image_positions: list[int] = []
         self.published: list[bool] = []
 
 
@@ -401,11 +405,11 @@ class _Builder:
         index = state.images.get(source)
         if index is None:
             state.images[source] = len(draft.images)
-            state.image_positions.append(given or float("inf"))
+            state.image_positions.append(given or UNPOSITIONED)
             draft.images.append(ref)
         elif key == "images" and draft.images[index].column != ref.column:
             draft.images[index] = ref
-            state.image_positions[index] = given or float("inf")
+            state.image_positions[index] = given or UNPOSITIONED
 
     @staticmethod
     def _order_images(draft: ProductDraft, state: _State) -> None:
