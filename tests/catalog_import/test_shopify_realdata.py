@@ -2,6 +2,7 @@
 (never copied into the repository): parse + columns + normalise."""
 
 import io
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +17,21 @@ from catalog_import.types import SheetFormat
 from .sheets import xlsx_bytes, zip_bytes
 
 REPO = Path(__file__).resolve().parents[2]
-REALDATA = REPO / ".." / "shared" / "realdata" / "shopify"
+# CI checks the repository out beside ../shared; REALDATA_DIR points
+# elsewhere when a clone lives somewhere else.
+REALDATA = (
+    Path(os.environ.get("REALDATA_DIR") or REPO / ".." / "shared" / "realdata")
+    / "shopify"
+)
+
+
+@pytest.fixture(autouse=True)
+def _the_exports_are_there():
+    if not REALDATA.is_dir():
+        pytest.fail(
+            f"the real Shopify exports are not at {REALDATA}: check out the "
+            "repository beside ../shared, or set REALDATA_DIR"
+        )
 
 
 def read(name: str):
