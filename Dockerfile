@@ -11,7 +11,7 @@ COPY locale ./locale
 COPY manage.py ./
 RUN pip install --no-cache-dir -c constraints.txt . \
  && useradd --system --uid 1000 --home /app shop \
- && mkdir -p /app/var/media /app/staticfiles && chown -R shop /app/var /app/staticfiles
+ && mkdir -p /app/var/media /app/var/imports /app/staticfiles && chown -R shop /app/var /app/staticfiles
 RUN SECRET_KEY=build-only-collectstatic-key python manage.py collectstatic --noinput -v0
 
 USER shop

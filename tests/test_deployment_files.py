@@ -13,7 +13,7 @@ def test_docker_compose_defines_the_production_stack():
     assert set(services) == {"postgres", "redis", "stripe", "web", "worker", "beat"}
     for name in ("postgres", "redis", "web", "worker"):
         assert "healthcheck" in services[name], name
-    assert {"pgdata", "media"} <= set(compose["volumes"])
+    assert {"pgdata", "media", "imports"} <= set(compose["volumes"])
     web = services["web"]
     assert web["environment"]["DATABASE_URL"].startswith("postgres://")
     assert web["environment"]["CELERY_BROKER_URL"].startswith("redis://")
@@ -24,6 +24,10 @@ def test_docker_compose_defines_the_production_stack():
     assert "localstripe_launcher" in services["stripe"]["command"]
     assert "/payments/stripe/webhook/" in services["stripe"]["command"]
     assert "stripe:8420" in web["environment"]["STRIPE_API_BASE"]
+    # The worker reads the catalogue files the web process stored.
+    for name in ("web", "worker"):
+        assert "imports:/app/var/imports" in services[name]["volumes"]
+        assert services[name]["environment"]["IMPORT_ROOT"] == "/app/var/imports"
 
 
 def test_ci_script_starts_services_and_runs_make_test():
