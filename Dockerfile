@@ -7,6 +7,7 @@ COPY pyproject.toml constraints.txt ./
 COPY config ./config
 COPY brands ./brands
 COPY storefront ./storefront
+COPY catalog_import ./catalog_import
 COPY locale ./locale
 COPY manage.py ./
 RUN pip install --no-cache-dir -c constraints.txt . \

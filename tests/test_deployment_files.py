@@ -36,3 +36,17 @@ def test_ci_script_starts_services_and_runs_make_test():
     assert "redis-server --daemonize yes" in script
     assert 'DATABASE_URL="postgres://' in script
     assert script.rstrip().endswith("make test")
+
+
+def test_the_image_copies_every_package_the_project_installs():
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {
+        pattern.rstrip("*")
+        for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, re.MULTILINE))
+    assert packages <= copied, packages - copied
