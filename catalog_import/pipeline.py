@@ -154,9 +154,32 @@ def _plan_summary(plan: list[PlanEntry]) -> list[dict]:
                     for sku, changes in entry.variant_changes.items()
                 },
                 "new_skus": [str(sku) for sku in entry.new_skus],
+                "new_variants": _new_variant_values(entry),
             }
         )
     return summary
+
+
+def _new_variant_values(entry: PlanEntry) -> dict[str, dict[str, int]]:
+    """What each new variant will be (price, stock, weight), so the dry run
+    shows "— → ¥128.00" rather than a bare SKU."""
+    if entry.draft is None or not entry.new_skus:
+        return {}
+    new = set(entry.new_skus)
+    values = {}
+    for variant in entry.draft.variants:
+        if variant.sku in new:
+            values[str(variant.sku)] = {
+                name: value
+                for name, value in (
+                    ("price_fen", variant.price_fen),
+                    ("compare_at_price_fen", variant.compare_at_price_fen),
+                    ("stock", variant.stock),
+                    ("weight_grams", variant.weight_grams),
+                )
+                if value is not None
+            }
+    return values
 
 
 def _check_images(drafts, *, image_bytes, fetch_remote: bool, progress) -> None:

@@ -72,6 +72,9 @@ def test_dry_run_plans_everything_and_writes_nothing(world):
     assert [entry["action"] for entry in result.plan] == ["create"] * 3
     assert result.plan[0]["product_code"] == "T-0001"
     assert result.plan[0]["name"] == "测试黄鱼鲞1"
+    # A new variant's values come with the plan, for the dry-run page.
+    first = result.plan[0]["new_variants"]["T-0001-1"]
+    assert first["price_fen"] == 1101 and "stock" in first
     assert catalogue_counts() == before
 
 
