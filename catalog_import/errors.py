@@ -222,6 +222,7 @@ class ImportJobErrorCode(TextChoices):
     JOB_NOT_READY = "job_not_ready"
     IMPORT_IN_PROGRESS = "import_in_progress"
     INTERNAL_ERROR = "internal_error"
+    INTERRUPTED = "interrupted"
 
 
 JOB_MESSAGES: dict[str, tuple[str, str]] = {
@@ -247,6 +248,11 @@ JOB_MESSAGES: dict[str, tuple[str, str]] = {
     ImportJobErrorCode.IMPORT_IN_PROGRESS: (
         "该工坊正在导入另一个文件，请等它完成",
         "Another file is being imported into this workshop; wait for it to finish",
+    ),
+    ImportJobErrorCode.INTERRUPTED: (
+        "导入中断（处理进程已停止）。已写入的商品完整保留，请重新上传文件继续",
+        "The import was interrupted (its worker stopped). Products already "
+        "written are complete; upload the file again to finish",
     ),
     ImportJobErrorCode.INTERNAL_ERROR: (
         "导入因内部错误中止，请稍后重试或联系平台",

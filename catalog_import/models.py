@@ -83,6 +83,9 @@ class ImportJob(models.Model):
     report = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Touched with every progress save: a RUNNING job whose heartbeat stops
+    # lost its worker (see services.import_jobs_fail_stalled).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

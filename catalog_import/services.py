@@ -51,6 +51,9 @@ REPORT_PROBLEM_CAP = 20_000
 # An apply job queued or running this recently blocks another apply into the
 # same workshop; an older one is taken for dead (its worker was lost).
 ACTIVE_APPLY_WINDOW = timedelta(hours=1)
+# A running job saves progress at least every few seconds; this long
+# without a save means its worker is gone.
+STALLED_AFTER = timedelta(minutes=10)
 
 
 def _require_permission(user, workshop: Workshop) -> None:
@@ -199,7 +202,7 @@ class _ProgressSaver:
         )
         if due:
             ImportJob.objects.filter(pk=self.job_id).update(
-                rows_done=done, rows_total=total
+                rows_done=done, rows_total=total, heartbeat_at=timezone.now()
             )
             self.saved, self.saved_at = (done, total), time.monotonic()
 
@@ -298,8 +301,9 @@ def _internal_error_message() -> str:
 def import_job_run(job_id: int) -> ImportJob | None:
     """Run a queued job to DONE or FAILED. A job that is not QUEUED (a task
     delivered twice, a job already taken) is left alone: returns None."""
+    now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now(), rows_done=0
+        status=ImportStatus.RUNNING, started_at=now, heartbeat_at=now, rows_done=0
     )
     if not claimed:
         logger.info("import job %s is not queued: not run again", job_id)
@@ -326,3 +330,19 @@ def import_job_run(job_id: int) -> ImportJob | None:
         return job
     _finish(job, result)
     return job
+
+
+def import_jobs_fail_stalled() -> int:
+    """Mark FAILED every RUNNING job whose worker stopped saving progress
+    STALLED_AFTER ago (a crash, a killed container): its page then says so
+    and the workshop may upload again. Apply writes products in whole
+    batches, so what was written stays consistent. Returns how many."""
+    cutoff = timezone.now() - STALLED_AFTER
+    zh, en = JOB_MESSAGES[ImportJobErrorCode.INTERRUPTED]
+    return ImportJob.objects.filter(
+        status=ImportStatus.RUNNING, heartbeat_at__lt=cutoff
+    ).update(
+        status=ImportStatus.FAILED,
+        failure=f"{zh} / {en}"[:500],
+        finished_at=timezone.now(),
+    )

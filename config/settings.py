@@ -145,6 +145,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "storefront.payments.tasks.reconcile_pending_payments",
         "schedule": 300.0,
     },
+    "fail-stalled-import-jobs": {
+        "task": "catalog_import.tasks.fail_stalled_import_jobs",
+        "schedule": 300.0,
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

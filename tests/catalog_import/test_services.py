@@ -468,3 +468,53 @@ def test_archive_missing_unpublishes_what_the_file_leaves_out(world):
     _run(workshop, catalogue_csv(rows[:1]), dry_run=False, archive_missing=True)
     left_out = Product.objects.get(product_code="T-0002")
     assert left_out.is_published is False  # unpublished, never deleted
+
+
+def test_a_running_job_whose_worker_stopped_is_failed_with_a_message(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _, workshop, _ = world
+
+    def running(minutes_since_heartbeat: int) -> ImportJob:
+        beat = timezone.now() - timedelta(minutes=minutes_since_heartbeat)
+        return ImportJob.objects.create(
+            workshop=workshop,
+            file="imports/x.csv",
+            original_name="x.csv",
+            mode="apply",
+            status=ImportStatus.RUNNING,
+            started_at=beat,
+            heartbeat_at=beat,
+        )
+
+    stalled, alive = running(11), running(1)
+    done = ImportJob.objects.create(
+        workshop=workshop, file="imports/y.csv", original_name="y.csv", mode="apply"
+    )
+
+    assert tasks.fail_stalled_import_jobs() == 1
+
+    stalled.refresh_from_db(), alive.refresh_from_db(), done.refresh_from_db()
+    assert stalled.status == ImportStatus.FAILED
+    assert stalled.failure.startswith("导入中断") and "interrupted" in stalled.failure
+    assert stalled.finished_at is not None
+    assert (alive.status, done.status) == (ImportStatus.RUNNING, ImportStatus.QUEUED)
+    # Progress saves are the heartbeat.
+    services._ProgressSaver(alive.pk)(10, 100)
+    alive.refresh_from_db()
+    assert alive.heartbeat_at > timezone.now() - timedelta(seconds=5)
+
+
+def test_the_beat_schedule_runs_the_stalled_job_check():
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    tasks_scheduled = {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    assert "catalog_import.tasks.fail_stalled_import_jobs" in tasks_scheduled
+    assert "catalog_import.tasks.fail_stalled_import_jobs" in app.tasks
