@@ -162,7 +162,7 @@ def test_the_reservation_lasts_the_configured_minutes(settings):
     assert order.status == OrderStatus.UNPAID
 
 
-def test_the_beat_schedule_runs_both_tasks_and_their_names_resolve():
+def test_the_beat_schedule_runs_its_tasks_and_their_names_resolve():
     from config.celery import app
 
     schedule = django_settings.CELERY_BEAT_SCHEDULE
@@ -170,6 +170,7 @@ def test_the_beat_schedule_runs_both_tasks_and_their_names_resolve():
     assert names == {
         "storefront.checkout.tasks.release_expired_reservations",
         "storefront.payments.tasks.reconcile_pending_payments",
+        "catalog_import.tasks.fail_stalled_import_jobs",
     }
     app.loader.import_default_modules()  # what a worker does at start
     for name in names:
