@@ -21,6 +21,8 @@ class Action(TextChoices):
     REFUND_ORDER = "refund_order"
     SHIP_FULFILLMENT = "ship_fulfillment"
     IMPORT_CATALOG = "import_catalog"
+    MANAGE_REVENUE = "manage_revenue"
+    VIEW_PARTY_ACCOUNTS = "view_party_accounts"
 
 
 _CACHE_ATTR = "_gongfu_memberships"
@@ -72,6 +74,21 @@ def _may_manage_workshop(user, workshop) -> bool:
     return bool(operated) and workshop.brands.filter(pk__in=operated).exists()
 
 
+def _may_view_party(user, party) -> bool:
+    """A revenue party's balance and statements: the people it stands for."""
+    if getattr(getattr(party, "_meta", None), "label", "") != "revenue.Party":
+        return False
+    if party.kind == "host":
+        return bool(user and user.is_authenticated and party.host_id == user.pk)
+    role = {
+        "workshop": Role.WORKSHOP_MANAGER,
+        "village": Role.VILLAGE_TREASURER,
+        "brand": Role.BRAND_OPERATOR,
+    }.get(party.kind)
+    target = party.workshop_id or party.village_id or party.brand_id
+    return role is not None and has_role(user, role, target)
+
+
 def user_can(user, action: Action, obj=None) -> bool:
     if is_platform_operator(user):
         return True
@@ -104,6 +121,11 @@ def user_can(user, action: Action, obj=None) -> bool:
             "orders.Fulfillment"
         )
         return is_parcel and has_role(user, Role.WORKSHOP_MANAGER, obj.workshop_id)
+    if action == Action.MANAGE_REVENUE:
+        # Share agreements and payouts move other people's money: operators only.
+        return False
+    if action == Action.VIEW_PARTY_ACCOUNTS:
+        return _may_view_party(user, obj)
     if action == Action.LINK_PRODUCTS_OF_BRAND:
         return isinstance(obj, Brand) and has_role(user, Role.LIVESTREAM_HOST, obj.pk)
     return False

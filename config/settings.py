@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "storefront.orders",
     "storefront.payments",
     "catalog_import",
+    "revenue",
     "storefront.web",
     "storefront.demo",
 ]
@@ -149,6 +151,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "catalog_import.tasks.fail_stalled_import_jobs",
         "schedule": 300.0,
     },
+    "split-unsplit-paid-orders": {
+        "task": "revenue.tasks.allocate_unsplit_orders",
+        "schedule": 600.0,
+    },
+    "propose-payout-batch": {
+        "task": "revenue.tasks.propose_payout_batch",
+        "schedule": crontab(
+            day_of_week=os.environ.get("REVENUE_PAYOUT_DAY_OF_WEEK", "mon"),
+            hour=3,
+            minute=0,
+        ),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -223,6 +237,17 @@ STRIPE_EXTRA_PAYMENT_METHODS = [
     for m in os.environ.get("STRIPE_EXTRA_PAYMENT_METHODS", "").split(",")
     if m.strip()
 ]
+# Revenue share. Stripe's fee on a payment (basis points plus fixed fen) is
+# charged, as each agreement says, to one party of the order; it is not
+# returned on refunds, as Stripe keeps it. Payouts are proposed weekly for
+# every party owed at least the threshold, and wait for an operator.
+REVENUE_PROCESSOR_FEE_BP = int(os.environ.get("REVENUE_PROCESSOR_FEE_BP", "60"))
+REVENUE_PROCESSOR_FEE_FIXED_FEN = int(
+    os.environ.get("REVENUE_PROCESSOR_FEE_FIXED_FEN", "0")
+)
+REVENUE_PAYOUT_THRESHOLD_FEN = int(
+    os.environ.get("REVENUE_PAYOUT_THRESHOLD_FEN", "10000")
+)
 # Stock is held for an unpaid order this many minutes, then released.
 CHECKOUT_RESERVATION_MINUTES = int(os.environ.get("CHECKOUT_RESERVATION_MINUTES", "15"))
 

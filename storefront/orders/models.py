@@ -33,6 +33,15 @@ class Order(AddressFields, models.Model):
         on_delete=models.SET_NULL,
         related_name="orders",
     )
+    # The livestream host who sold the order, if any (set by host attribution);
+    # the revenue split pays them the agreement's commission.
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hosted_orders",
+    )
     status = models.CharField(
         "状态 status",
         max_length=24,
@@ -99,6 +108,16 @@ class OrderLine(models.Model):
     )
     workshop = models.ForeignKey(
         Workshop, on_delete=models.PROTECT, related_name="order_lines"
+    )
+    # What the revenue split needs even after the variant is gone.
+    product = models.ForeignKey(
+        "catalog.Product",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="order_lines",
+    )
+    brand = models.ForeignKey(
+        "brands.Brand", null=True, on_delete=models.PROTECT, related_name="+"
     )
     product_name = models.CharField(max_length=200)
     variant_name = models.CharField(max_length=120, blank=True)

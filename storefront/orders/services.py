@@ -88,6 +88,8 @@ def order_create(*, checkout, summary, user=None) -> Order:
                     order=order,
                     variant=variant,
                     workshop=workshop,
+                    product=product,
+                    brand_id=product.brand_id,
                     product_name=product.name,
                     variant_name=variant.name,
                     sku=variant.sku,
@@ -152,11 +154,15 @@ def order_mark_paid(*, order: Order, amount_fen: int, payment_intent_id: str) ->
         amount_fen=amount_fen,
         payment_intent=payment_intent_id,
     )
+    from revenue.tasks import allocate_order
+
     from .tasks import send_order_confirmation
 
     # robust: an email that cannot be sent must not fail the payment webhook
     # (with eager Celery the task runs right here); the task retries itself.
     transaction.on_commit(lambda: send_order_confirmation.delay(order.pk), robust=True)
+    # The split follows in its own task; a lost one is found by the beat sweep.
+    transaction.on_commit(lambda: allocate_order.delay(order.pk), robust=True)
     return True
 
 

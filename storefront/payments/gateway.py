@@ -81,6 +81,61 @@ def create_refund(
     )
 
 
+def create_connected_account(
+    *, email: str, country: str = "CN", metadata: dict, idempotency_key: str
+):
+    """A Custom connected account that can receive transfers."""
+    return _call(
+        client().v1.accounts.create,
+        params={
+            "type": "custom",
+            "country": country,
+            "email": email,
+            "capabilities": {"transfers": {"requested": True}},
+            "metadata": metadata,
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+
+
+def retrieve_account(account_id: str):
+    return _call(client().v1.accounts.retrieve, account_id)
+
+
+def create_transfer(
+    *,
+    amount_fen: int,
+    destination: str,
+    transfer_group: str,
+    metadata: dict,
+    idempotency_key: str,
+):
+    """Move amount_fen of the platform's balance to a connected account."""
+    return _call(
+        client().v1.transfers.create,
+        params={
+            "amount": amount_fen,
+            "currency": CURRENCY,
+            "destination": destination,
+            "transfer_group": transfer_group,
+            "metadata": metadata,
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+
+
+def find_transfers(*, transfer_group: str) -> list:
+    """Every transfer in the group, newest first (all pages)."""
+
+    def fetch():
+        page = client().v1.transfers.list(
+            params={"transfer_group": transfer_group, "limit": 100}
+        )
+        return list(page.auto_paging_iter())
+
+    return _call(fetch)
+
+
 def construct_event(payload: bytes, signature: str | None):
     """The verified event, or INVALID_SIGNATURE for anything unsigned,
     wrongly signed, stale or malformed."""

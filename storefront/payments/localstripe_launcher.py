@@ -13,7 +13,9 @@ every write. This launcher:
   publishable key (plus the intent's client secret) on the two calls Stripe.js
   makes from the browser, card numbers Stripe declines being declined when
   charged, ``latest_charge`` exported as an id, and a fake Stripe.js whose
-  ``confirmCardPayment`` creates the PaymentMethod from the card element.
+  ``confirmCardPayment`` creates the PaymentMethod from the card element;
+- adds the Stripe Connect routes localstripe lacks (connected accounts and
+  transfers, honouring idempotency keys), from localstripe_connect.py.
 
 Run it with ``python -m storefront.payments.localstripe_launcher --help``.
 """
@@ -34,6 +36,8 @@ from localstripe import server
 from localstripe.errors import UserError
 from localstripe.resources import PaymentIntent, PaymentMethod, store
 from localstripe.webhooks import register_webhook
+
+from storefront.payments import localstripe_connect
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8420
@@ -227,7 +231,8 @@ def build_app(
 
     localstripe's module-level app saves the store on every write and binds
     its handlers at import time, so the routes are copied into a new app,
-    with the confirm and Stripe.js handlers replaced.
+    with the confirm and Stripe.js handlers replaced, and the Connect routes
+    added.
     """
     make_store_private()
     patch_resources()
@@ -251,6 +256,7 @@ def build_app(
         path = route.resource.canonical
         handler = replaced.get((route.method, path), route.handler)
         app.router.add_route(route.method, path, handler)
+    localstripe_connect.add_routes(app)
     return app
 
 

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from brands.permissions import Action, user_can
+from revenue.services import refund_reverse
 from storefront.core.money import format_fen
 from storefront.orders.errors import OrderError, OrderErrorCode
 from storefront.orders.models import Order, OrderStatus
@@ -96,4 +97,7 @@ def order_refund(
             user=user,
             refund_id=stripe_refund.id,
         )
+        # The money is gone from the order: its split goes back in proportion,
+        # in the same transaction, so the ledger never shows it twice.
+        refund_reverse(refund=refund)
     return refund

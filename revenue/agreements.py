@@ -1,0 +1,156 @@
+"""Share agreements: creating a version, and finding the one in force."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from brands.permissions import Action, user_can
+from storefront.catalog.models import Category
+
+from .errors import RevenueError, RevenueErrorCode
+from .models import ShareAgreement
+from .models.agreements import FULL_BP, RATE_FIELDS
+
+Scope = tuple[int | None, int | None, int | None]  # brand, workshop, category
+
+
+def check_rates(rates: dict) -> None:
+    """Each rate a whole number of basis points from 0 to 10,000, together
+    exactly 10,000."""
+    for field in RATE_FIELDS:
+        value = rates.get(field, 0)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RevenueError(RevenueErrorCode.RATE_OUT_OF_RANGE, field=field)
+        if not 0 <= value <= FULL_BP:
+            raise RevenueError(
+                RevenueErrorCode.RATE_OUT_OF_RANGE, field=field, detail=str(value)
+            )
+    total = sum(rates.get(field, 0) for field in RATE_FIELDS)
+    if total != FULL_BP:
+        percent = f"{total / 100:g}%"
+        raise RevenueError(
+            RevenueErrorCode.RATES_NOT_100_PERCENT,
+            field="rates",
+            detail=(f"现在合计 {percent}", f"they add up to {percent}"),
+        )
+
+
+def agreement_create(
+    *,
+    user,
+    effective_from: date,
+    brand=None,
+    workshop=None,
+    category=None,
+    note: str = "",
+    unattributed_host_share_to: str = "village",
+    fee_bearer: str = "platform",
+    allow_past: bool = False,
+    **rates: int,
+) -> ShareAgreement:
+    """A new version for its scope. It may not start before today (unless
+    `allow_past`, for loading history): orders already split keep theirs."""
+    if not user_can(user, Action.MANAGE_REVENUE):
+        raise RevenueError(RevenueErrorCode.PERMISSION_DENIED)
+    unknown = set(rates) - set(RATE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown rates: {sorted(unknown)}")
+    check_rates(rates)
+    if brand is None and (workshop is not None or category is not None):
+        raise RevenueError(RevenueErrorCode.AGREEMENT_SCOPE, field="brand")
+    if workshop is not None and not workshop.brands.filter(pk=brand.pk).exists():
+        raise RevenueError(
+            RevenueErrorCode.AGREEMENT_SCOPE,
+            field="workshop",
+            detail=(f"{workshop} 不销售 {brand}", f"{workshop} does not sell {brand}"),
+        )
+    if not allow_past and effective_from < timezone.localdate():
+        raise RevenueError(RevenueErrorCode.AGREEMENT_BACKDATED, field="effectiveFrom")
+    agreement = ShareAgreement(
+        brand=brand,
+        workshop=workshop,
+        category=category,
+        effective_from=effective_from,
+        unattributed_host_share_to=unattributed_host_share_to,
+        fee_bearer=fee_bearer,
+        note=(note or "")[:200],
+        created_by=user if user and user.is_authenticated else None,
+        **rates,
+    )
+    try:
+        with transaction.atomic():
+            agreement.save()
+    except IntegrityError as exc:
+        raise RevenueError(
+            RevenueErrorCode.AGREEMENT_OVERLAP,
+            field="effectiveFrom",
+            detail=str(effective_from),
+        ) from exc
+    return agreement
+
+
+def agreement_is_editable(agreement: ShareAgreement) -> bool:
+    """Only a version that has not started yet may change."""
+    return agreement.pk is None or agreement.effective_from > timezone.localdate()
+
+
+@dataclass(frozen=True)
+class Terms:
+    agreement_id: int
+    rates: tuple[int, int, int, int, int]  # workshop, village, brand, host, platform
+    unattributed_host_share_to: str
+    fee_bearer: str
+
+
+class AgreementBook:
+    """Every agreement, loaded once, answering "which applies to this line on
+    this day?" in memory. The most specific scope wins: workshop and category,
+    then workshop, then category (nearest ancestor first), then the brand's
+    default, then the platform default; within a scope, the latest version
+    that had started by that day."""
+
+    def __init__(self):
+        self._versions: dict[Scope, list[tuple[date, Terms]]] = {}
+        for a in ShareAgreement.objects.order_by("-effective_from"):
+            terms = Terms(
+                agreement_id=a.pk,
+                rates=tuple(getattr(a, f) for f in RATE_FIELDS),
+                unattributed_host_share_to=a.unattributed_host_share_to,
+                fee_bearer=a.fee_bearer,
+            )
+            scope = (a.brand_id, a.workshop_id, a.category_id)
+            self._versions.setdefault(scope, []).append((a.effective_from, terms))
+        self._parents = dict(Category.objects.values_list("pk", "parent_id"))
+
+    def _categories(self, category_id: int | None) -> list[int]:
+        chain, seen = [], set()
+        while category_id is not None and category_id not in seen:
+            chain.append(category_id)
+            seen.add(category_id)
+            category_id = self._parents.get(category_id)
+        return chain
+
+    def _scopes(self, brand_id, workshop_id, category_id):
+        categories = self._categories(category_id)
+        for c in categories:
+            yield (brand_id, workshop_id, c)
+        yield (brand_id, workshop_id, None)
+        for c in categories:
+            yield (brand_id, None, c)
+        yield (brand_id, None, None)
+        yield (None, None, None)
+
+    def terms_for(
+        self, *, brand_id: int, workshop_id: int, category_id: int | None, day: date
+    ) -> Terms:
+        for scope in self._scopes(brand_id, workshop_id, category_id):
+            for starts, terms in self._versions.get(scope, ()):
+                if starts <= day:
+                    return terms
+        raise RevenueError(
+            RevenueErrorCode.AGREEMENT_MISSING,
+            field="agreement",
+            detail=f"brand {brand_id}, {day}",
+        )

@@ -1,0 +1,132 @@
+"""Posting to the double-entry ledger. Every posting goes through
+`ledger_post_many`: it refuses an entry whose lines do not sum to zero, writes
+entries and lines in bulk, and moves each touched account's balance once,
+with the account rows locked in primary-key order."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .errors import RevenueError, RevenueErrorCode
+from .models import Account, EntryKind, JournalEntry, JournalLine, Share
+
+
+# Lines per INSERT: well inside PostgreSQL's 65,535 parameters a statement.
+LINES_PER_STATEMENT = 10_000
+
+
+@dataclass
+class Posting:
+    """An entry to be posted: signed fen per account id (debit positive)."""
+
+    kind: str
+    amounts: dict[int, int] = field(default_factory=dict)
+    order_id: int | None = None
+    refund_id: int | None = None
+    payout_id: int | None = None
+    reverses_id: int | None = None
+    memo: str = ""
+
+    def add(self, account_id: int, amount_fen: int) -> None:
+        self.amounts[account_id] = self.amounts.get(account_id, 0) + amount_fen
+
+    def lines(self) -> list[tuple[int, int]]:
+        return [(a, v) for a, v in sorted(self.amounts.items()) if v]
+
+
+def check_balanced(posting: Posting) -> None:
+    lines = posting.lines()
+    total = sum(v for _, v in lines)
+    if total != 0 or not lines:
+        raise RevenueError(
+            RevenueErrorCode.UNBALANCED_ENTRY, detail=f"{posting.kind}: {total}"
+        )
+
+
+def _move_balances(deltas: dict[int, int]) -> None:
+    ids = sorted(a for a, d in deltas.items() if d)
+    if not ids:
+        return
+    list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE revenue_account AS a SET balance_fen = a.balance_fen + v.d "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, d) WHERE a.id = v.id",
+            [ids, [deltas[a] for a in ids]],
+        )
+
+
+@transaction.atomic(savepoint=False)
+def ledger_post_many(postings: list[Posting], *, posted_at=None) -> list[JournalEntry]:
+    """Post several entries in one go. Idempotency is the caller's unique
+    cause (order, refund, payout): a second posting of the same cause fails
+    on the database constraint and rolls back with the caller."""
+    for posting in postings:
+        check_balanced(posting)
+    when = posted_at or timezone.now()
+    entries: list[JournalEntry] = []
+    chunk: list[Posting] = []
+    size = 0
+    for posting in postings:
+        chunk.append(posting)
+        size += len(posting.amounts)
+        if size >= LINES_PER_STATEMENT:
+            entries += _post_chunk(chunk, when)
+            chunk, size = [], 0
+    if chunk:
+        entries += _post_chunk(chunk, when)
+    return entries
+
+
+def _post_chunk(postings: list[Posting], when) -> list[JournalEntry]:
+    entries = JournalEntry.objects.bulk_create(
+        [
+            JournalEntry(
+                kind=p.kind,
+                order_id=p.order_id,
+                refund_id=p.refund_id,
+                payout_id=p.payout_id,
+                reverses_id=p.reverses_id,
+                memo=p.memo[:200],
+                posted_at=when,
+            )
+            for p in postings
+        ]
+    )
+    lines = []
+    deltas: dict[int, int] = defaultdict(int)
+    for entry, posting in zip(entries, postings, strict=True):
+        for account_id, amount in posting.lines():
+            lines.append(
+                JournalLine(entry=entry, account_id=account_id, amount_fen=amount)
+            )
+            deltas[account_id] += amount
+    # One statement, never split inside an entry: the balance trigger checks
+    # each statement's entries as a whole.
+    JournalLine.objects.bulk_create(lines, batch_size=len(lines))
+    _move_balances(deltas)
+    return entries
+
+
+def ledger_post(posting: Posting) -> JournalEntry:
+    return ledger_post_many([posting])[0]
+
+
+@transaction.atomic
+def ledger_reverse(*, entry: JournalEntry, memo: str) -> JournalEntry:
+    """Correct a posted entry the only way the ledger allows: a new entry
+    with every line negated. An entry is reversed at most once."""
+    posting = Posting(kind=EntryKind.REVERSAL, reverses_id=entry.pk, memo=memo)
+    for account_id, amount in entry.lines.values_list("account_id", "amount_fen"):
+        posting.add(account_id, -amount)
+    reversal = ledger_post(posting)
+    shares = list(entry.shares.all())
+    for share in shares:
+        share.pk = None
+        share.entry = reversal
+        share.amount_fen = -share.amount_fen
+        share.posted_at = reversal.posted_at
+    Share.objects.bulk_create(shares)
+    return reversal
