@@ -12,7 +12,6 @@ from django.utils import timezone
 from .errors import RevenueError, RevenueErrorCode
 from .models import Account, EntryKind, JournalEntry, JournalLine, Share
 
-
 # Lines per INSERT: well inside PostgreSQL's 65,535 parameters a statement.
 LINES_PER_STATEMENT = 10_000
 
