@@ -8,6 +8,7 @@ COPY config ./config
 COPY brands ./brands
 COPY storefront ./storefront
 COPY catalog_import ./catalog_import
+COPY revenue ./revenue
 COPY locale ./locale
 COPY manage.py ./
 RUN pip install --no-cache-dir -c constraints.txt . \

@@ -5,11 +5,17 @@ from storefront.graphql.checkout_types import CheckoutQuery
 from storefront.graphql.imports import ImportMutations, ImportQuery
 from storefront.graphql.orders import OrderMutations, OrderQuery
 from storefront.graphql.queries import StorefrontQuery
+from storefront.graphql.revenue import RevenueQuery
 
 
 # graphene lists the fields of the last base first.
 class Query(
-    ImportQuery, OrderQuery, CheckoutQuery, StorefrontQuery, graphene.ObjectType
+    RevenueQuery,
+    ImportQuery,
+    OrderQuery,
+    CheckoutQuery,
+    StorefrontQuery,
+    graphene.ObjectType,
 ):
     pass
 

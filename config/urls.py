@@ -20,6 +20,7 @@ urlpatterns = [
     path("graphql/", csrf_exempt(StorefrontGraphQLView.as_view())),
     path("payments/", include("storefront.payments.urls")),
     path("workshop/import/", include("catalog_import.urls")),
+    path("revenue/", include("revenue.urls")),
     path("", include("storefront.web.urls")),
 ]
 

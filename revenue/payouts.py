@@ -6,7 +6,7 @@ through `_batch_move` and `_payout_move`, which log a PayoutEvent."""
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from brands.permissions import Action, user_can
@@ -47,6 +47,7 @@ PAYOUT_MOVES = {
     P.CANCELLED: set(),
 }
 OPEN_PAYOUT = (P.PENDING, P.SENDING, P.FAILED)
+PROPOSE_LOCK = 0x6F6E6675  # any constant shared by every proposer
 
 
 def _event(batch, type_, *, payout=None, user=None, **data) -> None:
@@ -134,7 +135,19 @@ def payout_batch_propose(
         else threshold_fen
     )
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-        raise RevenueError(RevenueErrorCode.PAYOUT_EXCEEDS_BALANCE, field="threshold")
+        raise RevenueError(
+            RevenueErrorCode.PAYOUT_EXCEEDS_BALANCE,
+            field="threshold",
+            detail=(
+                "起付金额须为正整数（分）",
+                "the threshold must be whole fen above 0",
+            ),
+        )
+    # The beat job and an operator proposing at once would both see the same
+    # parties as free: one proposal at a time.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PROPOSE_LOCK])
     busy = _in_open_payouts()
     owed = owed_by_party(min_fen=threshold)
     parties = Party.objects.in_bulk([p for p in owed if p not in busy])
@@ -182,7 +195,7 @@ def payout_batch_approve(*, batch: PayoutBatch, user) -> PayoutBatch:
     with transaction.atomic():
         batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
         _batch_move(batch, B.APPROVED, user=user)
-        payouts = list(batch.payouts.select_for_update().select_related("party"))
+        payouts = list(batch.payouts.select_for_update(of=("self",)))
         owed = owed_by_party(party_ids=[p.party_id for p in payouts])
         for payout in payouts:
             now_owed = owed.get(payout.party_id, 0)
@@ -207,6 +220,7 @@ def payout_batch_approve(*, batch: PayoutBatch, user) -> PayoutBatch:
 
 
 def payout_batch_cancel(*, batch: PayoutBatch, user) -> PayoutBatch:
+    """Drop a proposed batch; what it would have paid stays owed."""
     _check_operator(user)
     with transaction.atomic():
         batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
@@ -214,6 +228,20 @@ def payout_batch_cancel(*, batch: PayoutBatch, user) -> PayoutBatch:
         for payout in batch.payouts.select_for_update():
             _payout_move(payout, P.CANCELLED, user=user)
     return batch
+
+
+def _locked(payout: Payout) -> Payout:
+    """The payout, its batch locked first and then itself: the order every
+    writer takes, so that two payouts finishing at once cannot both miss
+    that the batch is done, nor deadlock."""
+    batch = PayoutBatch.objects.select_for_update().get(pk=payout.batch_id)
+    payout = (
+        Payout.objects.select_for_update(of=("self",))
+        .select_related("party")
+        .get(pk=payout.pk)
+    )
+    payout.batch = batch
+    return payout
 
 
 def _complete_if_done(batch: PayoutBatch) -> None:
@@ -246,69 +274,134 @@ def _record_paid(payout: Payout, *, user=None, **fields) -> None:
     _complete_if_done(payout.batch)
 
 
-def _transfer_group(payout: Payout) -> str:
-    return f"gongfu-payout-{payout.pk}"
+def transfer_group(payout: Payout) -> str:
+    """The payout's group at Stripe: found again after a crash. Built from
+    the payout's UUID, not its id, so a database restored or reset next to
+    the same Stripe account never mistakes an old transfer for a new one."""
+    return f"gongfu-payout-{payout.idempotency_key}"
+
+
+def idempotency_key(payout: Payout) -> str:
+    """The first attempt's key is the payout's own; each retry after a
+    failure gets a fresh one, as Stripe may keep answering a key with the
+    error it first gave. A transfer that did go through is found by its
+    group before any new attempt, so a new key never pays twice."""
+    failures = payout.events.filter(type=f"payout_{P.FAILED}").count()
+    key = f"gongfu-payout-{payout.idempotency_key}"
+    return f"{key}-retry-{failures}" if failures else key
 
 
 def payout_send(*, payout: Payout) -> Payout:
     """Pay one approved Stripe payout. Safe to run again at any point, even
     after a crash between Stripe's answer and our commit: an existing
     transfer for this payout is looked up first, and the create call carries
-    the payout's idempotency key, so the party is paid once."""
+    an idempotency key, so the party is paid once."""
     with transaction.atomic():
-        payout = (
-            Payout.objects.select_for_update().select_related("batch").get(pk=payout.pk)
-        )
+        payout = _locked(payout)
         if payout.status == P.PAID:
             return payout
         if payout.method != PayoutMethod.STRIPE or payout.batch.status != B.APPROVED:
             raise RevenueError(RevenueErrorCode.INVALID_TRANSITION, field="payout")
         if payout.status != P.SENDING:
             _payout_move(payout, P.SENDING)
-    group = _transfer_group(payout)
+        key = idempotency_key(payout)
+    group = transfer_group(payout)
     try:
         existing = gateway.find_transfers(transfer_group=group)
         transfer = (
-            existing[0]
+            existing[-1]  # newest first: the oldest is the one that paid
             if existing
             else gateway.create_transfer(
                 amount_fen=payout.amount_fen,
                 destination=payout.stripe_account_id,
                 transfer_group=group,
                 metadata={"payout": str(payout.pk), "batch": str(payout.batch_id)},
-                idempotency_key=f"gongfu-payout-{payout.idempotency_key}",
+                idempotency_key=key,
             )
         )
     except PaymentError as exc:
         with transaction.atomic():
-            payout = Payout.objects.select_for_update().get(pk=payout.pk)
+            payout = _locked(payout)
             if payout.status == P.SENDING:
                 payout.last_error = exc.message[:300]
                 _payout_move(payout, P.FAILED, error=exc.message[:300])
         log.warning("payout %s failed: %s", payout.pk, exc.message)
         return payout
+    if len(existing) > 1 or (existing and transfer.amount != payout.amount_fen):
+        log.error("payout %s: unexpected transfers in %s", payout.pk, group)
     with transaction.atomic():
-        payout = (
-            Payout.objects.select_for_update().select_related("batch").get(pk=payout.pk)
-        )
+        payout = _locked(payout)
         if payout.status == P.SENDING:
             _record_paid(payout, stripe_transfer_id=transfer.id)
     return payout
 
 
 def payout_retry(*, payout: Payout, user) -> Payout:
-    """An operator sends a failed Stripe payout again (same key, same group)."""
+    """An operator sends a Stripe payout again: a failed one (to the party's
+    Stripe account as it is now, so a corrected account id is used), one
+    stuck sending after a crash, or one whose task has not run yet."""
     _check_operator(user)
+    with transaction.atomic():
+        payout = _locked(payout)
+        if payout.method != PayoutMethod.STRIPE or payout.status not in OPEN_PAYOUT:
+            raise RevenueError(
+                RevenueErrorCode.INVALID_TRANSITION,
+                field="payout",
+                detail=payout.get_status_display(),
+            )
+        account = payout.party.stripe_account_id
+        if payout.status == P.FAILED and account != payout.stripe_account_id:
+            if not account:
+                raise RevenueError(
+                    RevenueErrorCode.NO_PAYOUT_METHOD,
+                    field="party",
+                    detail=payout.party.name,
+                )
+            _event(
+                payout.batch,
+                "payout_destination_changed",
+                payout=payout,
+                user=user,
+                previous=payout.stripe_account_id,
+                now=account,
+            )
+            payout.stripe_account_id = account
+            payout.save(update_fields=["stripe_account_id"])
     return payout_send(payout=payout)
+
+
+def payout_cancel(*, payout: Payout, user, reason: str = "") -> Payout:
+    """An operator drops one payout; what it would have paid stays owed and
+    is proposed again. Any pending payout of a proposed batch; once approved,
+    a failed Stripe payout or a bank payout not yet marked paid (never one
+    that may be on its way: a Stripe payout pending or sending)."""
+    _check_operator(user)
+    with transaction.atomic():
+        payout = _locked(payout)
+        batch = payout.batch
+        allowed = (batch.status == B.PROPOSED and payout.status == P.PENDING) or (
+            batch.status == B.APPROVED
+            and (
+                payout.status == P.FAILED
+                or (payout.status == P.PENDING and payout.method == PayoutMethod.BANK)
+            )
+        )
+        if not allowed:
+            raise RevenueError(
+                RevenueErrorCode.INVALID_TRANSITION,
+                field="payout",
+                detail=f"{batch.status}/{payout.status} → {P.CANCELLED}",
+            )
+        _payout_move(payout, P.CANCELLED, user=user, reason=(reason or "")[:200])
+        _complete_if_done(batch)
+    return payout
 
 
 def payout_mark_paid(*, payout: Payout, user, bank_reference: str = "") -> Payout:
     """An operator confirms a bank transfer went out."""
     _check_operator(user)
     with transaction.atomic():
-        payout = (
-            Payout.objects.select_for_update().select_related("batch").get(pk=payout.pk)
-        )
+        payout = _locked(payout)
         if payout.method != PayoutMethod.BANK:
             raise RevenueError(RevenueErrorCode.NOT_BANK_PAYOUT, field="payout")
         if payout.batch.status != B.APPROVED:

@@ -63,3 +63,26 @@ def stripe_settings(settings, localstripe_server):
     settings.STRIPE_API_BASE = localstripe_server.url
     settings.STRIPE_JS_URL = localstripe_server.js_url
     return localstripe_server
+
+
+@pytest.fixture(autouse=True)
+def _platform_default_share_agreement(request):
+    """Tests on a flushed database (transaction=True, live_server) get back the
+    platform-default share agreement that migration revenue 0003 creates, so
+    paid orders there can be split as in production."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if not transactional:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    migration = importlib.import_module(
+        "revenue.migrations.0003_platform_default_agreement"
+    )
+    migration.create_default(apps, None)

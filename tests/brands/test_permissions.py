@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from brands.models import Brand, Role, Village, Workshop
 from brands.permissions import Action, user_can, visible_product_filter
+from revenue.models import Party
 from storefront.catalog.models import Product
 from storefront.orders.models import Fulfillment, Order
 from tests.factories import (
@@ -76,6 +77,20 @@ def world() -> World:
     grant(treasurer, Role.VILLAGE_TREASURER, village_v)
     host = make_user()
     grant(host, Role.LIVESTREAM_HOST, brand_a)
+    other_host = make_user()
+    objects.update(
+        {
+            "P_V": Party(kind="village", village=village_v),
+            "P_V2": Party(kind="village", village=village_v2),
+            "P_W": Party(kind="workshop", workshop=w),
+            "P_W2": Party(kind="workshop", workshop=w2),
+            "P_A": Party(kind="brand", brand=brand_a),
+            "P_B": Party(kind="brand", brand=brand_b),
+            "P_host": Party(kind="host", host=host),
+            "P_host2": Party(kind="host", host=other_host),
+            "P_platform": Party(kind="platform"),
+        }
+    )
     users = {
         "anonymous": AnonymousUser(),
         "none": None,
@@ -110,6 +125,20 @@ TARGETS = {
     Action.REFUND_ORDER: ["O"],
     Action.SHIP_FULFILLMENT: ["F_W", "F_W2"],
     Action.IMPORT_CATALOG: ["W", "W2", "W3"],
+    Action.MANAGE_REVENUE: [None],
+    # A party's balance and statements; a village object is not a party.
+    Action.VIEW_PARTY_ACCOUNTS: [
+        "P_V",
+        "P_V2",
+        "P_W",
+        "P_W2",
+        "P_A",
+        "P_B",
+        "P_host",
+        "P_host2",
+        "P_platform",
+        "V",
+    ],
 }
 ALL = {(action, target) for action, targets in TARGETS.items() for target in targets}
 PUBLIC = {(Action.VIEW_PRODUCT, "p_A_W"), (Action.VIEW_PRODUCT, "p_B_W2")}
@@ -134,6 +163,7 @@ EXPECTED = {
         (Action.CHANGE_WORKSHOP, "W3"),
         (Action.IMPORT_CATALOG, "W"),
         (Action.IMPORT_CATALOG, "W3"),
+        (Action.VIEW_PARTY_ACCOUNTS, "P_A"),
     },
     "manager_W": PUBLIC
     | {(Action.VIEW_PRODUCT, p) for p in ["p_A_W_unpub", "p_off_W"]}
@@ -142,9 +172,12 @@ EXPECTED = {
         (Action.CHANGE_WORKSHOP, "W"),
         (Action.IMPORT_CATALOG, "W"),
         (Action.SHIP_FULFILLMENT, "F_W"),
+        (Action.VIEW_PARTY_ACCOUNTS, "P_W"),
     },
-    "treasurer_V": PUBLIC | {(Action.VIEW_VILLAGE_ACCOUNTS, "V")},
-    "host_A": PUBLIC | {(Action.LINK_PRODUCTS_OF_BRAND, "A")},
+    "treasurer_V": PUBLIC
+    | {(Action.VIEW_VILLAGE_ACCOUNTS, "V"), (Action.VIEW_PARTY_ACCOUNTS, "P_V")},
+    "host_A": PUBLIC
+    | {(Action.LINK_PRODUCTS_OF_BRAND, "A"), (Action.VIEW_PARTY_ACCOUNTS, "P_host")},
 }
 
 

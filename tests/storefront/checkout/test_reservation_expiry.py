@@ -171,13 +171,18 @@ def test_the_beat_schedule_runs_its_tasks_and_their_names_resolve():
         "storefront.checkout.tasks.release_expired_reservations",
         "storefront.payments.tasks.reconcile_pending_payments",
         "catalog_import.tasks.fail_stalled_import_jobs",
+        "revenue.tasks.allocate_unsplit_orders",
+        "revenue.tasks.propose_payout_batch",
     }
     app.loader.import_default_modules()  # what a worker does at start
     for name in names:
         assert name in app.tasks
     assert app.conf.beat_schedule == schedule
-    for entry in schedule.values():
-        assert 0 < float(entry["schedule"]) <= 300
+    sweeps = {k: v for k, v in schedule.items() if k != "propose-payout-batch"}
+    for entry in sweeps.values():
+        assert 0 < float(entry["schedule"]) <= 600
+    weekly = schedule["propose-payout-batch"]["schedule"]
+    assert weekly.day_of_week == {1} and weekly.hour == {3}
 
 
 # --- manual cancellation -----------------------------------------------------

@@ -1,0 +1,1 @@
+from . import admin_payouts  # noqa: F401  (registers the payout admin)

@@ -1,0 +1,1 @@
+"""Admin for payout batches and payouts."""

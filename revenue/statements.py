@@ -1,0 +1,300 @@
+"""A party's monthly statement, read from the ledger: what it was owed when
+the month began, every share posted to it in the month (sales, shipping,
+refund reversals, processor fees) and every payout, and what it is owed at
+the end. The closing figure is the opening one plus the lines, and both are
+sums of the party's payable journal lines, so a statement always agrees with
+`party_balance`. Months are calendar months in Asia/Shanghai."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, Sum
+
+from brands.models import Role
+from brands.permissions import Action, is_platform_operator, role_targets, user_can
+
+from .errors import RevenueError, RevenueErrorCode
+from .models import AccountKind, EntryKind, JournalLine, Party, Share, ShareRole
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+# Years a statement may ask for: wide, but far from datetime's limits.
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+class LineKind:
+    SALE = "sale"
+    REFUND = "refund"
+    FEE = "fee"
+    SHIPPING = "shipping"
+    PAYOUT = "payout"
+
+
+LINE_KINDS = (
+    LineKind.SALE,
+    LineKind.SHIPPING,
+    LineKind.REFUND,
+    LineKind.FEE,
+    LineKind.PAYOUT,
+)
+
+
+def parse_month(text: str) -> date:
+    """ "2026-11" -> date(2026, 11, 1); anything else is INVALID_MONTH."""
+    match = _MONTH.fullmatch(text) if isinstance(text, str) else None
+    if match is not None:
+        year, month = int(match[1]), int(match[2])
+        if FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12:
+            return date(year, month, 1)
+    raise RevenueError(RevenueErrorCode.INVALID_MONTH, field="month")
+
+
+def month_label(month: date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def next_month(month: date) -> date:
+    if month.month == 12:
+        return date(month.year + 1, 1, 1)
+    return date(month.year, month.month + 1, 1)
+
+
+def previous_month(month: date) -> date:
+    if month.month == 1:
+        return date(month.year - 1, 12, 1)
+    return date(month.year, month.month - 1, 1)
+
+
+def month_start(month: date) -> datetime:
+    """The instant the month begins in Asia/Shanghai."""
+    return datetime(month.year, month.month, 1, tzinfo=TIMEZONE)
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    posted_at: datetime
+    kind: str  # LineKind
+    order_number: str  # "" for payouts
+    product_name: str  # product and size for sale and refund lines; "" otherwise
+    quantity: int | None
+    line_total_fen: int | None  # what the customer paid for the order line
+    amount_fen: int  # the party's signed amount
+    reference: str  # refund id, or payout batch and transfer id / bank reference
+
+
+@dataclass(frozen=True)
+class Statement:
+    party: Party
+    month: date  # first day of the month (Asia/Shanghai)
+    opening_owed_fen: int
+    lines: list[StatementLine]  # in posting order
+    sales_fen: int  # sales and shipping
+    refunds_fen: int
+    fees_fen: int
+    payouts_fen: int
+    closing_owed_fen: int
+
+    @property
+    def payouts(self) -> list[StatementLine]:
+        return [line for line in self.lines if line.kind == LineKind.PAYOUT]
+
+
+_SHARE_FIELDS = (
+    "pk",
+    "entry_id",
+    "posted_at",
+    "role",
+    "amount_fen",
+    "entry__kind",
+    "entry__reverses_id",
+    "entry__reverses__kind",
+    "entry__refund_id",
+    "entry__refund__stripe_refund_id",
+    "entry__reverses__refund_id",
+    "entry__reverses__refund__stripe_refund_id",
+    "order__number",
+    "order_line_id",
+    "order_line__product_name",
+    "order_line__variant_name",
+    "order_line__quantity",
+    "order_line__total_fen",
+)
+
+_PAYOUT_FIELDS = (
+    "entry_id",
+    "amount_fen",
+    "entry__posted_at",
+    "entry__reverses_id",
+    "entry__payout__batch_id",
+    "entry__payout__stripe_transfer_id",
+    "entry__payout__bank_reference",
+    "entry__reverses__payout__batch_id",
+    "entry__reverses__payout__stripe_transfer_id",
+    "entry__reverses__payout__bank_reference",
+)
+
+
+def _payable_lines(party: Party):
+    return JournalLine.objects.filter(
+        account__party=party, account__kind=AccountKind.PAYABLE
+    )
+
+
+def _refund_reference(row: dict, prefix: str) -> str:
+    refund_id = row[f"{prefix}refund_id"]
+    if refund_id is None:
+        return ""
+    return row[f"{prefix}refund__stripe_refund_id"] or f"R-{refund_id}"
+
+
+def _share_line(row: dict) -> StatementLine:
+    reversal = row["entry__kind"] == EntryKind.REVERSAL
+    # A correcting reversal reads as the kind of entry it takes back.
+    cause = row["entry__reverses__kind"] if reversal else row["entry__kind"]
+    if row["role"] == ShareRole.FEE:
+        kind = LineKind.FEE
+    elif cause == EntryKind.REFUND:
+        kind = LineKind.REFUND
+    elif row["role"] == ShareRole.SHIPPING:
+        kind = LineKind.SHIPPING
+    else:
+        kind = LineKind.SALE
+    reference = _refund_reference(row, "entry__reverses__" if reversal else "entry__")
+    if reversal:
+        reference = f"冲销 reversal of #{row['entry__reverses_id']} {reference}"
+    has_line = kind in (LineKind.SALE, LineKind.REFUND) and row["order_line_id"]
+    product = ""
+    if has_line:
+        product = " ".join(
+            part
+            for part in (
+                row["order_line__product_name"],
+                row["order_line__variant_name"],
+            )
+            if part
+        )
+    return StatementLine(
+        posted_at=row["posted_at"],
+        kind=kind,
+        order_number=row["order__number"] or "",
+        product_name=product,
+        quantity=row["order_line__quantity"] if has_line else None,
+        line_total_fen=row["order_line__total_fen"] if has_line else None,
+        amount_fen=row["amount_fen"],
+        reference=reference.strip(),
+    )
+
+
+def _payout_line(row: dict) -> StatementLine:
+    reversal = row["entry__reverses_id"] is not None
+    prefix = "entry__reverses__payout__" if reversal else "entry__payout__"
+    batch_id = row[f"{prefix}batch_id"]
+    parts = [
+        f"PB-{batch_id:05d}" if batch_id else "",
+        row[f"{prefix}stripe_transfer_id"] or row[f"{prefix}bank_reference"] or "",
+    ]
+    if reversal:
+        parts.insert(0, f"冲销 reversal of #{row['entry__reverses_id']}")
+    return StatementLine(
+        posted_at=row["entry__posted_at"],
+        kind=LineKind.PAYOUT,
+        order_number="",
+        product_name="",
+        quantity=None,
+        line_total_fen=None,
+        # The payable line is a debit: it lowers what the party is owed.
+        amount_fen=-row["amount_fen"],
+        reference=" ".join(p for p in parts if p),
+    )
+
+
+def party_statement(*, party: Party, month: date) -> Statement:
+    """The party's statement for the calendar month that `month` falls in.
+    Three queries, however many lines."""
+    month = date(month.year, month.month, 1)
+    start, end = month_start(month), month_start(next_month(month))
+    opening = -(
+        _payable_lines(party)
+        .filter(entry__posted_at__lt=start)
+        .aggregate(total=Sum("amount_fen"))["total"]
+        or 0
+    )
+    shares = (
+        Share.objects.filter(party=party, posted_at__gte=start, posted_at__lt=end)
+        .order_by("posted_at", "entry_id", "pk")
+        .values(*_SHARE_FIELDS)
+    )
+    keyed = []  # (posted_at, entry id, order within the entry, line)
+    with_shares = set()
+    for row in shares:
+        with_shares.add(row["entry_id"])
+        keyed.append((row["posted_at"], row["entry_id"], row["pk"], _share_line(row)))
+    # Payouts and their reversals move the payable account without shares.
+    others = (
+        _payable_lines(party)
+        .filter(entry__posted_at__gte=start, entry__posted_at__lt=end)
+        .filter(entry__kind__in=(EntryKind.PAYOUT, EntryKind.REVERSAL))
+        .values(*_PAYOUT_FIELDS)
+    )
+    for row in others:
+        if row["entry_id"] not in with_shares:
+            keyed.append(
+                (row["entry__posted_at"], row["entry_id"], 0, _payout_line(row))
+            )
+    keyed.sort(key=lambda item: item[:3])
+    lines = [item[3] for item in keyed]
+    totals = dict.fromkeys(LINE_KINDS, 0)
+    for line in lines:
+        totals[line.kind] += line.amount_fen
+    movement = sum(totals.values())
+    return Statement(
+        party=party,
+        month=month,
+        opening_owed_fen=opening,
+        lines=lines,
+        sales_fen=totals[LineKind.SALE] + totals[LineKind.SHIPPING],
+        refunds_fen=totals[LineKind.REFUND],
+        fees_fen=totals[LineKind.FEE],
+        payouts_fen=totals[LineKind.PAYOUT],
+        closing_owed_fen=opening + movement,
+    )
+
+
+def statement_parties(user):
+    """The parties whose statements `user` may read, by kind and name: every
+    party for an operator; otherwise those `user_can(VIEW_PARTY_ACCOUNTS)`
+    allows (the same rule, read as one query)."""
+    parties = Party.objects.order_by("kind", "name", "pk")
+    if is_platform_operator(user):
+        return list(parties)
+    if not (user and user.is_authenticated and user.is_active):
+        return []
+    mine = (
+        Q(workshop_id__in=role_targets(user, Role.WORKSHOP_MANAGER))
+        | Q(village_id__in=role_targets(user, Role.VILLAGE_TREASURER))
+        | Q(brand_id__in=role_targets(user, Role.BRAND_OPERATOR))
+        | Q(host_id=user.pk)
+    )
+    return [
+        p for p in parties.filter(mine) if user_can(user, Action.VIEW_PARTY_ACCOUNTS, p)
+    ]
+
+
+def may_see_statements(user) -> bool:
+    """Whether to offer the statements link: no query beyond the memberships
+    the permissions module caches, unless the user is a livestream host (a
+    host's party exists once one of their sales has been split)."""
+    if is_platform_operator(user):
+        return True
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if any(
+        role_targets(user, role)
+        for role in (Role.WORKSHOP_MANAGER, Role.VILLAGE_TREASURER, Role.BRAND_OPERATOR)
+    ):
+        return True
+    if not role_targets(user, Role.LIVESTREAM_HOST):
+        return False
+    return Party.objects.filter(host_id=user.pk).exists()
