@@ -124,6 +124,11 @@ def start_localstripe(
     started = time.monotonic()
     reader.done.wait(STARTUP_TIMEOUT)
     if reader.url is None:
+        try:
+            # Its output can close a moment before the process is reaped.
+            process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
         running = process.poll() is None
         server = LocalStripe(process, reader, url="")
         server.stop()
