@@ -79,7 +79,14 @@ def agreement_create(
         created_by=user if user and user.is_authenticated else None,
         **rates,
     )
+    same_day = ShareAgreement.objects.filter(
+        brand=brand, workshop=workshop, category=category, effective_from=effective_from
+    )
     try:
+        # The check speaks for SQLite, whose unique index lets NULL scopes
+        # repeat; PostgreSQL's constraint settles any race.
+        if same_day.exists():
+            raise IntegrityError
         with transaction.atomic():
             agreement.save()
     except IntegrityError as exc:

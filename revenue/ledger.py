@@ -6,7 +6,8 @@ with the account rows locked in primary-key order."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .errors import RevenueError, RevenueErrorCode
@@ -45,15 +46,11 @@ def check_balanced(posting: Posting) -> None:
 
 
 def _move_balances(deltas: dict[int, int]) -> None:
-    ids = sorted(a for a, d in deltas.items() if d)
-    if not ids:
-        return
-    list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE revenue_account AS a SET balance_fen = a.balance_fen + v.d "
-            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, d) WHERE a.id = v.id",
-            [ids, [deltas[a] for a in ids]],
+    """One F() update per touched account, in primary-key order so that
+    concurrent postings lock accounts in the same order and cannot deadlock."""
+    for account_id in sorted(a for a, d in deltas.items() if d):
+        Account.objects.filter(pk=account_id).update(
+            balance_fen=F("balance_fen") + deltas[account_id]
         )
 
 
