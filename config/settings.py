@@ -155,6 +155,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "revenue.tasks.allocate_unsplit_orders",
         "schedule": 600.0,
     },
+    "finish-unsent-transfers": {
+        "task": "revenue.tasks.finish_unsent_transfers",
+        "schedule": 600.0,
+    },
     "propose-payout-batch": {
         "task": "revenue.tasks.propose_payout_batch",
         "schedule": crontab(

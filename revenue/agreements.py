@@ -11,7 +11,7 @@ from storefront.catalog.models import Category
 
 from .errors import RevenueError, RevenueErrorCode
 from .models import ShareAgreement
-from .models.agreements import FULL_BP, RATE_FIELDS
+from .models.agreements import FULL_BP, RATE_FIELDS, RecipientKind
 
 Scope = tuple[int | None, int | None, int | None]  # brand, workshop, category
 
@@ -58,6 +58,15 @@ def agreement_create(
     if unknown:
         raise TypeError(f"unknown rates: {sorted(unknown)}")
     check_rates(rates)
+    for field, value in (
+        ("unattributed_host_share_to", unattributed_host_share_to),
+        ("fee_bearer", fee_bearer),
+    ):
+        # Saved unchecked, an unknown party would fail every later split.
+        if value not in RecipientKind.values:
+            raise RevenueError(
+                RevenueErrorCode.INVALID_RECIPIENT, field=field, detail=str(value)
+            )
     if brand is None and (workshop is not None or category is not None):
         raise RevenueError(RevenueErrorCode.AGREEMENT_SCOPE, field="brand")
     if workshop is not None and not workshop.brands.filter(pk=brand.pk).exists():

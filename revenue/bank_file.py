@@ -49,14 +49,17 @@ def _rows(batch: PayoutBatch):
             payout.bank_account_number,
             payout.bank_name,
         )
-        yield payout, [
-            str(number),
-            *(safe_cell(t) for t in text),
-            fen_to_yuan_string(payout.amount_fen),
-            safe_cell(f"{PURPOSE} {batch}"),
-            str(batch),
-            str(payout.pk),
-        ]
+        yield (
+            payout,
+            [
+                str(number),
+                *(safe_cell(t) for t in text),
+                fen_to_yuan_string(payout.amount_fen),
+                safe_cell(f"{PURPOSE} {batch}"),
+                str(batch),
+                str(payout.pk),
+            ],
+        )
 
 
 def _check_encodable(payout, row: list[str], codec: str) -> None:

@@ -22,6 +22,8 @@ class RevenueErrorCode(TextChoices):
     NOT_BANK_PAYOUT = "not_bank_payout"
     NOT_ENCODABLE = "not_encodable"
     INVALID_MONTH = "invalid_month"
+    INVALID_RECIPIENT = "invalid_recipient"
+    INVALID_THRESHOLD = "invalid_threshold"
 
 
 MESSAGES = {
@@ -92,6 +94,15 @@ MESSAGES = {
     RevenueErrorCode.INVALID_MONTH: (
         "月份格式应为 YYYY-MM",
         "The month must look like YYYY-MM",
+    ),
+    RevenueErrorCode.INVALID_RECIPIENT: (
+        "无主播时的佣金和支付手续费只能归工坊、村集体、品牌或平台",
+        "The host share without a host and the processor fee can only go to "
+        "the workshop, the village, the brand or the platform",
+    ),
+    RevenueErrorCode.INVALID_THRESHOLD: (
+        "起付金额须为大于 0 的整数（分）",
+        "The payout threshold must be a whole number of fen above 0",
     ),
 }
 

@@ -126,7 +126,8 @@ def payout_batch_propose(
 ) -> PayoutBatch | None:
     """A batch paying every party (the platform aside) owed at least the
     threshold and not already in an open batch. Parties without a payout
-    method are listed in `skipped` with the reason. None if nobody is due."""
+    method are listed in `skipped` with the reason. None if nobody can be
+    paid; an operator asking is told which parties lack a payout method."""
     if user is not None:
         _check_operator(user)
     threshold = (
@@ -135,14 +136,7 @@ def payout_batch_propose(
         else threshold_fen
     )
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-        raise RevenueError(
-            RevenueErrorCode.PAYOUT_EXCEEDS_BALANCE,
-            field="threshold",
-            detail=(
-                "起付金额须为正整数（分）",
-                "the threshold must be whole fen above 0",
-            ),
-        )
+        raise RevenueError(RevenueErrorCode.INVALID_THRESHOLD, field="threshold")
     # The beat job and an operator proposing at once would both see the same
     # parties as free: one proposal at a time.
     if connection.vendor == "postgresql":
@@ -169,7 +163,14 @@ def payout_batch_propose(
             )
             continue
         payouts.append(Payout(party=party, amount_fen=owed[party_id], **fields))
-    if not payouts and not skipped:
+    if not payouts:
+        if skipped and user is not None:
+            names = "、".join(item["name"] for item in skipped)
+            raise RevenueError(
+                RevenueErrorCode.NO_PAYOUT_METHOD, field="party", detail=names
+            )
+        if skipped:
+            log.warning("payout proposal: owed but unpayable: %s", skipped)
         return None
     batch = PayoutBatch.objects.create(threshold_fen=threshold, skipped=skipped)
     for payout in payouts:
@@ -291,6 +292,16 @@ def idempotency_key(payout: Payout) -> str:
     return f"{key}-retry-{failures}" if failures else key
 
 
+def _transfer_error(exc: PaymentError) -> str:
+    """For the operator: Stripe's own words, not the buyer-facing text of a
+    payment error."""
+    cause = exc.__cause__
+    detail = str(getattr(cause, "user_message", None) or cause or exc.message_en)
+    return RevenueError(RevenueErrorCode.TRANSFER_FAILED, detail=("", detail)).message[
+        :300
+    ]
+
+
 def payout_send(*, payout: Payout) -> Payout:
     """Pay one approved Stripe payout. Safe to run again at any point, even
     after a crash between Stripe's answer and our commit: an existing
@@ -320,12 +331,13 @@ def payout_send(*, payout: Payout) -> Payout:
             )
         )
     except PaymentError as exc:
+        error = _transfer_error(exc)
         with transaction.atomic():
             payout = _locked(payout)
             if payout.status == P.SENDING:
-                payout.last_error = exc.message[:300]
-                _payout_move(payout, P.FAILED, error=exc.message[:300])
-        log.warning("payout %s failed: %s", payout.pk, exc.message)
+                payout.last_error = error
+                _payout_move(payout, P.FAILED, error=error)
+        log.warning("payout %s failed: %s", payout.pk, error)
         return payout
     if len(existing) > 1 or (existing and transfer.amount != payout.amount_fen):
         log.error("payout %s: unexpected transfers in %s", payout.pk, group)

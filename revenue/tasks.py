@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -5,9 +6,12 @@ from django.utils import timezone
 
 from storefront.orders.models import Order
 
-from .models import EntryKind
-from .payouts import payout_batch_propose_scheduled
+from .errors import RevenueError
+from .models import EntryKind, Payout, PayoutBatchStatus, PayoutMethod, PayoutStatus
+from .payouts import payout_batch_propose_scheduled, payout_send
 from .services import orders_allocate
+
+log = logging.getLogger(__name__)
 
 # Orders paid this recently are left to their own task before the sweep.
 SWEEP_GRACE = timedelta(minutes=5)
@@ -23,15 +27,37 @@ def allocate_order(order_id: int) -> int:
 @shared_task
 def allocate_unsplit_orders() -> int:
     """Split paid orders whose own task never ran (a broker outage, a crash):
-    each order is still split exactly once."""
+    each order is still split exactly once. Walks forward by id, so orders
+    that cannot be split yet never hold back the ones after them."""
     cutoff = timezone.now() - SWEEP_GRACE
-    ids = list(
+    unsplit = (
         Order.objects.filter(paid_fen__gt=0, paid_at__lt=cutoff)
         .exclude(journal_entries__kind=EntryKind.SALE)
         .order_by("pk")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
+        .values_list("pk", flat=True)
     )
-    return orders_allocate(order_ids=ids)
+    split, after = 0, 0
+    while ids := list(unsplit.filter(pk__gt=after)[:SWEEP_BATCH]):
+        after = ids[-1]
+        split += _allocate_batch(ids)
+    return split
+
+
+def _allocate_batch(ids: list[int]) -> int:
+    try:
+        return orders_allocate(order_ids=ids)
+    except RevenueError:
+        pass
+    # One order that cannot be split (no agreement in force on its day) must
+    # not hold back the others: split them one by one, and leave it for a
+    # later sweep, once an operator has added the agreement.
+    split = 0
+    for order_id in ids:
+        try:
+            split += orders_allocate(order_ids=[order_id])
+        except RevenueError as exc:
+            log.error("order %s not split: %s", order_id, exc)
+    return split
 
 
 @shared_task
@@ -40,19 +66,34 @@ def propose_payout_batch() -> int | None:
     return batch.pk if batch else None
 
 
+def _unsent(**filters):
+    return Payout.objects.filter(
+        batch__status=PayoutBatchStatus.APPROVED,
+        method=PayoutMethod.STRIPE,
+        status__in=(PayoutStatus.PENDING, PayoutStatus.SENDING),
+        **filters,
+    ).order_by("pk")
+
+
 @shared_task
 def send_batch_transfers(batch_id: int) -> int:
     """Send every approved Stripe payout of a batch that is not paid yet."""
-    from .models import Payout, PayoutMethod, PayoutStatus
-    from .payouts import payout_send
-
     sent = 0
-    pending = Payout.objects.filter(
-        batch_id=batch_id,
-        method=PayoutMethod.STRIPE,
-        status__in=(PayoutStatus.PENDING, PayoutStatus.SENDING),
-    ).order_by("pk")
-    for payout in pending:
+    for payout in _unsent(batch_id=batch_id):
+        if payout_send(payout=payout).status == PayoutStatus.PAID:
+            sent += 1
+    return sent
+
+
+@shared_task
+def finish_unsent_transfers() -> int:
+    """Approved Stripe payouts still pending or sending after a while (the
+    task was lost, or a worker died mid-send) are sent again: payout_send
+    finds a transfer Stripe already made, so nobody is paid twice. Failed
+    ones wait for an operator."""
+    cutoff = timezone.now() - SWEEP_GRACE
+    sent = 0
+    for payout in _unsent(batch__approved_at__lt=cutoff):
         if payout_send(payout=payout).status == PayoutStatus.PAID:
             sent += 1
     return sent

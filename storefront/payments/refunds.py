@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from brands.permissions import Action, user_can
-from revenue.services import refund_reverse
+from revenue.services import orders_allocate, refund_reverse
 from storefront.core.money import format_fen
 from storefront.orders.errors import OrderError, OrderErrorCode
 from storefront.orders.models import Order, OrderStatus
@@ -70,6 +70,9 @@ def order_refund(
                 detail=(f"最多可退 {most}", f"at most {most} remains"),
             )
         cleaned_restock = clean_restock(order, restock or {})
+        # Split the order now if its task has not yet: whatever could stop the
+        # split must stop the refund before Stripe pays anything back.
+        orders_allocate(order_ids=[order.pk])
         payment = order.payments.get(status=PaymentStatus.SUCCEEDED)
         refund = Refund.objects.create(
             order=order,

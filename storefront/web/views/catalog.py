@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from brands.permissions import Action, user_can
+from revenue.figures import village_share_for_product
 from storefront.catalog import selectors
 from storefront.catalog.models import Category, Product
 
@@ -23,6 +24,28 @@ def product_detail(request, slug):
     return render(request, "web/product.html", product_context(product))
 
 
+def _village_share(product: Product, variants: list) -> dict | None:
+    """What of the first size's price reaches the workshop's village (which
+    receives the share, even when the product names another origin).
+
+    The page is cached for anonymous visitors for CATALOG_CACHE_SECONDS
+    (storefront.catalog.cache, 60 s by default) and agreements do not bump the
+    catalogue version, so an agreement that starts at midnight, or one added
+    for today, shows at most that long after it applies."""
+    if not variants:
+        return None
+    fen = village_share_for_product(product, variant=variants[0])
+    if not fen:
+        return None
+    workshop = product.workshop
+    village = (
+        product.origin_village
+        if product.origin_village_id == workshop.village_id
+        else workshop.village
+    )
+    return {"fen": fen, "village": village}
+
+
 def product_context(product: Product, **extra) -> dict:
     """What web/product.html shows, for the page and for a refused add."""
     variants = list(product.variants.all())
@@ -32,6 +55,7 @@ def product_context(product: Product, **extra) -> dict:
         "variants": variants,
         "images": images,
         "meta": product_meta(product, images=images, variants=variants),
+        "village_share": _village_share(product, variants),
         **extra,
     }
 

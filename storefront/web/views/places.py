@@ -3,6 +3,7 @@
 from django.shortcuts import get_object_or_404, render
 
 from brands.selectors import brands_active, villages_all, workshops_active
+from revenue.figures import village_flow
 
 from ..page_cache import public_page_cache
 from .listing import product_page, products_for
@@ -51,7 +52,9 @@ def workshop_detail(request, slug):
     )
 
 
-@public_page_cache
+# Not page-cached: the flow-back figures must be right the moment an order is
+# paid, and a cache keyed on them would be retired by nearly every sale in
+# the village anyway. The figures cost one indexed query (revenue.figures).
 def village_detail(request, slug):
     village = get_object_or_404(villages_all(), slug=slug)
     return render(
@@ -59,6 +62,7 @@ def village_detail(request, slug):
         "web/village.html",
         {
             "village": village,
+            "flow": village_flow(village),
             "workshops": workshops_active(village_slug=slug),
             "page_obj": product_page(
                 request, products_for(request.user, village_slug=slug)
