@@ -50,8 +50,8 @@ def agreement_create(
     allow_past: bool = False,
     **rates: int,
 ) -> ShareAgreement:
-    """A new version for its scope. It may not start before today (unless
-    `allow_past`, for loading history): orders already split keep theirs."""
+    """A new version for its scope, starting tomorrow or later (unless
+    `allow_past`, for loading history): orders already paid keep theirs."""
     if not user_can(user, Action.MANAGE_REVENUE):
         raise RevenueError(RevenueErrorCode.PERMISSION_DENIED)
     unknown = set(rates) - set(RATE_FIELDS)
@@ -75,7 +75,9 @@ def agreement_create(
             field="workshop",
             detail=(f"{workshop} 不销售 {brand}", f"{workshop} does not sell {brand}"),
         )
-    if not allow_past and effective_from < timezone.localdate():
+    # Tomorrow at the earliest: a version starting today would reach back to
+    # orders paid this morning whose split has not run yet.
+    if not allow_past and effective_from <= timezone.localdate():
         raise RevenueError(RevenueErrorCode.AGREEMENT_BACKDATED, field="effectiveFrom")
     agreement = ShareAgreement(
         brand=brand,

@@ -45,8 +45,8 @@ MESSAGES = {
         "An agreement for this scope already starts on that date",
     ),
     RevenueErrorCode.AGREEMENT_BACKDATED: (
-        "生效日期不能早于今天：已结算的订单不能改按新协议分账",
-        "The start date cannot be in the past: orders already split keep their "
+        "生效日期最早为明天：已支付的订单不能改按新协议分账",
+        "The start date must be tomorrow or later: orders already paid keep their "
         "agreement",
     ),
     RevenueErrorCode.AGREEMENT_IN_FORCE: (

@@ -211,12 +211,25 @@ def test_a_version_starting_in_the_past_is_refused(operator, brand):
         **RATES,
     )
     assert error.field == "effectiveFrom"
-    assert "已结算的订单" in error.message and "keep their" in error.message
+    assert "已支付的订单" in error.message and "keep their" in error.message
 
 
-def test_a_version_may_start_today(operator, brand):
+def test_a_version_starting_today_is_refused(operator, brand):
+    """Orders paid this morning may not be split yet; a version starting
+    today would reach back to them."""
+    error = refused(
+        RevenueErrorCode.AGREEMENT_BACKDATED,
+        user=operator,
+        brand=brand,
+        effective_from=timezone.localdate(),
+        **RATES,
+    )
+    assert "明天" in error.message and "tomorrow" in error.message
+
+
+def test_a_version_may_start_tomorrow(operator, brand):
     agreement = agreement_create(
-        user=operator, brand=brand, effective_from=timezone.localdate(), **RATES
+        user=operator, brand=brand, effective_from=tomorrow(), **RATES
     )
     assert agreement.created_by == operator
     assert agreement.rates == RATES
@@ -301,7 +314,11 @@ def test_permission_is_checked_before_anything_else(brand):
 
 def test_only_a_version_that_has_not_started_is_editable(operator, brand):
     today = agreement_create(
-        user=operator, brand=brand, effective_from=timezone.localdate(), **RATES
+        user=operator,
+        brand=brand,
+        effective_from=timezone.localdate(),
+        allow_past=True,
+        **RATES,
     )
     later = agreement_create(
         user=operator, brand=brand, effective_from=tomorrow(), **RATES
@@ -421,6 +438,7 @@ def test_an_order_is_split_by_the_version_in_force_the_day_it_was_paid(client):
         user=scene.operator,
         brand=scene.brand,
         effective_from=timezone.localdate(),
+        allow_past=True,  # history: the version that began today
         **rates_with(5000),
     )
     variant = scene.variant(10000, scene.w2)  # free shipping
@@ -458,6 +476,7 @@ def test_a_new_version_never_changes_a_split_already_posted(client):
         user=scene.operator,
         brand=scene.brand,
         effective_from=timezone.localdate(),
+        allow_past=True,
         **rates_with(4000),
     )
     assert order_allocate(order=order) is False
