@@ -7,7 +7,7 @@ the form, on the field they name.
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.db import transaction
@@ -76,7 +76,7 @@ def bp_to_percent(bp: int) -> str:
     return f"{Decimal(bp) / 100:.2f}"
 
 
-class PercentField(forms.CharField):
+class PercentField(forms.Field):
     """A percentage typed as text, cleaned to whole basis points (70.00 →
     7000). The range is left to `check_rates`, which says it in both
     languages."""
@@ -84,9 +84,13 @@ class PercentField(forms.CharField):
     def __init__(self, label: str, **kwargs):
         super().__init__(
             label=f"{label}（%）",
-            max_length=10,
             help_text=PERCENT_HELP,
-            widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8}),
+            widget=forms.TextInput(
+                attrs={"inputmode": "decimal", "size": 8, "maxlength": 12}
+            ),
+            error_messages={
+                "required": "请填写百分比（可以是 0）/ Enter a percentage (0 is fine)"
+            },
             **kwargs,
         )
 
@@ -94,7 +98,7 @@ class PercentField(forms.CharField):
         return bp_to_percent(value) if isinstance(value, int) else value
 
     def to_python(self, value) -> int | None:
-        text = (super().to_python(value) or "").strip().removesuffix("%").strip()
+        text = str(value or "").strip().removesuffix("%").strip()
         if not text:
             return None
         if not PERCENT_FORMAT.match(text):
@@ -103,10 +107,7 @@ class PercentField(forms.CharField):
                 "Enter a percentage with at most two decimals, for example 12.50",
                 code="invalid_percent",
             )
-        try:
-            return int(Decimal(text) * 100)
-        except InvalidOperation:  # pragma: no cover - the pattern rules it out
-            raise forms.ValidationError("?", code="invalid_percent") from None
+        return int(Decimal(text) * 100)  # exact: at most two decimals
 
 
 RATE_LABELS = {
@@ -190,7 +191,10 @@ class ShareAgreementForm(forms.ModelForm):
             return agreement_create(user=self.user, **values, **rates)
 
     def _retire_future_version(self) -> None:
-        current = ShareAgreement.objects.select_for_update().get(pk=self.instance.pk)
+        agreements = ShareAgreement.objects.select_for_update().order_by("pk")
+        current = agreements.filter(pk=self.instance.pk).first()
+        if current is None:  # replaced or deleted by someone else meanwhile
+            raise RevenueError(RevenueErrorCode.NOT_FOUND)
         # It may have started since the page was opened.
         if not agreement_is_editable(current):
             raise RevenueError(RevenueErrorCode.AGREEMENT_IN_FORCE)

@@ -1,6 +1,6 @@
 """Loading the demo shop: brands, villages, workshops, categories, brand
-standards, products with variants, stock and drawn pictures, and one user per
-role.
+standards, products with variants, stock and drawn pictures, one user per
+role, and share agreements and parties (revenue.py).
 
 Idempotent. Every row is found by a natural key (slug; workshop + product code;
 workshop + SKU; brand + standard code; username; user + role + target). A row
@@ -36,6 +36,7 @@ from storefront.core.html import sanitize_html
 
 from . import data
 from .artwork import brand_logo, product_picture
+from .revenue import load_revenue
 
 # Kinds of rows, in loading order, with the labels the summary prints.
 KINDS = {
@@ -51,6 +52,8 @@ KINDS = {
     "images": "商品图片 product images",
     "users": "用户 users",
     "memberships": "角色 memberships",
+    "agreements": "分账协议 share agreements",
+    "parties": "分账方 parties",
 }
 
 LABEL_FIELDS = (
@@ -68,6 +71,8 @@ class DemoSummary:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    # What the operator should know (a step skipped, and why).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def total_created(self) -> int:
@@ -120,6 +125,9 @@ class _Loader:
         if self.stdout is not None:
             self.stdout.write(message + "\n")
 
+    def note(self, message: str) -> None:
+        self.summary.notes.append(message)
+
     def run(self) -> None:
         self.say("品牌、村与工坊 brands, villages and workshops …")
         self.load_brands()
@@ -132,6 +140,8 @@ class _Loader:
         self.load_products()
         self.say("演示用户 demo users …")
         self.load_users()
+        self.say("分账协议与分账方 share agreements and parties …")
+        load_revenue(self)
 
     def upsert(
         self,
