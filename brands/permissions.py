@@ -140,3 +140,19 @@ def visible_product_filter(user):
     brands = role_targets(user, Role.BRAND_OPERATOR)
     workshops = role_targets(user, Role.WORKSHOP_MANAGER)
     return public | Q(brand_id__in=brands) | Q(workshop_id__in=workshops)
+
+
+def visible_party_filter(user) -> Q | None:
+    """A Q() over revenue parties whose accounts `user` may view, None for
+    every party (operators): `user_can(VIEW_PARTY_ACCOUNTS)` read as one
+    query."""
+    if is_platform_operator(user):
+        return None
+    if not (user and user.is_authenticated and user.is_active):
+        return Q(pk__in=[])
+    return (
+        Q(kind="workshop", workshop_id__in=role_targets(user, Role.WORKSHOP_MANAGER))
+        | Q(kind="village", village_id__in=role_targets(user, Role.VILLAGE_TREASURER))
+        | Q(kind="brand", brand_id__in=role_targets(user, Role.BRAND_OPERATOR))
+        | Q(kind="host", host_id=user.pk)
+    )

@@ -2,7 +2,11 @@
 
 from dataclasses import dataclass
 
-from .models import Account, AccountKind, Party
+from django.db.models import Prefetch, QuerySet
+
+from brands.permissions import visible_party_filter
+
+from .models import Account, AccountKind, Party, Payout, PayoutBatch
 
 
 @dataclass(frozen=True)
@@ -39,3 +43,26 @@ def owed_by_party(*, min_fen: int | None = None, party_ids=None) -> dict[int, in
     if min_fen is not None:
         accounts = accounts.filter(balance_fen__lte=-min_fen)
     return {p: -b for p, b in accounts.values_list("party_id", "balance_fen")}
+
+
+def parties_visible_to(user) -> QuerySet[Party]:
+    parties = Party.objects.order_by("kind", "name", "pk")
+    condition = visible_party_filter(user)
+    return parties if condition is None else parties.filter(condition)
+
+
+def payout_batches_visible_to(user) -> QuerySet[PayoutBatch]:
+    """Newest first. Each batch carries `visible_payouts`: all of them for an
+    operator, else only those to parties the user may view; a batch with none
+    of those is left out."""
+    payouts = Payout.objects.select_related("party").order_by("pk")
+    batches = PayoutBatch.objects.order_by("-pk")
+    condition = visible_party_filter(user)
+    if condition is not None:
+        payouts = payouts.filter(
+            party_id__in=Party.objects.filter(condition).values("pk")
+        )
+        batches = batches.filter(pk__in=payouts.values("batch_id"))
+    return batches.prefetch_related(
+        Prefetch("payouts", queryset=payouts, to_attr="visible_payouts")
+    )

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from brands.models import Role
-from brands.permissions import Action, is_platform_operator, role_targets, user_can
+from brands.permissions import is_platform_operator, role_targets
 
 from .errors import RevenueError, RevenueErrorCode
 from .models import AccountKind, EntryKind, JournalLine, Party, Share, ShareRole
+from .selectors import parties_visible_to
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 # Years a statement may ask for: wide, but far from datetime's limits.
@@ -262,24 +263,9 @@ def party_statement(*, party: Party, month: date) -> Statement:
     )
 
 
-def statement_parties(user):
-    """The parties whose statements `user` may read, by kind and name: every
-    party for an operator; otherwise those `user_can(VIEW_PARTY_ACCOUNTS)`
-    allows (the same rule, read as one query)."""
-    parties = Party.objects.order_by("kind", "name", "pk")
-    if is_platform_operator(user):
-        return list(parties)
-    if not (user and user.is_authenticated and user.is_active):
-        return []
-    mine = (
-        Q(workshop_id__in=role_targets(user, Role.WORKSHOP_MANAGER))
-        | Q(village_id__in=role_targets(user, Role.VILLAGE_TREASURER))
-        | Q(brand_id__in=role_targets(user, Role.BRAND_OPERATOR))
-        | Q(host_id=user.pk)
-    )
-    return [
-        p for p in parties.filter(mine) if user_can(user, Action.VIEW_PARTY_ACCOUNTS, p)
-    ]
+def statement_parties(user) -> list[Party]:
+    """The parties whose statements `user` may read, by kind and name."""
+    return list(parties_visible_to(user))
 
 
 def may_see_statements(user) -> bool:

@@ -18,7 +18,11 @@ from graphql import GraphQLError
 from brands.permissions import Action, user_can
 from revenue.errors import RevenueError, RevenueErrorCode
 from revenue.models import Party
-from revenue.selectors import party_balance
+from revenue.selectors import (
+    parties_visible_to,
+    party_balance,
+    payout_batches_visible_to,
+)
 from revenue.statements import parse_month, party_statement
 
 from .errors import choice_value, decode_id, graphql_field
@@ -30,8 +34,6 @@ from .revenue_types import (
     PayoutBatchStatusEnum,
     PayoutBatchType,
     StatementType,
-    parties_visible_to,
-    payout_batches_visible_to,
 )
 
 

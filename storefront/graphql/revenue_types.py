@@ -7,12 +7,11 @@ every role); bank account numbers appear masked, and to operators only.
 """
 
 import graphene
-from django.db.models import Prefetch, Q, QuerySet
 from graphene import relay
 from graphene_django import DjangoObjectType
 
-from brands.models import Role
-from brands.permissions import Action, role_targets, user_can
+from brands.permissions import Action, user_can
+from revenue import selectors
 from revenue.models import (
     Party,
     PartyKind,
@@ -40,51 +39,6 @@ StatementLineKindEnum = graphene.Enum(
 
 
 # --- who sees what --------------------------------------------------------------
-
-
-def visible_party_filter(user) -> Q | None:
-    """A Q() over the parties whose accounts `user` may view; None: every
-    party (operators). The same answer as
-    `user_can(user, Action.VIEW_PARTY_ACCOUNTS, party)`, in one query."""
-    if user_can(user, Action.MANAGE_REVENUE):
-        return None
-    if not (user and user.is_authenticated):
-        return Q(pk__in=[])
-    return (
-        Q(
-            kind=PartyKind.WORKSHOP,
-            workshop_id__in=role_targets(user, Role.WORKSHOP_MANAGER),
-        )
-        | Q(
-            kind=PartyKind.VILLAGE,
-            village_id__in=role_targets(user, Role.VILLAGE_TREASURER),
-        )
-        | Q(kind=PartyKind.BRAND, brand_id__in=role_targets(user, Role.BRAND_OPERATOR))
-        | Q(kind=PartyKind.HOST, host_id=user.pk)
-    )
-
-
-def parties_visible_to(user) -> QuerySet[Party]:
-    parties = Party.objects.order_by("kind", "name", "pk")
-    condition = visible_party_filter(user)
-    return parties if condition is None else parties.filter(condition)
-
-
-def payout_batches_visible_to(user) -> QuerySet[PayoutBatch]:
-    """Newest first. Each batch carries `visible_payouts`: all of them for an
-    operator, else only those to parties the user may view; a batch with none
-    of those is left out."""
-    payouts = Payout.objects.select_related("party").order_by("pk")
-    batches = PayoutBatch.objects.order_by("-pk")
-    condition = visible_party_filter(user)
-    if condition is not None:
-        payouts = payouts.filter(
-            party_id__in=Party.objects.filter(condition).values("pk")
-        )
-        batches = batches.filter(pk__in=payouts.values("batch_id"))
-    return batches.prefetch_related(
-        Prefetch("payouts", queryset=payouts, to_attr="visible_payouts")
-    )
 
 
 def _masked(number: str, info) -> str | None:
@@ -127,7 +81,7 @@ class PartyType(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        return parties_visible_to(info.context.user)
+        return selectors.parties_visible_to(info.context.user)
 
 
 class LedgerBalanceType(graphene.ObjectType):
@@ -308,4 +262,4 @@ class PayoutBatchType(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        return payout_batches_visible_to(info.context.user)
+        return selectors.payout_batches_visible_to(info.context.user)
