@@ -43,8 +43,8 @@ def village_flow(village) -> VillageFlow:
 def village_share_for_product(product, variant=None) -> int | None:
     """Fen of one unit's price (`variant`, else the product's first size) that
     its workshop's village collective receives under the agreement in force
-    today, at least (a host's sale included). None when no agreement applies
-    or the product has no size."""
+    today when it sells without a host (the visitor came to the page
+    directly). None when no agreement applies or the product has no size."""
     if variant is None:
         variants = list(product.variants.all())
         if not variants:

@@ -38,10 +38,12 @@ def processor_fee(paid_fen: int, *, rate_bp: int, fixed_fen: int) -> int:
     return min(paid_fen, variable + fixed_fen)
 
 
-def village_share_of(price_fen: int, terms: Terms) -> int:
-    """What the village collective receives at least when one unit sells (a
-    host's sale included): the figure the product page shows."""
-    return dict(split_line(price_fen, terms, has_host=True)).get(ShareRole.VILLAGE, 0)
+def village_share_of(price_fen: int, terms: Terms, *, has_host: bool = False) -> int:
+    """What the village collective receives when one unit sells: the figure
+    the product page shows, for a sale with or without a host."""
+    return dict(split_line(price_fen, terms, has_host=has_host)).get(
+        ShareRole.VILLAGE, 0
+    )
 
 
 def reverse_parts(refund_fen: int, net_parts: list[int]) -> list[int]:

@@ -153,12 +153,13 @@ def test_no_payment_no_fee():
 # --- village share shown on the product page ------------------------------
 
 
-def test_village_share_of_counts_a_hosts_sale():
-    # With a host the village keeps only its own 10 %; without one it would
-    # also take the host's 5 %. The page promises the smaller figure.
-    assert village_share_of(12800, terms()) == 1280
-    assert village_share_of(999, terms()) == 100
-    assert dict(split_line(999, terms(), has_host=False))[V] == 150
+def test_village_share_of_a_direct_sale_includes_the_unattributed_host_share():
+    # Without a host the village also takes the host's 5 %; with one, only
+    # its own 10 %.
+    assert village_share_of(12800, terms()) == 1920
+    assert village_share_of(12800, terms(), has_host=True) == 1280
+    assert village_share_of(999, terms()) == 150
+    assert village_share_of(999, terms(), has_host=True) == 100
 
 
 def test_village_share_of_is_zero_when_the_village_gets_nothing():
@@ -166,8 +167,8 @@ def test_village_share_of_is_zero_when_the_village_gets_nothing():
     assert village_share_of(12800, terms((9000, 0, 1000, 0, 0))) == 0
 
 
-def test_village_share_of_ignores_where_the_host_share_goes():
-    assert village_share_of(10000, terms(to="village")) == 1000
+def test_village_share_of_follows_where_the_host_share_goes():
+    assert village_share_of(10000, terms(to="village")) == 1500
     assert village_share_of(10000, terms(to="platform")) == 1000
 
 

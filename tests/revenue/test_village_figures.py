@@ -130,23 +130,24 @@ def test_english_village_page_says_flowed_back(client):
 def test_product_page_shows_the_village_share_of_the_first_size(client):
     shop = split_shop()
     product = shop.variant.product
-    # With a host: 12 % of ¥12.80 is ¥1.536, ¥1.54 by largest remainder.
-    assert village_share_for_product(product) == 154
+    # A direct sale: the village's 12 % plus the 5 % no host earned, 17 % of
+    # ¥12.80 = ¥2.176, ¥2.18 by largest remainder.
+    assert village_share_for_product(product) == 218
     url = reverse("web:product", args=[product.slug])
     response = client.get(url)
     html = response.content.decode()
     village = shop.village
-    assert f"每售出一件，{format_fen(154)} 回流 {village.name}" in html
-    assert f"{format_fen(154)} of every sale goes back to {village.name_en}" in html
-    assert 'data-fen="154"' in html
+    assert f"每售出一件，{format_fen(218)} 回流 {village.name}" in html
+    assert f"{format_fen(218)} of every sale goes back to {village.name_en}" in html
+    assert 'data-fen="218"' in html
     assert client.get(url)["X-Page-Cache"] == "hit"
 
 
 def test_product_share_follows_the_shown_variant_price():
     shop = split_shop(price_fen=9999)
-    # 12 % of ¥99.99 = ¥11.9988 → ¥12.00 (1200 fen) by largest remainder.
-    assert village_share_for_product(shop.variant.product) == 1200
-    assert village_share_for_product(shop.variant.product, variant=shop.variant) == 1200
+    # 17 % of ¥99.99 = ¥16.9983 → ¥17.00 (1700 fen) by largest remainder.
+    assert village_share_for_product(shop.variant.product) == 1700
+    assert village_share_for_product(shop.variant.product, variant=shop.variant) == 1700
 
 
 def test_no_agreement_no_village_share(client):
@@ -173,4 +174,4 @@ def test_agreement_from_tomorrow_does_not_show_today(client):
         host_bp=500,
         platform_bp=500,
     )
-    assert village_share_for_product(product) == 154
+    assert village_share_for_product(product) == 218
