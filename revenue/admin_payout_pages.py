@@ -169,8 +169,9 @@ class PayoutBatchPages:
             self._run(
                 request,
                 lambda: payout_batch_approve(batch=batch, user=request.user),
-                f"{batch}：已批准，Stripe 转账发送中 approved, Stripe transfers "
-                "on their way",
+                f"{batch}：已批准 approved — Stripe 转账随即发出，银行付款请下载"
+                "银行文件 / Stripe transfers go out now; bank payouts are in the "
+                "bank file",
             )
             return self._back(batch)
         return self._confirm(

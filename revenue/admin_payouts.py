@@ -7,10 +7,13 @@ download the bank file, mark a bank payout paid, retry or cancel one payout.
 Only those who may manage revenue (platform operators): `RevenueViewOnly`."""
 
 import json
+from datetime import datetime
 
 from django.contrib import admin
 from django.db.models import Count, Q, Sum
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from storefront.core.money import format_fen
 from storefront.orders.admin import fen_column
@@ -38,6 +41,8 @@ def labelled(field: str, label: str):
     def column(self, obj):
         shown = getattr(obj, f"get_{field}_display", None)
         value = shown() if shown else getattr(obj, field)
+        if isinstance(value, datetime):
+            return date_format(localtime(value), "Y-m-d H:i")
         return NONE if value in (None, "") else value
 
     column.__name__ = f"{field}_"

@@ -133,6 +133,8 @@ class JournalLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = "凭证分录 journal line"
+        verbose_name_plural = "凭证分录 journal lines"
         constraints = [
             models.CheckConstraint(
                 condition=~Q(amount_fen=0), name="journal_line_not_zero"

@@ -119,6 +119,8 @@ class PayoutEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = "结算记录 payout event"
+        verbose_name_plural = "结算记录 payout events"
 
     def __str__(self) -> str:
         return f"{self.batch_id} {self.type}"

@@ -49,6 +49,8 @@ class Share(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = "分账明细 share"
+        verbose_name_plural = "分账明细 shares"
         indexes = [
             models.Index(fields=["party", "posted_at"], name="share_party_month"),
             models.Index(fields=["order"], name="share_order"),
