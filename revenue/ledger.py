@@ -114,6 +114,22 @@ def ledger_post(posting: Posting) -> JournalEntry:
 def ledger_reverse(*, entry: JournalEntry, memo: str) -> JournalEntry:
     """Correct a posted entry the only way the ledger allows: a new entry
     with every line negated. An entry is reversed at most once."""
+    if entry.kind == EntryKind.SALE:
+        # An order is split once; money comes back from it by refund only.
+        raise RevenueError(
+            RevenueErrorCode.INVALID_TRANSITION,
+            field="entry",
+            detail=("销售分账只能通过退款冲回", "a sale split is undone by refunds"),
+        )
+    if JournalEntry.objects.filter(reverses=entry).exists():
+        raise RevenueError(
+            RevenueErrorCode.INVALID_TRANSITION,
+            field="entry",
+            detail=(
+                f"凭证 #{entry.pk} 已冲销",
+                f"entry #{entry.pk} is already reversed",
+            ),
+        )
     posting = Posting(kind=EntryKind.REVERSAL, reverses_id=entry.pk, memo=memo)
     for account_id, amount in entry.lines.values_list("account_id", "amount_fen"):
         posting.add(account_id, -amount)

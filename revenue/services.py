@@ -5,9 +5,10 @@ order makes a second attempt (a repeated task, a second worker) a no-op."""
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -47,13 +48,24 @@ def _day_paid(order: Order):
     return timezone.localdate(order.paid_at or timezone.now())
 
 
+@dataclass(slots=True)
+class _Part:
+    """A share before it is written (a model instance costs ten times more)."""
+
+    order_line_id: int | None
+    party_id: int
+    role: str
+    agreement_id: int | None
+    amount_fen: int
+
+
 class _Draft:
     """One order's shares before they are written."""
 
     def __init__(self, order: Order, book: PartyBook):
         self.order = order
         self.book = book
-        self.shares: list[Share] = []
+        self.shares: list[_Part] = []
         self.has_host = bool(order.host_id) and order.host_id != order.user_id
 
     def party(self, role: str, line: dict) -> int:
@@ -69,8 +81,7 @@ class _Draft:
 
     def add(self, *, line: dict | None, role: str, party_id: int, fen: int, terms):
         self.shares.append(
-            Share(
-                order=self.order,
+            _Part(
                 order_line_id=line["pk"] if line and "pk" in line else None,
                 party_id=party_id,
                 role=role,
@@ -172,6 +183,33 @@ def _postings_for(drafts: list[_Draft]) -> list[Posting]:
     return postings
 
 
+_SHARE_COLUMNS = (
+    "entry_id",
+    "order_id",
+    "order_line_id",
+    "party_id",
+    "role",
+    "agreement_id",
+    "amount_fen",
+    "posted_at",
+)
+_COPY_SHARES = f"COPY revenue_share ({', '.join(_SHARE_COLUMNS)}) FROM STDIN"
+
+
+def _write_shares(rows: list[tuple]) -> None:
+    """A sale makes about six shares per order line: on PostgreSQL they go
+    in with COPY, at a third of bulk_create's cost. Rows are in _SHARE_COLUMNS
+    order."""
+    if connection.vendor != "postgresql":
+        Share.objects.bulk_create(
+            Share(**dict(zip(_SHARE_COLUMNS, row, strict=True))) for row in rows
+        )
+        return
+    with connection.cursor() as cursor, cursor.cursor.copy(_COPY_SHARES) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def orders_allocate(*, order_ids: Iterable[int]) -> int:
     """Split every paid, not yet split order among `order_ids` and post the
     sale entries, all in one transaction. Returns how many were split now.
@@ -217,13 +255,22 @@ def orders_allocate(*, order_ids: Iterable[int]) -> int:
                     detail=f"{draft.order.number}: {sold} ≠ {draft.order.paid_fen}",
                 )
         entries = ledger_post_many(_postings_for(drafts))
-        shares = []
-        for entry, draft in zip(entries, drafts, strict=True):
-            for share in draft.shares:
-                share.entry = entry
-                share.posted_at = entry.posted_at
-                shares.append(share)
-        Share.objects.bulk_create(shares)
+        _write_shares(
+            [
+                (
+                    entry.pk,
+                    draft.order.pk,
+                    part.order_line_id,
+                    part.party_id,
+                    part.role,
+                    part.agreement_id,
+                    part.amount_fen,
+                    entry.posted_at,
+                )
+                for entry, draft in zip(entries, drafts, strict=True)
+                for part in draft.shares
+            ]
+        )
     return len(drafts)
 
 

@@ -6,28 +6,39 @@ Exits 0 and prints what it covered when every invariant holds; otherwise
 prints each problem and exits 1.
 """
 
+from argparse import RawDescriptionHelpFormatter
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 from django.utils import timezone
 
 from revenue.checks import ledger_counts, ledger_violations
 
 
+class _HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
+    """Django's option order, with the description's two paragraphs kept."""
+
+
 class Command(BaseCommand):
     help = (
-        "检查分账账本：每张凭证借贷平衡且至少两条分录；账户余额等于分录合计；"
-        "已付订单恰有一张分账凭证；分账合计等于已付减已退；凭证分录与分账一致；"
-        "退款与付款各有一张金额正确的凭证；全部余额合计为零。通过时退出码 0，"
-        "否则列出每个问题（订单号、凭证、账户）并以退出码 1 结束。 / "
-        "Check the revenue ledger: every journal entry balances and has at least "
-        "two lines; each account's balance equals the sum of its lines; every paid "
-        "order has exactly one sale entry; each split adds up to paid minus "
-        "refunded; entry lines match their shares; every booked refund and every "
-        "paid payout has one entry of the right amount; all balances sum to zero. "
-        "Exits 0 when all hold; otherwise lists each problem (order number, entry, "
-        "account) and exits 1."
+        "检查分账账本：每张凭证借贷平衡且至少两条分录；账户余额等于分录合计；\n"
+        "已付订单恰有一张分账凭证、未付订单没有；分账合计等于已付减已退；\n"
+        "凭证分录与分账一致；退款与付款各有一张金额正确的凭证；全部余额合计为零。\n"
+        "全部成立时退出码为 0；否则逐条列出问题（订单号、凭证、账户），退出码为 1。\n"
+        "\n"
+        "Check the revenue ledger: every journal entry balances and has at least\n"
+        "two lines; each account's balance equals the sum of its lines; every paid\n"
+        "order has exactly one sale entry and no unpaid order has one; each split\n"
+        "adds up to paid minus refunded; entry lines match their shares; every\n"
+        "booked refund and every paid payout has one entry of the right amount;\n"
+        "all balances sum to zero. Exits 0 when all hold; otherwise lists each\n"
+        "problem (order number, entry, account) and exits 1."
     )
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = _HelpFormatter
+        return parser
 
     def add_arguments(self, parser):
         parser.add_argument(
