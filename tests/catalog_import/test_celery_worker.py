@@ -19,6 +19,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from catalog_import import services
 from catalog_import.models import ImportJob, ImportMode, ImportStatus
@@ -70,6 +71,9 @@ def _forget_connections() -> None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # Kombu's own registry still holds producer pools over the connections
+    # closed above; a later task would be refused "Acquire on closed pool".
+    kombu_pools.reset()
 
 
 @contextmanager
