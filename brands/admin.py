@@ -37,11 +37,14 @@ SHIPPING_HELP = {
 }
 
 
-class OperatorOnlyAdmin:
-    """Admin access for platform operators only, for model admins and inlines."""
+class ActionGatedAdmin:
+    """Admin access for whoever `user_can(admin_action)` allows (platform
+    operators, by default), for model admins and inlines alike."""
+
+    admin_action = Action.OPERATE_PLATFORM
 
     def _is_operator(self, request) -> bool:
-        return user_can(request.user, Action.OPERATE_PLATFORM)
+        return user_can(request.user, self.admin_action)
 
     def has_module_permission(self, request) -> bool:
         return self._is_operator(request)
@@ -57,6 +60,24 @@ class OperatorOnlyAdmin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return self._is_operator(request)
+
+
+class ReadOnlyAdmin:
+    """Put before an access mixin: rows written only by services are looked
+    at, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OperatorOnlyAdmin(ActionGatedAdmin):
+    """Admin access for platform operators only."""
 
     # Any admin edit may show on a public page: retire the cached ones.
     def save_related(self, request, form, formsets, change):

@@ -12,7 +12,8 @@ from decimal import Decimal
 from django import forms
 from django.db import transaction
 
-from brands.permissions import Action, user_can
+from brands.admin import ActionGatedAdmin, ReadOnlyAdmin
+from brands.permissions import Action
 from storefront.core.errors import DomainError
 
 from .agreements import agreement_create, agreement_is_editable, check_rates
@@ -30,40 +31,14 @@ PERCENT_HELP = (
 PERCENT_FORMAT = re.compile(r"^-?\d{1,6}(\.\d{1,2})?$")
 
 
-class RevenueOperatorAccess:
-    """Admin access for whoever may manage revenue (platform operators), asked
-    of `brands.permissions` for model admins and inlines alike."""
+class RevenueOperatorAccess(ActionGatedAdmin):
+    """Admin access for whoever may manage revenue (platform operators)."""
 
-    def _may_manage(self, request) -> bool:
-        return user_can(request.user, Action.MANAGE_REVENUE)
-
-    def has_module_permission(self, request) -> bool:
-        return self._may_manage(request)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self._may_manage(request)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return self._may_manage(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._may_manage(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self._may_manage(request)
+    admin_action = Action.MANAGE_REVENUE
 
 
-class RevenueViewOnly(RevenueOperatorAccess):
+class RevenueViewOnly(ReadOnlyAdmin, RevenueOperatorAccess):
     """Ledger rows are written by the services only: operators look."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def add_revenue_error(form: forms.Form, error: DomainError) -> None:

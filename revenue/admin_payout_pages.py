@@ -98,7 +98,7 @@ class PayoutBatchPages:
         return super().change_view(request, object_id, form_url, extra)
 
     def _check(self, request) -> None:
-        if not self._may_manage(request):
+        if not self._is_operator(request):
             raise PermissionDenied
 
     def _batch(self, request, batch_id) -> PayoutBatch:

@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from brands.admin import OperatorOnlyAdmin
+from brands.admin import OperatorOnlyAdmin, ReadOnlyAdmin
 from storefront.core.address import ADDRESS_FIELDS
 from storefront.core.money import format_fen
 from storefront.payments.models import Payment, Refund
@@ -49,17 +49,8 @@ def order_link(order_id, text) -> str:
     return format_html('<a href="{}">{}</a>', url, text)
 
 
-class ViewOnlyOperatorAdmin(OperatorOnlyAdmin):
+class ViewOnlyOperatorAdmin(ReadOnlyAdmin, OperatorOnlyAdmin):
     """Operators may look; nothing is added, changed or deleted by hand."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # Inlines ----------------------------------------------------------------------
