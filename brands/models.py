@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -30,6 +30,12 @@ class Brand(LocalizedNameMixin, models.Model):
     region = models.CharField("地区 region", max_length=100, blank=True)
     operator_organisation = models.CharField("运营主体 operator", max_length=150)
     is_active = models.BooleanField("启用 active", default=True)
+    # How long a tap on a host's link credits that host with a purchase.
+    attribution_window_days = models.PositiveSmallIntegerField(
+        "主播归因天数 host attribution window, days",
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -22,6 +22,8 @@ class Action(TextChoices):
     SHIP_FULFILLMENT = "ship_fulfillment"
     IMPORT_CATALOG = "import_catalog"
     MANAGE_REVENUE = "manage_revenue"
+    APPROVE_HOSTS = "approve_hosts"
+    VIEW_HOST_FIGURES = "view_host_figures"
     VIEW_PARTY_ACCOUNTS = "view_party_accounts"
 
 
@@ -126,6 +128,17 @@ def user_can(user, action: Action, obj=None) -> bool:
         return False
     if action == Action.VIEW_PARTY_ACCOUNTS:
         return _may_view_party(user, obj)
+    if action == Action.APPROVE_HOSTS:
+        # A brand's operators decide who may sell it live.
+        return isinstance(obj, Brand) and has_role(user, Role.BRAND_OPERATOR, obj.pk)
+    if action == Action.VIEW_HOST_FIGURES:
+        # A host link or live session: its host, and the operators of its brand.
+        host_id = getattr(obj, "host_id", None)
+        if host_id is not None and user and user.is_authenticated:
+            if host_id == user.pk and user.is_active:
+                return True
+        brand_id = getattr(obj, "brand_id", None)
+        return brand_id is not None and has_role(user, Role.BRAND_OPERATOR, brand_id)
     if action == Action.LINK_PRODUCTS_OF_BRAND:
         return isinstance(obj, Brand) and has_role(user, Role.LIVESTREAM_HOST, obj.pk)
     return False

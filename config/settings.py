@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "storefront.checkout",
     "storefront.orders",
     "storefront.payments",
+    "storefront.links",
     "catalog_import",
     "revenue",
     "storefront.web",

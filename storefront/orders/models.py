@@ -42,6 +42,20 @@ class Order(AddressFields, models.Model):
         on_delete=models.PROTECT,
         related_name="hosted_orders",
     )
+    host_link = models.ForeignKey(
+        "links.HostLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    live_session = models.ForeignKey(
+        "links.LiveSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
     status = models.CharField(
         "状态 status",
         max_length=24,

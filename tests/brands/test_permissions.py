@@ -10,6 +10,7 @@ from brands.models import Brand, Role, Village, Workshop
 from brands.permissions import Action, user_can, visible_product_filter
 from revenue.models import Party
 from storefront.catalog.models import Product
+from storefront.links.models import HostLink
 from storefront.orders.models import Fulfillment, Order
 from tests.factories import (
     grant,
@@ -89,6 +90,10 @@ def world() -> World:
             "P_host": Party(kind="host", host=host),
             "P_host2": Party(kind="host", host=other_host),
             "P_platform": Party(kind="platform"),
+            # Unsaved host links: the rule reads only host and brand.
+            "L_host_A": HostLink(host=host, brand=brand_a),
+            "L_host2_A": HostLink(host=other_host, brand=brand_a),
+            "L_host_B": HostLink(host=host, brand=brand_b),
         }
     )
     users = {
@@ -126,6 +131,8 @@ TARGETS = {
     Action.SHIP_FULFILLMENT: ["F_W", "F_W2"],
     Action.IMPORT_CATALOG: ["W", "W2", "W3"],
     Action.MANAGE_REVENUE: [None],
+    Action.APPROVE_HOSTS: ["A", "B"],
+    Action.VIEW_HOST_FIGURES: ["L_host_A", "L_host2_A", "L_host_B"],
     # A party's balance and statements; a village object is not a party.
     Action.VIEW_PARTY_ACCOUNTS: [
         "P_V",
@@ -164,6 +171,9 @@ EXPECTED = {
         (Action.IMPORT_CATALOG, "W"),
         (Action.IMPORT_CATALOG, "W3"),
         (Action.VIEW_PARTY_ACCOUNTS, "P_A"),
+        (Action.APPROVE_HOSTS, "A"),
+        (Action.VIEW_HOST_FIGURES, "L_host_A"),
+        (Action.VIEW_HOST_FIGURES, "L_host2_A"),
     },
     "manager_W": PUBLIC
     | {(Action.VIEW_PRODUCT, p) for p in ["p_A_W_unpub", "p_off_W"]}
@@ -177,7 +187,12 @@ EXPECTED = {
     "treasurer_V": PUBLIC
     | {(Action.VIEW_VILLAGE_ACCOUNTS, "V"), (Action.VIEW_PARTY_ACCOUNTS, "P_V")},
     "host_A": PUBLIC
-    | {(Action.LINK_PRODUCTS_OF_BRAND, "A"), (Action.VIEW_PARTY_ACCOUNTS, "P_host")},
+    | {
+        (Action.LINK_PRODUCTS_OF_BRAND, "A"),
+        (Action.VIEW_PARTY_ACCOUNTS, "P_host"),
+        (Action.VIEW_HOST_FIGURES, "L_host_A"),
+        (Action.VIEW_HOST_FIGURES, "L_host_B"),
+    },
 }
 
 
