@@ -21,6 +21,7 @@ urlpatterns = [
     path("payments/", include("storefront.payments.urls")),
     path("workshop/import/", include("catalog_import.urls")),
     path("revenue/", include("revenue.urls")),
+    path("", include("storefront.links.urls")),
     path("", include("storefront.web.urls")),
 ]
 
