@@ -3,6 +3,7 @@ import graphene
 from storefront.graphql.checkout import CheckoutMutations
 from storefront.graphql.checkout_types import CheckoutQuery
 from storefront.graphql.imports import ImportMutations, ImportQuery
+from storefront.graphql.links import LinkMutations, LinksQuery
 from storefront.graphql.orders import OrderMutations, OrderQuery
 from storefront.graphql.queries import StorefrontQuery
 from storefront.graphql.revenue import RevenueQuery
@@ -10,6 +11,7 @@ from storefront.graphql.revenue import RevenueQuery
 
 # graphene lists the fields of the last base first.
 class Query(
+    LinksQuery,
     RevenueQuery,
     ImportQuery,
     OrderQuery,
@@ -20,7 +22,13 @@ class Query(
     pass
 
 
-class Mutation(ImportMutations, OrderMutations, CheckoutMutations, graphene.ObjectType):
+class Mutation(
+    LinkMutations,
+    ImportMutations,
+    OrderMutations,
+    CheckoutMutations,
+    graphene.ObjectType,
+):
     pass
 
 

@@ -13,6 +13,10 @@ class LinkErrorCode(TextChoices):
     NOT_FEATURED = "not_featured"
     INVALID_UTM = "invalid_utm"
     ALREADY_DECIDED = "already_decided"
+    INVALID_TEXT = "invalid_text"
+    WRONG_BRAND = "wrong_brand"
+    ALREADY_APPLIED = "already_applied"
+    INVALID_DATE_RANGE = "invalid_date_range"
 
 
 MESSAGES = {
@@ -48,6 +52,23 @@ MESSAGES = {
     LinkErrorCode.ALREADY_DECIDED: (
         "该申请已处理",
         "This application was already decided",
+    ),
+    LinkErrorCode.INVALID_DATE_RANGE: (
+        "日期范围不正确：请用 YYYY-MM-DD，开始不晚于结束，最长 366 天",
+        "Invalid date range: use YYYY-MM-DD, a start on or before the end, "
+        "at most 366 days",
+    ),
+    LinkErrorCode.INVALID_TEXT: (
+        "文字为空、过长或含控制字符",
+        "The text is empty, too long or holds control characters",
+    ),
+    LinkErrorCode.WRONG_BRAND: (
+        "该商品不属于此品牌",
+        "This product is not sold under this brand",
+    ),
+    LinkErrorCode.ALREADY_APPLIED: (
+        "您已申请或已获批准带货该品牌",
+        "You have already applied for or been approved for this brand",
     ),
 }
 
