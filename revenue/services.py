@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from brands.models import Membership, Role
 from storefront.orders.models import Fulfillment, Order, OrderLine
 
 from .agreements import AgreementBook, Terms
@@ -62,11 +63,17 @@ class _Part:
 class _Draft:
     """One order's shares before they are written."""
 
-    def __init__(self, order: Order, book: PartyBook):
+    def __init__(self, order: Order, book: PartyBook, hosting: frozenset = frozenset()):
         self.order = order
         self.book = book
         self.shares: list[_Part] = []
         self.has_host = bool(order.host_id) and order.host_id != order.user_id
+        self.hosting = hosting
+
+    def hosted(self, line: dict) -> bool:
+        """Whether the line earns the host commission: a host's sale (not
+        their own purchase) of a brand the host is approved to sell."""
+        return self.has_host and (self.order.host_id, line["brand"]) in self.hosting
 
     def party(self, role: str, line: dict) -> int:
         kind = _ROLE_PARTY.get(role, role)
@@ -91,8 +98,8 @@ class _Draft:
         )
 
 
-def _split_order(order, lines, parcels, agreements, book) -> _Draft:
-    draft = _Draft(order, book)
+def _split_order(order, lines, parcels, agreements, book, hosting) -> _Draft:
+    draft = _Draft(order, book, hosting)
     day = _day_paid(order)
     charged: list[tuple[dict, Terms, int]] = []  # what the fee is spread over
     first_terms: dict[int, Terms] = {}
@@ -104,7 +111,8 @@ def _split_order(order, lines, parcels, agreements, book) -> _Draft:
             day=day,
         )
         first_terms.setdefault(line["workshop_id"], terms)
-        for role, fen in split_line(line["total_fen"], terms, has_host=draft.has_host):
+        hosted = draft.hosted(line)
+        for role, fen in split_line(line["total_fen"], terms, has_host=hosted):
             draft.add(
                 line=line,
                 role=role,
@@ -163,6 +171,19 @@ def _line_inputs(orders) -> tuple[dict, dict]:
     for row in rows:
         parcels[row["order_id"]].append(row)
     return lines, parcels
+
+
+def _hosting(orders) -> frozenset:
+    """(host id, brand id) for every brand the orders' hosts are approved
+    to sell, in one query for the batch."""
+    hosts = {o.host_id for o in orders if o.host_id and o.host_id != o.user_id}
+    if not hosts:
+        return frozenset()
+    return frozenset(
+        Membership.objects.filter(
+            user_id__in=hosts, role=Role.LIVESTREAM_HOST, brand__isnull=False
+        ).values_list("user_id", "brand_id")
+    )
 
 
 def _postings_for(drafts: list[_Draft]) -> list[Posting]:
@@ -243,8 +264,9 @@ def orders_allocate(*, order_ids: Iterable[int]) -> int:
             hosts={o.host_id for o in orders},
         )
         agreements = AgreementBook()
+        hosting = _hosting(orders)
         drafts = [
-            _split_order(o, lines[o.pk], parcels[o.pk], agreements, book)
+            _split_order(o, lines[o.pk], parcels[o.pk], agreements, book, hosting)
             for o in orders
         ]
         for draft in drafts:

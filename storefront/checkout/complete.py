@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from storefront.links.attribution import Attribution, attribution_for_order
 from storefront.orders.models import Order
 from storefront.orders.services import order_create
 from storefront.payments.models import Payment
@@ -43,23 +44,30 @@ def checkout_validate(checkout: Checkout, summary: CheckoutSummary) -> None:
 
 
 def checkout_complete(
-    *, checkout_token, user=None, expected_total_fen: int | None = None
+    *,
+    checkout_token,
+    user=None,
+    expected_total_fen: int | None = None,
+    attribution: Attribution | None = None,
 ) -> Completed:
     """`expected_total_fen`, when given, is the total the customer saw; if
-    prices moved since, nothing is placed and PRICE_CHANGED says so."""
+    prices moved since, nothing is placed and PRICE_CHANGED says so.
+    `attribution` is the visitor's last host-link tap; whether it credits
+    the host is decided now, as the order is placed. A repeated call returns
+    the order as it was placed, whatever tap it brings."""
     try:
         existing = Order.objects.filter(checkout_token=checkout_token).first()
     except (ValidationError, ValueError, TypeError):
         raise CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token") from None
     if existing is None:
-        existing = _place_order(checkout_token, user, expected_total_fen)
+        existing = _place_order(checkout_token, user, expected_total_fen, attribution)
     order = existing
     payment = payment_start(order=order) if order.status == "unpaid" else None
     return Completed(order=order, payment=payment)
 
 
 @transaction.atomic
-def _place_order(checkout_token, user, expected_total_fen) -> Order:
+def _place_order(checkout_token, user, expected_total_fen, attribution) -> Order:
     try:
         checkout = Checkout.objects.select_for_update().get(token=checkout_token)
     except (Checkout.DoesNotExist, ValidationError, ValueError, TypeError):
@@ -79,6 +87,8 @@ def _place_order(checkout_token, user, expected_total_fen) -> Order:
         if priced.variant.track_inventory:
             tracked.add(priced.variant.pk)
     stock_reserve(wanted=wanted, tracked=tracked)
-    order = order_create(checkout=checkout, summary=summary, user=user)
+    buyer = user if user is not None and user.is_authenticated else checkout.user
+    credit = attribution_for_order(attribution, buyer=buyer)
+    order = order_create(checkout=checkout, summary=summary, user=user, credit=credit)
     checkout.delete()
     return order

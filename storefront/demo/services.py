@@ -1,6 +1,7 @@
 """Loading the demo shop: brands, villages, workshops, categories, brand
 standards, products with variants, stock and drawn pictures, one user per
-role, and share agreements and parties (revenue.py).
+role, share agreements and parties (revenue.py), and the demo host's link
+and live session (links.py).
 
 Idempotent. Every row is found by a natural key (slug; workshop + product code;
 workshop + SKU; brand + standard code; username; user + role + target). A row
@@ -36,6 +37,8 @@ from storefront.core.html import sanitize_html
 
 from . import data
 from .artwork import brand_logo, product_picture
+from .links import KINDS as LINK_KINDS
+from .links import load_links
 from .revenue import load_revenue
 
 # Kinds of rows, in loading order, with the labels the summary prints.
@@ -52,6 +55,7 @@ KINDS = {
     "images": "商品图片 product images",
     "users": "用户 users",
     "memberships": "角色 memberships",
+    **LINK_KINDS,
     "agreements": "分账协议 share agreements",
     "parties": "分账方 parties",
 }
@@ -140,6 +144,8 @@ class _Loader:
         self.load_products()
         self.say("演示用户 demo users …")
         self.load_users()
+        self.say("演示主播、链接与直播 demo host, link and live session …")
+        load_links(self)
         self.say("分账协议与分账方 share agreements and parties …")
         load_revenue(self)
 

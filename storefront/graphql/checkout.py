@@ -25,6 +25,7 @@ from storefront.checkout.services import (
     checkout_shipping_address_update,
 )
 from storefront.core.address import ADDRESS_FIELDS
+from storefront.links.attribution import attribution_from_request
 from storefront.orders.models import Order
 from storefront.payments.errors import PaymentError
 
@@ -282,7 +283,10 @@ class CheckoutComplete(DomainMutation):
             raise CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token")
         try:
             completed = checkout_complete(
-                checkout_token=token, user=user, expected_total_fen=expected_total
+                checkout_token=token,
+                user=user,
+                expected_total_fen=expected_total,
+                attribution=attribution_from_request(info.context),
             )
         except PaymentError as exc:
             # The order exists, unpaid; pressing "pay" again retries.

@@ -51,9 +51,12 @@ def lock_order(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def order_create(*, checkout, summary, user=None) -> Order:
+def order_create(*, checkout, summary, user=None, credit: dict | None = None) -> Order:
     """The order for a priced checkout, lines snapshotted as they are now.
-    The caller holds the checkout lock and has reserved the stock."""
+    The caller holds the checkout lock and has reserved the stock. `credit`
+    is the host attribution ({host_id, host_link_id, live_session_id}), as
+    storefront.links.attribution.attribution_for_order decided it."""
+    credit = credit or {}
     minutes = settings.CHECKOUT_RESERVATION_MINUTES
     order = Order.objects.create(
         checkout_token=checkout.token,
@@ -64,6 +67,9 @@ def order_create(*, checkout, summary, user=None) -> Order:
         shipping_fen=summary.shipping_fen,
         total_fen=summary.total_fen,
         reserved_until=timezone.now() + timedelta(minutes=minutes),
+        host_id=credit.get("host_id"),
+        host_link_id=credit.get("host_link_id"),
+        live_session_id=credit.get("live_session_id"),
         **checkout.address_dict(),
     )
     order.number = f"GF-{timezone.localdate().year}-{order.pk:06d}"
@@ -106,8 +112,13 @@ def order_create(*, checkout, summary, user=None) -> Order:
             )
     OrderLine.objects.bulk_create(lines)
     Fulfillment.objects.bulk_create(fulfillments)
+    extra = {"host_link_id": order.host_link_id} if order.host_link_id else {}
     order_event(
-        order=order, type=OrderEventType.PLACED, user=user, total_fen=order.total_fen
+        order=order,
+        type=OrderEventType.PLACED,
+        user=user,
+        total_fen=order.total_fen,
+        **extra,
     )
     return order
 

@@ -9,6 +9,7 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
+from brands.models import Role
 from revenue.errors import RevenueError, RevenueErrorCode
 from revenue.models import (
     Account,
@@ -23,7 +24,7 @@ from revenue.models import (
 from revenue.parties import platform_party
 from revenue.services import order_allocate, orders_allocate
 from storefront.orders.models import Order
-from tests.factories import make_user, make_workshop
+from tests.factories import grant, make_user, make_workshop
 from tests.revenue.allocation_helpers import (
     assert_ledger_consistent,
     brand_agreement,
@@ -214,6 +215,7 @@ def test_no_fee_no_fee_shares(client, settings):
 def test_a_hosts_sale_pays_the_host_commission(client):
     scene = make_scene()
     host = make_user()
+    grant(host, Role.LIVESTREAM_HOST, scene.brand)
     order = unsplit_paid_order(client, [(scene.variant(999, scene.w2), 1)])
     Order.objects.filter(pk=order.pk).update(host=host)
     order_allocate(order=order)

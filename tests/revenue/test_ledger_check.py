@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from brands.models import Role
 from revenue.checks import ViolationCode as Code
 from revenue.checks import ledger_violations
 from revenue.ledger import Posting, ledger_post
@@ -45,7 +46,7 @@ from revenue.services import order_allocate, orders_allocate
 from storefront.orders.models import Order
 from storefront.payments.models import Refund, RefundStatus
 from storefront.payments.refunds import order_refund
-from tests.factories import make_brand, make_user, make_workshop
+from tests.factories import grant, make_brand, make_user, make_workshop
 from tests.revenue.ledger_builders import (
     book_refund,
     build_paid_order,
@@ -77,6 +78,7 @@ def ledger(client, stripe_settings):
     brand = make_brand()
     sea, hill = (make_workshop(brands=[brand]) for _ in range(2))
     host, buyer = make_user(), make_user()
+    grant(host, Role.LIVESTREAM_HOST, brand)
     # Paid through localstripe and its signed webhook, sold by a host.
     order = paid_order(
         client,

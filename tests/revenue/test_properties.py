@@ -17,6 +17,7 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from brands.models import Role
 from revenue.agreements import Terms
 from revenue.checks import ledger_violations
 from revenue.models import (
@@ -35,7 +36,7 @@ from revenue.models.agreements import FULL_BP, RecipientKind
 from revenue.selectors import party_balance
 from revenue.services import orders_allocate
 from revenue.split import RATE_ROLES, processor_fee, reverse_parts, split_line
-from tests.factories import make_brand, make_user, make_workshop
+from tests.factories import grant, make_brand, make_user, make_workshop
 from tests.revenue.ledger_builders import (
     book_refund,
     build_paid_order,
@@ -231,6 +232,8 @@ def run_scenario(operator, agreements, carts, steps) -> None:
     # A third workshop in the first one's village: the village sums both.
     workshops.append(make_workshop(brands=brands, village=workshops[0].village))
     host, buyer = make_user(), make_user()
+    for brand in brands:
+        grant(host, Role.LIVESTREAM_HOST, brand)
     orders, hosted = [], {}
     for cart in carts:
         o = build_paid_order(

@@ -5,6 +5,7 @@ a refund after a payout leaves the party owing, netted from its next payout."""
 import pytest
 from django.db.models import Sum
 
+from brands.models import Role
 from revenue.errors import RevenueError, RevenueErrorCode
 from revenue.models import (
     Account,
@@ -27,7 +28,7 @@ from storefront.orders.errors import OrderError, OrderErrorCode
 from storefront.orders.models import Order, OrderStatus
 from storefront.payments.models import Refund
 from storefront.payments.refunds import order_refund
-from tests.factories import make_user
+from tests.factories import grant, make_user
 from tests.revenue.allocation_helpers import (
     assert_ledger_consistent,
     make_scene,
@@ -244,6 +245,7 @@ def test_a_refund_before_the_split_splits_first_then_reverses(client, scene):
 
 def test_a_refund_of_an_order_with_a_host_takes_back_the_commission_too(client, scene):
     host = make_user()
+    grant(host, Role.LIVESTREAM_HOST, scene.brand)
     order = unsplit_paid_order(client, [(scene.variant(999, scene.w2), 1)])
     Order.objects.filter(pk=order.pk).update(host=host)
     order_allocate(order=order)

@@ -17,6 +17,7 @@ from storefront.checkout.services import (
     checkout_note_update,
     checkout_shipping_address_update,
 )
+from storefront.links.attribution import attribution_from_request
 from storefront.orders.models import Order
 from storefront.payments.errors import PaymentError
 
@@ -82,6 +83,7 @@ def _place(request, checkout, form, expected_total_fen: int):
             checkout_token=checkout.token,
             user=request.user,
             expected_total_fen=expected_total_fen,
+            attribution=attribution_from_request(request),
         )
     except CheckoutError as error:
         if error.code == CheckoutErrorCode.PRICE_CHANGED:

@@ -1,0 +1,127 @@
+"""A viewer of a livestream taps the host's short link on their phone, buys
+with the test card, and the order is credited to the host: the redirect sets
+the attribution cookie, checkout carries it onto the order, and the split that
+the payment webhook sets off pays the host's commission into the ledger.
+Nothing is mocked: the shop runs in a live server and localstripe sends the
+signed webhook back to it."""
+
+import time
+
+import pytest
+
+from brands.models import Role
+from revenue.models import AccountKind, JournalLine, Party, Share, ShareRole
+from storefront.links.services import host_link_create
+from storefront.orders.models import Order, OrderStatus
+from tests.browser.test_shopping_path import ARTIFACTS, phone_browser
+from tests.factories import grant, make_brand, make_product, make_user, make_workshop
+from tests.payments_stand_in import (
+    TEST_PUBLISHABLE_KEY,
+    TEST_SECRET_KEY,
+    TEST_WEBHOOK_SECRET,
+    start_localstripe,
+)
+
+HOST_BP = 500  # the platform-default agreement's host rate
+
+
+@pytest.fixture
+def stripe_with_webhooks(live_server, settings):
+    """A localstripe of this test's own, sending its webhooks to the live
+    server (as in test_checkout_path.py)."""
+    server = start_localstripe(
+        webhook_url=live_server.url + "/payments/stripe/webhook/",
+        webhook_secret=TEST_WEBHOOK_SECRET,
+    )
+    settings.STRIPE_SECRET_KEY = TEST_SECRET_KEY
+    settings.STRIPE_PUBLISHABLE_KEY = TEST_PUBLISHABLE_KEY
+    settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = server.url
+    settings.STRIPE_JS_URL = server.js_url
+    settings.SITE_URL = live_server.url
+    yield server
+    server.stop()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_follow_a_host_link_buy_and_the_host_earns_the_commission(
+    live_server, stripe_with_webhooks
+):
+    brand = make_brand(name="斑斓海岸", name_en="Banlan Coast")
+    workshop = make_workshop(brands=[brand], name="东门渔村虾皮工坊")
+    product = make_product(
+        brand=brand, workshop=workshop, name="东门虾皮", variants=((3580, 10),)
+    )
+    host = make_user("host_xiaomei", first_name="小美")
+    grant(host, Role.LIVESTREAM_HOST, brand)
+    link = host_link_create(
+        user=host, target="product", product=product, utm={"source": "douyin"}
+    )
+
+    with phone_browser() as page:
+        page.goto(f"{live_server.url}/l/{link.code}")
+        page.wait_for_url(f"**/products/{product.slug}/**")
+        assert "utm_source=douyin" in page.url
+        assert any(c["name"] == "gf_host" for c in page.context.cookies())
+        _buy_from_product_page(page, live_server.url)
+
+    order = Order.objects.get()
+    assert order.status == OrderStatus.PAID
+    assert (order.host_id, order.host_link_id) == (host.pk, link.pk)
+
+    line = order.lines.get()
+    share = _wait_for_host_share(order)
+    assert share.amount_fen == line.total_fen * HOST_BP // 10_000 == 2 * 179
+    assert share.order_line_id == line.pk
+    party = Party.objects.get(host=host)
+    assert share.party_id == party.pk
+    credited = JournalLine.objects.get(
+        account__party=party, account__kind=AccountKind.PAYABLE
+    )
+    assert credited.amount_fen == -share.amount_fen
+
+
+def _wait_for_host_share(order, seconds=10) -> Share:
+    """The split runs after the webhook's commit, a moment after the order
+    page has already said "paid"."""
+    deadline = time.monotonic() + seconds
+    while True:
+        share = Share.objects.filter(order=order, role=ShareRole.HOST).first()
+        if share is not None or time.monotonic() > deadline:
+            assert share is not None, "the host's share never appeared"
+            return share
+        time.sleep(0.2)
+
+
+def _buy_from_product_page(page, base_url):
+    page.fill("#add-quantity", "2")
+    page.get_by_role("button", name="加入购物车").click()
+    page.goto(f"{base_url}/cart/")
+    assert "东门虾皮" in page.locator("body").inner_text()
+    page.get_by_role("link", name="去结算").click()
+    page.wait_for_url("**/checkout/")
+
+    page.fill("#id_email", "viewer@example.com")
+    page.fill("#id_recipient_name", "王小明")
+    page.fill("#id_phone", "138 0013 8000")
+    page.select_option("#id_province", "浙江省")
+    page.fill("#id_city", "舟山市")
+    page.fill("#id_district", "嵊泗县")
+    page.fill("#id_street_address", "菜园镇渔港路 1 号")
+    page.get_by_role("button", name="提交订单").click()
+    page.wait_for_url("**/pay/")
+
+    pay = page.locator("#pay-card")
+    pay.wait_for(state="visible")
+    page.wait_for_function("() => !document.getElementById('pay-card').disabled")
+    page.fill("input[placeholder=number]", "4242424242424242")
+    page.fill("input[placeholder=exp_month]", "12")
+    page.fill("input[placeholder=exp_year]", "30")
+    page.fill("input[placeholder=cvc]", "123")
+    page.fill("input[placeholder=postal_code]", "202450")
+    pay.click()
+    page.wait_for_url("**/orders/*/", timeout=15_000)
+    page.locator(".order-status", has_text="已支付").wait_for(timeout=20_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "host-link-order-paid-390px.png"))
