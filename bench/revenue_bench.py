@@ -60,7 +60,7 @@ def setup_parties():
 
     from django.contrib.auth import get_user_model
 
-    from brands.models import Brand, Village, Workshop, WorkshopType
+    from brands.models import Brand, Membership, Role, Village, Workshop, WorkshopType
     from revenue.models import ShareAgreement
 
     User = get_user_model()
@@ -138,6 +138,13 @@ def setup_parties():
     ShareAgreement.objects.bulk_create(agreements)
     hosts = User.objects.bulk_create(
         User(username=f"rb-host-{i}", first_name=f"主播{i}") for i in range(HOSTS)
+    )
+    # Each host sells three of the five brands: its orders' lines of the other
+    # two earn no commission, so both paths of the split are measured.
+    Membership.objects.bulk_create(
+        Membership(user=host, role=Role.LIVESTREAM_HOST, brand=brands[(i + k) % 5])
+        for i, host in enumerate(hosts)
+        for k in range(3)
     )
     buyers = User.objects.bulk_create(
         User(username=f"rb-buyer-{i}") for i in range(200)

@@ -12,7 +12,7 @@ import pytest
 from django.db.models import Sum
 from graphql_relay import to_global_id
 
-from brands.models import Role
+from brands.models import Membership, Role
 from brands.permissions import Action, user_can
 from revenue.models import Account, AccountKind, Party, PartyKind, Share, ShareRole
 from revenue.parties import party_get_or_create
@@ -58,6 +58,11 @@ def split_order(client, *, host=None, items=((3980, 3),), place=None):
     ]
     order = paid_order(client, lines, user=make_user())
     if host is not None:
+        # The host sells the brand: its commission is paid on these lines.
+        if not Membership.objects.filter(
+            user=host, role=Role.LIVESTREAM_HOST, brand=brand
+        ).exists():
+            grant(host, Role.LIVESTREAM_HOST, brand)
         Order.objects.filter(pk=order.pk).update(host=host)
         order.refresh_from_db()
     assert order_allocate(order=order) is True
