@@ -155,6 +155,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "catalog_import.tasks.fail_stalled_import_jobs",
         "schedule": 300.0,
     },
+    "flush-link-clicks": {
+        "task": "storefront.links.tasks.flush_clicks",
+        "schedule": 30.0,
+    },
     "split-unsplit-paid-orders": {
         "task": "revenue.tasks.allocate_unsplit_orders",
         "schedule": 600.0,

@@ -61,8 +61,11 @@ def attribution_record(request, response, link) -> Attribution | None:
         httponly=True,
         samesite="Lax",
     )
-    if hasattr(request, "session"):
-        request.session[SESSION_KEY] = found.as_value()
+    # Only into a session the visitor already has: creating one per tap would
+    # write a database row for every anonymous tap of a livestream spike.
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        session[SESSION_KEY] = found.as_value()
     return found
 
 

@@ -26,6 +26,7 @@ from .models import (
     LiveSession,
     LiveSessionProduct,
 )
+from .resolve import link_target_forget
 
 UTM_KEYS = ("source", "medium", "campaign", "content")
 UTM_MAX_LENGTH = 100
@@ -165,6 +166,8 @@ def host_link_revoke(*, user, link: HostLink) -> HostLink:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+        code = link.code
+        transaction.on_commit(lambda: link_target_forget(code))
     return link
 
 

@@ -172,6 +172,7 @@ def test_the_beat_schedule_runs_its_tasks_and_their_names_resolve():
         "storefront.payments.tasks.reconcile_pending_payments",
         "catalog_import.tasks.fail_stalled_import_jobs",
         "revenue.tasks.allocate_unsplit_orders",
+        "storefront.links.tasks.flush_clicks",
         "revenue.tasks.finish_unsent_transfers",
         "revenue.tasks.propose_payout_batch",
     }

@@ -1,0 +1,274 @@
+"""Counting taps on host links so that a live-session spike costs one Redis
+round trip per tap, and moving the counts into PostgreSQL in batches that
+lose nothing and count nothing twice.
+
+With REDIS_URL, each tap is one atomic round trip (a Lua script, which
+costs less in redis-py than a MULTI/EXEC pipeline object) on these keys:
+
+    links:clk:total:<link>          taps not yet flushed, per link
+    links:clk:day:<link>:<day>      taps not yet flushed, per link and day
+    links:clk:hll:<link>:<day>      HyperLogLog of the day's visitors (kept)
+    links:clk:dirty                 set of "<link>:<day>" with unflushed taps
+
+A flush runs in three steps, each safe to repeat or to die in:
+
+1. `flush_claim()`: one Lua script (atomic in Redis, so a tap lands wholly
+   before or wholly after it) moves every dirty day counter into the hash
+   links:clk:inflight:<token> and registers the token.
+2. `flush_apply(token)`: one database transaction adds the counts to
+   HostLink.clicks and LinkDailyStat and inserts ClickFlush(token); the
+   unique token makes a second apply of the same batch a no-op.
+3. `flush_finish(token)`: deletes the in-flight hash and the token.
+
+`clicks_flush()` first completes every registered token (a flush that died
+between the steps) with apply + finish, then claims, applies and finishes a
+new batch. Unique visitors are not summed: the day's HyperLogLog keeps
+growing, and its count replaces the stored one when larger (never more than
+the day's clicks), so re-applying it is harmless.
+
+Without REDIS_URL, `click_record` writes the database directly with F()
+updates; first visits of the day are told apart with Django's cache.
+"""
+
+import uuid
+from datetime import date
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from redis.commands.core import Script
+
+from .models import ClickFlush, HostLink, LinkDailyStat
+
+PREFIX = "links:clk:"
+DIRTY = PREFIX + "dirty"
+TOKENS = PREFIX + "inflight-tokens"
+# Unique visitors of a day are still counted for taps flushed the day after.
+HLL_SECONDS = 3 * 24 * 3600
+
+_TAP = """
+redis.call('INCR', KEYS[1])
+redis.call('INCR', KEYS[2])
+redis.call('PFADD', KEYS[3], ARGV[1])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+redis.call('SADD', KEYS[4], ARGV[2])
+return 1
+"""
+_CLAIM = """
+local prefix, token = ARGV[1], ARGV[2]
+local members = redis.call('SMEMBERS', KEYS[1])
+if #members == 0 then return 0 end
+local inflight = prefix .. 'inflight:' .. token
+local total = 0
+for _, member in ipairs(members) do
+  local n = redis.call('GETDEL', prefix .. 'day:' .. member)
+  if n then
+    n = tonumber(n)
+    total = total + n
+    redis.call('HINCRBY', inflight, 'c:' .. member, n)
+    local link = string.match(member, '^(%d+):')
+    redis.call('DECRBY', prefix .. 'total:' .. link, n)
+  end
+  local unique = redis.call('PFCOUNT', prefix .. 'hll:' .. member)
+  redis.call('HSET', inflight, 'u:' .. member, unique)
+end
+redis.call('DEL', KEYS[1])
+redis.call('SADD', KEYS[2], token)
+return total
+"""
+
+_clients: dict[str, tuple[redis.Redis, Script, Script]] = {}
+
+
+def _connected() -> tuple[redis.Redis, Script, Script] | None:
+    """(client, tap script, claim script) for REDIS_URL, or None without it."""
+    url = settings.REDIS_URL
+    if not url:
+        return None
+    found = _clients.get(url)
+    if found is None:
+        client = redis.Redis.from_url(url)
+        found = (client, client.register_script(_TAP), client.register_script(_CLAIM))
+        _clients[url] = found
+    return found
+
+
+def _redis() -> redis.Redis | None:
+    found = _connected()
+    return found[0] if found else None
+
+
+def visitor_key(request) -> str:
+    """Who tapped, for unique visitors: the session if the visitor has one,
+    else their address and browser. Only a keyed hash is kept, never the IP."""
+    session = getattr(request, "session", None)
+    session_key = session.session_key if session is not None else None
+    if session_key:
+        raw = "s:" + session_key
+    else:
+        ip = request.META.get("REMOTE_ADDR", "")
+        raw = f"a:{ip}|{request.META.get('HTTP_USER_AGENT', '')[:512]}"
+    return salted_hmac("storefront.links.clicks.visitor", raw).hexdigest()[:32]
+
+
+def click_record(*, link_id: int, visitor: str, live_session_id: int | None) -> None:
+    """Count one tap on a link (`visitor` from visitor_key). Live-session
+    figures are the sums over the session's links, so `live_session_id` is
+    not counted separately."""
+    day = timezone.localdate().isoformat()
+    found = _connected()
+    if found is None:
+        _record_in_database(link_id=link_id, visitor=visitor, day=day)
+        return
+    member = f"{link_id}:{day}"
+    found[1](
+        keys=[
+            f"{PREFIX}total:{link_id}",
+            f"{PREFIX}day:{member}",
+            f"{PREFIX}hll:{member}",
+            DIRTY,
+        ],
+        args=[visitor, member, HLL_SECONDS],
+    )
+
+
+def _record_in_database(*, link_id: int, visitor: str, day: str) -> None:
+    first_visit = cache.add(
+        f"links:seen:{link_id}:{day}:{visitor}", 1, timeout=HLL_SECONDS
+    )
+    with transaction.atomic():
+        if HostLink.objects.filter(pk=link_id).update(clicks=F("clicks") + 1):
+            _add_to_day(link_id, date.fromisoformat(day), 1, int(first_visit))
+
+
+def _add_to_day(link_id: int, day: date, clicks: int, unique: int) -> None:
+    """Add to the link's day row, creating it if needed (concurrent callers
+    may both create: the unique constraint makes one of them a no-op)."""
+    LinkDailyStat.objects.bulk_create(
+        [LinkDailyStat(link_id=link_id, day=day)], ignore_conflicts=True
+    )
+    LinkDailyStat.objects.filter(link_id=link_id, day=day).update(
+        clicks=F("clicks") + clicks,
+        unique_visitors=F("unique_visitors") + unique,
+    )
+
+
+def link_clicks_pending(link_id: int) -> int:
+    """Taps counted in Redis and not yet in HostLink.clicks (0 without Redis,
+    where every tap is written at once). A batch between its claim and its
+    commit, a few milliseconds, shows in neither."""
+    client = _redis()
+    if client is None:
+        return 0
+    return int(client.get(f"{PREFIX}total:{link_id}") or 0)
+
+
+def flush_claim() -> str | None:
+    """Step 1: move the pending counts into a new in-flight batch; its token,
+    or None when nothing was pending."""
+    found = _connected()
+    if found is None:
+        return None
+    client, _, claim = found
+    token = uuid.uuid4().hex
+    if not claim(keys=[DIRTY, TOKENS], args=[PREFIX, token]):
+        # Only visitors with no new taps: nothing to apply.
+        client.delete(f"{PREFIX}inflight:{token}")
+        client.srem(TOKENS, token)
+        return None
+    return token
+
+
+def _batch(client: redis.Redis, token: str) -> dict[tuple[int, date], list[int]]:
+    """{(link id, day): [clicks, unique visitors]} of an in-flight batch."""
+    rows: dict[tuple[int, date], list[int]] = {}
+    for field, value in client.hgetall(f"{PREFIX}inflight:{token}").items():
+        kind, link_id, day = field.decode().split(":")
+        counts = rows.setdefault((int(link_id), date.fromisoformat(day)), [0, 0])
+        counts[0 if kind == "c" else 1] = int(value)
+    return rows
+
+
+def flush_apply(token: str) -> int:
+    """Step 2: add the batch to the database in one transaction with its
+    ClickFlush row; the clicks applied, or 0 if this batch already was."""
+    client = _redis()
+    if client is None:
+        return 0
+    rows = _batch(client, token)
+    total = sum(clicks for clicks, _ in rows.values())
+    try:
+        with transaction.atomic():
+            ClickFlush.objects.create(token=token, clicks=total)
+            _apply_rows(rows)
+    except IntegrityError:
+        if ClickFlush.objects.filter(token=token).exists():
+            return 0
+        raise
+    return total
+
+
+def _apply_rows(rows: dict[tuple[int, date], list[int]]) -> None:
+    existing = set(
+        HostLink.objects.filter(pk__in={link for link, _ in rows}).values_list(
+            "pk", flat=True
+        )
+    )
+    per_link: dict[int, int] = {}
+    for (link_id, _), (clicks, _) in rows.items():
+        if link_id in existing:
+            per_link[link_id] = per_link.get(link_id, 0) + clicks
+    # Primary-key order, so concurrent flushes cannot deadlock.
+    for link_id in sorted(per_link):
+        if per_link[link_id]:
+            HostLink.objects.filter(pk=link_id).update(
+                clicks=F("clicks") + per_link[link_id]
+            )
+    keys = sorted(key for key in rows if key[0] in existing)
+    LinkDailyStat.objects.bulk_create(
+        [LinkDailyStat(link_id=link, day=day) for link, day in keys],
+        ignore_conflicts=True,
+    )
+    for link_id, day in keys:
+        clicks, unique = rows[(link_id, day)]
+        LinkDailyStat.objects.filter(link_id=link_id, day=day).update(
+            clicks=F("clicks") + clicks,
+            unique_visitors=Least(
+                Greatest(F("unique_visitors"), Value(unique)),
+                F("clicks") + clicks,
+            ),
+        )
+
+
+def flush_finish(token: str) -> None:
+    """Step 3: forget an applied batch."""
+    client = _redis()
+    if client is None:
+        return
+    pipe = client.pipeline(transaction=True)
+    pipe.delete(f"{PREFIX}inflight:{token}")
+    pipe.srem(TOKENS, token)
+    pipe.execute()
+
+
+def clicks_flush() -> int:
+    """Move every counted tap into the database: first the batches of a flush
+    that died half-way, then what is pending now. Returns the clicks added."""
+    client = _redis()
+    if client is None:
+        return 0
+    added = 0
+    for raw in sorted(client.smembers(TOKENS)):
+        token = raw.decode()
+        added += flush_apply(token)
+        flush_finish(token)
+    token = flush_claim()
+    if token is not None:
+        added += flush_apply(token)
+        flush_finish(token)
+    return added
