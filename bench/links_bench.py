@@ -10,8 +10,8 @@ host and four links (three products, one brand page), serves the shop with
 gunicorn (2 sync workers, persistent DB connections, access log on) and
 drives /l/<code> with wrk: the connections rotate through the codes with a
 phone's user agent and do not follow the redirects, and carry no cookies, so
-every tap is a new visitor (a session is created for the attribution, as for
-a first tap from a live stream). After each run gunicorn is stopped
+every tap is a new visitor (as for first taps from a live stream: only the
+signed cookie is set; no session row is written). After each run gunicorn is stopped
 gracefully, storefront.links.clicks.clicks_flush() moves the counts into the
 database and the clicks added are compared with the redirects wrk received
 (2xx/3xx; wrk cannot see requests still in flight when it stops) and with
@@ -21,8 +21,8 @@ sent, errors, per run and the median.
 REDIS_URL's database must be one the benchmark may use: it deletes the
 links:clk:* counters there before it starts. Without REDIS_URL each tap is
 written straight to PostgreSQL (the fallback). --session-engine serves the
-shop with another SESSION_ENGINE (the attribution is also kept in the
-session, which the default engine writes to PostgreSQL on a first tap).
+shop with another SESSION_ENGINE (the attribution goes into a session only
+when the visitor already has one).
 Needs wrk (apt-get install wrk). Not part of the test suite.
 """
 
