@@ -139,17 +139,22 @@ def _split_order(order, lines, parcels, agreements, book, hosting) -> _Draft:
         fixed_fen=settings.REVENUE_PROCESSOR_FEE_FIXED_FEN,
     )
     if fee and charged:
+        # Spread over the lines, then one fee share per bearer of the order.
         parts = reverse_parts(fee, [amount for _, _, amount in charged])
+        borne: dict[int, list] = {}
         for (line, terms, _), fen in zip(charged, parts, strict=True):
             if not fen:
                 continue
             bearer = terms.fee_bearer
             if bearer == PartyKind.BRAND and line.get("brand") is None:
                 bearer = PartyKind.WORKSHOP  # a parcel's fee stays with its sender
+            party_id = draft.party(bearer, line)
+            borne.setdefault(party_id, [0, terms])[0] += fen
+        for party_id, (fen, terms) in borne.items():
             draft.add(
-                line=line,
+                line=None,
                 role=ShareRole.FEE,
-                party_id=draft.party(bearer, line),
+                party_id=party_id,
                 fen=-fen,
                 terms=terms,
             )

@@ -74,21 +74,19 @@ def test_a_three_line_order_over_two_villages_is_split_to_the_fen(client):
     # No host: the host's 5 % goes to the village (15 %). Largest remainder
     # per line: 999 → 699.3 / 149.85 / 99.9 / 49.95 gives 699, 150, 100, 50.
     # The fee, 0.6 % of 11776 = 70.656 → 71, is spread over 1 / 999 / 9999 /
-    # 777 as 0 / 6 / 60 / 5 and borne by the platform.
+    # 777 as 0 / 6 / 60 / 5, all borne by the platform: one fee share.
     assert share_table(order) == {
         (l1, "workshop", w1): 1,
         (l2, "workshop", w1): 699,
         (l2, "village", v1): 150,
         (l2, "brand", b): 100,
         (l2, "platform", p): 50,
-        (l2, "fee", p): -6,
         (l3, "workshop", w2): 6999,
         (l3, "village", v2): 1500,
         (l3, "brand", b): 1000,
         (l3, "platform", p): 500,
-        (l3, "fee", p): -60,
         (None, "shipping", w1): 777,
-        (None, "fee", p): -5,
+        (None, "fee", p): -71,
     }
     assert {
         "w1": owed(scene.w1),
@@ -224,16 +222,15 @@ def test_a_hosts_sale_pays_the_host_commission(client):
     assert host_party.kind == PartyKind.HOST
     line = order.lines.get().pk
     # 999 with a host: 699 / 100 / 100 / 50 / 50; the 12 fen fee (0.6 % of
-    # 1999) splits 6 / 6 between the line and W2's 10.00 parcel.
+    # 1999), spread 6 / 6 over the line and W2's 10.00 parcel, is one share.
     assert share_table(order) == {
         (line, "workshop", party_of(scene.w2).pk): 699,
         (line, "village", party_of(scene.v2).pk): 100,
         (line, "brand", party_of(scene.brand).pk): 100,
         (line, "host", host_party.pk): 50,
         (line, "platform", platform_party().pk): 50,
-        (line, "fee", platform_party().pk): -6,
         (None, "shipping", party_of(scene.w2).pk): 1000,
-        (None, "fee", platform_party().pk): -6,
+        (None, "fee", platform_party().pk): -12,
     }
     assert owed(host) == 50
     assert owed(None) == 38

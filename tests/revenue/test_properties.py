@@ -201,10 +201,12 @@ def check_sale_split(orders, hosted: dict) -> None:
     for share in sold.select_related("agreement", "order_line", "party"):
         a = share.agreement
         if share.role == ShareRole.FEE:
-            bearer = a.fee_bearer
-            if bearer == PartyKind.BRAND and share.order_line_id is None:
-                bearer = PartyKind.WORKSHOP
-            assert share.party.kind == bearer
+            # One fee share per bearer and order; a parcel's part of a brand's
+            # fee stays with the workshop that ships it.
+            allowed = {a.fee_bearer}
+            if a.fee_bearer == PartyKind.BRAND:
+                allowed.add(PartyKind.WORKSHOP)
+            assert share.order_line_id is None and share.party.kind in allowed
             continue
         if share.role == ShareRole.SHIPPING:
             assert share.party.kind == PartyKind.WORKSHOP

@@ -145,9 +145,8 @@ def test_partial_refunds_then_the_rest_bring_every_share_to_zero(scene, order):
         (line, ShareRole.VILLAGE): 0,
         (line, ShareRole.BRAND): 0,
         (line, ShareRole.PLATFORM): 0,
-        (line, ShareRole.FEE): -6,
         (None, ShareRole.SHIPPING): 0,
-        (None, ShareRole.FEE): -6,
+        (None, ShareRole.FEE): -12,
     }
     # Only the fee is left: the platform bore it and Stripe keeps it.
     assert balances(scene) == {"w": 0, "v": 0, "b": 0, "p": -12}
@@ -162,7 +161,7 @@ def test_a_full_refund_at_once_reverses_every_share(scene, order):
     order_refund(order=order, user=scene.operator)
 
     assert balances(scene) == {"w": 0, "v": 0, "b": 0, "p": -12}
-    assert set(remaining_by_role(order).values()) == {0, -6}
+    assert set(remaining_by_role(order).values()) == {0, -12}
     assert_ledger_consistent()
 
 
