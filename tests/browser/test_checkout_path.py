@@ -8,7 +8,8 @@ import pytest
 
 from storefront.orders.models import Order, OrderEventType, OrderStatus
 from storefront.payments.models import Payment, StripeEvent
-from tests.browser.test_shopping_path import ARTIFACTS, phone_browser
+from tests.browser.buying import buy_from_product_page
+from tests.browser.test_shopping_path import phone_browser
 from tests.factories import make_brand, make_product, make_workshop
 from tests.payments_stand_in import (
     TEST_PUBLISHABLE_KEY,
@@ -68,36 +69,10 @@ def test_buy_with_the_test_card_and_see_the_order_paid(
 
 def _buy(page, base_url, product):
     page.goto(f"{base_url}/products/{product.slug}/")
-    page.fill("#add-quantity", "2")
-    page.get_by_role("button", name="加入购物车").click()
-    page.goto(f"{base_url}/cart/")
-    assert "东门虾皮" in page.locator("body").inner_text()
-    page.get_by_role("link", name="去结算").click()
-    page.wait_for_url("**/checkout/")
-
-    page.fill("#id_email", "buyer@example.com")
-    page.fill("#id_recipient_name", "王小明")
-    page.fill("#id_phone", "138 0013 8000")
-    page.select_option("#id_province", "浙江省")
-    page.fill("#id_city", "舟山市")
-    page.fill("#id_district", "嵊泗县")
-    page.fill("#id_street_address", "菜园镇渔港路 1 号")
-    page.get_by_role("button", name="提交订单").click()
-    page.wait_for_url("**/pay/")
-
-    pay = page.locator("#pay-card")
-    pay.wait_for(state="visible")
-    page.wait_for_function("() => !document.getElementById('pay-card').disabled")
-    page.fill("input[placeholder=number]", "4242424242424242")
-    page.fill("input[placeholder=exp_month]", "12")
-    page.fill("input[placeholder=exp_year]", "30")
-    page.fill("input[placeholder=cvc]", "123")
-    page.fill("input[placeholder=postal_code]", "202450")
-    pay.click()
-    page.wait_for_url("**/orders/*/", timeout=15_000)
-
-    # "Processing" until localstripe's webhook lands (it waits ~1 s), then
-    # the page, refreshing itself, says paid.
-    page.locator(".order-status", has_text="已支付").wait_for(timeout=20_000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "order-paid-390px.png"), full_page=True)
+    buy_from_product_page(
+        page,
+        base_url,
+        product_name="东门虾皮",
+        screenshot="order-paid-390px.png",
+        email="buyer@example.com",
+    )
