@@ -35,15 +35,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.storefront import (  # noqa: E402
+    bench_database_url,
     free_port,
     recreate_database,
     run_manage,
+    server_env,
     wait_for,
 )
 
@@ -72,13 +73,6 @@ done = function(summary, latency, requests)
     latency:percentile(99) / 1000))
 end
 """
-
-
-def bench_database_url(base_url: str) -> str:
-    parsed = urlparse(base_url)
-    if parsed.scheme not in {"postgres", "postgresql"}:
-        sys.exit("bench/links_bench.py measures PostgreSQL: set DATABASE_URL")
-    return parsed._replace(path=parsed.path + "_links_bench").geturl()
 
 
 def create_links() -> list[str]:
@@ -241,16 +235,12 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("bench/links_bench.py drives the server with wrk: apt-get install wrk")
 
-    url = bench_database_url(os.environ.get("DATABASE_URL", ""))
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "k" * 40,
-        "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
-        "CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-    }
+    url = bench_database_url(
+        os.environ.get("DATABASE_URL", ""),
+        suffix="_links_bench",
+        script="bench/links_bench.py",
+    )
+    env = server_env(url)
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     print(f"database {url}: recreating and migrating …", flush=True)

@@ -36,22 +36,18 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.storefront import recreate_database, run_manage  # noqa: E402
+from bench.storefront import (  # noqa: E402
+    bench_database_url,
+    recreate_database,
+    run_manage,
+)
 
 TARGETS = {"lines_per_second": 2000, "balance_ms": 5.0, "check_seconds": 30.0}
 WORKSHOPS, VILLAGES, BRANDS, HOSTS = 20, 12, 5, 50
-
-
-def bench_database_url(base_url: str) -> str:
-    parsed = urlparse(base_url)
-    if parsed.scheme not in {"postgres", "postgresql"}:
-        sys.exit("bench/revenue_bench.py measures PostgreSQL: set DATABASE_URL")
-    return parsed._replace(path=parsed.path + "_revenue_bench").geturl()
 
 
 def setup_parties():
@@ -390,7 +386,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    url = bench_database_url(args.database_url)
+    url = bench_database_url(
+        args.database_url, suffix="_revenue_bench", script="bench/revenue_bench.py"
+    )
     env = {
         **os.environ,
         "DATABASE_URL": url,

@@ -37,14 +37,28 @@ GRAPHQL_QUERY = """query($after: String) {
   images { thumbnailUrl } } } } }"""
 
 
-def bench_database_url(base_url: str) -> str:
+def bench_database_url(
+    base_url: str, *, suffix: str = "_bench", script: str = "bench/storefront.py"
+) -> str:
+    """The benchmark's own database beside DATABASE_URL's (name + suffix)."""
     parsed = urlparse(base_url)
     if parsed.scheme not in {"postgres", "postgresql"}:
-        sys.exit(
-            "bench/storefront.py measures PostgreSQL: set DATABASE_URL=postgres://…"
-        )
-    name = parsed.path.lstrip("/") + "_bench"
-    return parsed._replace(path="/" + name).geturl()
+        sys.exit(f"{script} measures PostgreSQL: set DATABASE_URL=postgres://…")
+    return parsed._replace(path=parsed.path + suffix).geturl()
+
+
+def server_env(url: str) -> dict:
+    """The environment a benchmarked shop runs in: its own database,
+    production mode, persistent connections, quiet logs."""
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "k" * 40,
+        "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 def recreate_database(url: str) -> None:
@@ -368,15 +382,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("bench/storefront.py drives the server with wrk: apt-get install wrk")
     url = bench_database_url(os.environ.get("DATABASE_URL", ""))
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "k" * 40,
-        "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
-        "CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = server_env(url)
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     if not args.reuse:
