@@ -30,25 +30,31 @@ var/secret_key:
 	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	@chmod 600 $@
 
+# The local stand-in signs its webhooks with this per-install random secret:
+# a published one would let anyone forge "payment succeeded".
+var/stripe_webhook_secret:
+	@mkdir -p var
+	@$(BIN)/python -c "import secrets; print('whsec_' + secrets.token_urlsafe(32))" > $@
+	@chmod 600 $@
+
 # Without STRIPE_SECRET_KEY, `make run` pays through localstripe on this port.
 STRIPE_LOCAL_PORT := $(or $(STRIPE_LOCAL_PORT),8420)
-STRIPE_LOCAL_WEBHOOK_SECRET := whsec_gongfu_local_demo
 GUNICORN = $(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) \
 	--workers $${WEB_CONCURRENCY:-2} --access-logfile -
 
-run: install var/secret_key  ## migrate, load demo data, collect static, serve on 127.0.0.1:$(PORT)
+run: install var/secret_key var/stripe_webhook_secret  ## migrate, load demo data, collect static, serve on 127.0.0.1:$(PORT)
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
 	stand_in=; \
 	if [ -z "$${STRIPE_SECRET_KEY}" ]; then \
 		$(BIN)/python -m storefront.payments.localstripe_launcher \
 			--host 127.0.0.1 --port $(STRIPE_LOCAL_PORT) \
 			--webhook-url http://127.0.0.1:$(PORT)/payments/stripe/webhook/ \
-			--webhook-secret $(STRIPE_LOCAL_WEBHOOK_SECRET) & \
+			--webhook-secret "$$(cat var/stripe_webhook_secret)" & \
 		stand_in=$$!; \
 		trap 'kill $$stand_in 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 		export STRIPE_SECRET_KEY=sk_test_gongfu_local \
 			STRIPE_PUBLISHABLE_KEY=pk_test_gongfu_local \
-			STRIPE_WEBHOOK_SECRET=$(STRIPE_LOCAL_WEBHOOK_SECRET) \
+			STRIPE_WEBHOOK_SECRET="$$(cat var/stripe_webhook_secret)" \
 			STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_LOCAL_PORT) \
 			STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_LOCAL_PORT)/js.stripe.com/v3/; \
 	fi; \
@@ -56,11 +62,20 @@ run: install var/secret_key  ## migrate, load demo data, collect static, serve o
 	$(BIN)/python manage.py load_demo && \
 	$(BIN)/python manage.py collectstatic --noinput -v0 || exit 1; \
 	echo "共富工坊 shop: http://127.0.0.1:$(PORT)/"; \
-	if [ -z "$$stand_in" ]; then exec $(GUNICORN); fi; \
-	kill -0 $$stand_in 2>/dev/null || { \
+	periodic=; \
+	if [ -z "$${CELERY_BROKER_URL}" ]; then \
+		$(BIN)/python -m config.periodic & \
+		periodic=$$!; \
+		trap 'kill $$stand_in $$periodic 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+		echo "Periodic jobs (expiry, reconciliation, split sweeps, tap flushes, emails, payouts) run in-process (python -m config.periodic)"; \
+	else \
+		echo "CELERY_BROKER_URL is set: also run \`make worker\` and \`make beat\`, or no task and no periodic job runs" >&2; \
+	fi; \
+	if [ -z "$$stand_in$$periodic" ]; then exec $(GUNICORN); fi; \
+	[ -z "$$stand_in" ] || kill -0 $$stand_in 2>/dev/null || { \
 		echo "the local Stripe stand-in did not start (port $(STRIPE_LOCAL_PORT) in use? set STRIPE_LOCAL_PORT)" >&2; \
 		exit 1; }; \
-	echo "Payments use the local Stripe stand-in (localstripe, http://127.0.0.1:$(STRIPE_LOCAL_PORT)): test card 4242 4242 4242 4242, any future date, any CVC"; \
+	[ -z "$$stand_in" ] || echo "Payments use the local Stripe stand-in (localstripe, http://127.0.0.1:$(STRIPE_LOCAL_PORT)): test card 4242 4242 4242 4242, any future date, any CVC"; \
 	$(GUNICORN)
 
 worker: install var/secret_key  ## a Celery worker (needs CELERY_BROKER_URL)

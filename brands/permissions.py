@@ -14,6 +14,7 @@ class Action(TextChoices):
     OPERATE_PLATFORM = "operate_platform"
     VIEW_PRODUCT = "view_product"
     CHANGE_PRODUCT = "change_product"
+    CREATE_PRODUCT = "create_product"
     CHANGE_BRAND = "change_brand"
     CHANGE_WORKSHOP = "change_workshop"
     VIEW_VILLAGE_ACCOUNTS = "view_village_accounts"
@@ -101,6 +102,11 @@ def user_can(user, action: Action, obj=None) -> bool:
             return True
         return _may_manage_product(user, obj)
     if action == Action.CHANGE_PRODUCT:
+        return _may_manage_product(user, obj)
+    if action == Action.CREATE_PRODUCT:
+        # `obj` is the product to be: an unsaved Product with its workshop and
+        # brand set. Whether the workshop sells under that brand at all is a
+        # catalogue rule, checked where products are written.
         return _may_manage_product(user, obj)
     if action == Action.CHANGE_BRAND:
         return isinstance(obj, Brand) and has_role(user, Role.BRAND_OPERATOR, obj.pk)

@@ -15,10 +15,18 @@ image is an error that skips it), then the product and its images are
 stored in one transaction.
 
 Unchanged products are not touched: an unchanged re-import writes nothing.
-Archiving only unpublishes. The catalogue cache is retired once at the end."""
+Archiving only unpublishes. The catalogue cache is retired once at the end.
 
+Permissions: plan has refused every row the actor may not write; apply asks
+again (access.py) on the rows as they are when written — the product's brand
+read in the write's own transaction — so a product moved to another brand
+since the plan is not written by someone who may no longer change it."""
+
+import re
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from functools import cache
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
@@ -27,12 +35,14 @@ from storefront.catalog.cache import catalog_changed
 from storefront.catalog.models import Product, ProductVariant, Stock
 from storefront.core.slugs import slug_base, unique_slug
 
+from .access import may_change, may_create
 from .checks import TEXT_FIELDS
 from .errors import ImportErrorCode as Code
 from .types import Action, PlanEntry, Problem
 
 BATCH_ROWS = 500  # rows (variants) written per transaction
-PROGRESS_ROWS = 200  # on_progress at least this often
+PROGRESS_ROWS = 200  # on_progress at least this often…
+PROGRESS_SECONDS = 1.0  # …or after this long, whichever comes first
 COUNT_KEYS = ("created", "updated", "unchanged", "archived", "skipped")
 SEARCH_FIELDS = {"name", "name_en", "brand", "category"}
 # A constraint that can still fail on a race → the problem to report.
@@ -46,19 +56,24 @@ class _ProductGone(DatabaseError):
     """A product or variant the plan saw was deleted before apply."""
 
 
+class _NotPermitted(DatabaseError):
+    """The actor may not write this product (as it is now)."""
+
+
 def apply_plan(
     plan: list[PlanEntry],
     *,
     workshop,
+    actor,
     image_bytes: Callable[[str], bytes | None] | None = None,
     fetch_remote: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Write `plan` into `workshop`; returns how many products were created,
-    updated, unchanged, archived and skipped. `on_progress(rows_done,
-    rows_total)` is called every PROGRESS_ROWS rows or so and at the end.
-    Apply refuses nothing for permissions: the caller has checked them."""
-    return _Apply(workshop, image_bytes, fetch_remote, on_progress).run(plan)
+    """Write `plan` into `workshop` as `actor`; returns how many products were
+    created, updated, unchanged, archived and skipped. `on_progress(rows_done,
+    rows_total)` is called every PROGRESS_ROWS rows or so and at the end. A
+    product `actor` may not write (now) is skipped with PERMISSION_DENIED."""
+    return _Apply(workshop, actor, image_bytes, fetch_remote, on_progress).run(plan)
 
 
 def entry_rows(entry: PlanEntry) -> int:
@@ -115,8 +130,9 @@ def _taken_slugs(candidates: list[str]) -> set[str]:
 
 
 class _Apply:
-    def __init__(self, workshop, image_bytes, fetch_remote, on_progress):
+    def __init__(self, workshop, actor, image_bytes, fetch_remote, on_progress):
         self.workshop = workshop
+        self.actor = actor
         self.village = workshop.village
         self.image_bytes = image_bytes
         self.fetch_remote = fetch_remote
@@ -127,6 +143,7 @@ class _Apply:
         self.slugs: dict[str, str] = {}
         self.image_hashes: dict[int, set[str]] = {}
         self.rows_total = self.rows_done = self.rows_reported = 0
+        self.reported_at = time.monotonic()
 
     def run(self, plan: list[PlanEntry]) -> dict[str, int]:
         self.rows_total = sum(entry_rows(entry) for entry in plan)
@@ -175,11 +192,14 @@ class _Apply:
 
     def _progress(self, rows: int) -> None:
         self.rows_done += rows
-        if (
-            self.on_progress is not None
-            and self.rows_done - self.rows_reported >= PROGRESS_ROWS
+        # Also once a second: products with photos to fetch are slow, and the
+        # job's heartbeat rides on these calls.
+        now = time.monotonic()
+        if self.on_progress is not None and (
+            self.rows_done - self.rows_reported >= PROGRESS_ROWS
+            or now - self.reported_at >= PROGRESS_SECONDS
         ):
-            self.rows_reported = self.rows_done
+            self.rows_reported, self.reported_at = self.rows_done, now
             self.on_progress(self.rows_done, self.rows_total)
 
     def _count_written(self, entry: PlanEntry) -> None:
@@ -245,6 +265,17 @@ class _Apply:
 
     def _archive(self, entries: list[PlanEntry]) -> None:
         ids = [entry.product_id for entry in entries]
+        brands = Product.objects.filter(pk__in=ids).values_list("pk", "brand_id")
+        ids = [
+            pk
+            for pk, brand_id in brands
+            if may_change(
+                self.actor,
+                workshop_id=self.workshop.pk,
+                product_id=pk,
+                brand_id=brand_id,
+            )
+        ]
         archived = Product.objects.filter(pk__in=ids, is_published=True).update(
             is_published=False, updated_at=self.now
         )
@@ -259,6 +290,8 @@ def _report_failure(entry: PlanEntry, exc: Exception) -> None:
     detail = constraint or type(exc).__name__
     if isinstance(exc, _ProductGone):
         detail = str(exc)
+    if isinstance(exc, _NotPermitted):
+        code, detail = Code.PERMISSION_DENIED, str(exc)
     draft = entry.draft
     draft.problems.append(
         Problem(
@@ -279,7 +312,33 @@ def _constraint_name(exc: Exception) -> str:
     if name:
         return name
     text = str(exc)
+    # SQLite names a CHECK constraint, and a UNIQUE one only by its columns.
+    failed = _SQLITE_FAILED.search(text)
+    if failed:
+        kind, what = failed.groups()
+        if kind == "CHECK":
+            return what
+        return _unique_constraint_names().get(what.strip(), "")
     return next((c for c in CONSTRAINT_PROBLEMS if c in text), "")
+
+
+_SQLITE_FAILED = re.compile(r"(CHECK|UNIQUE) constraint failed: (.+)$")
+
+
+@cache
+def _unique_constraint_names() -> dict[str, str]:
+    """SQLite's "table.column, table.column" → the constraint's name."""
+    names = {}
+    for model in (Product, ProductVariant, Stock):
+        meta = model._meta
+        for constraint in meta.constraints:
+            fields = getattr(constraint, "fields", ())
+            if fields:
+                columns = ", ".join(
+                    f"{meta.db_table}.{meta.get_field(f).column}" for f in fields
+                )
+                names[columns] = constraint.name
+    return names
 
 
 class _Writer:
@@ -330,6 +389,12 @@ class _Writer:
         products = []
         for entry in entries:
             fields = entry.draft.fields
+            if not may_create(
+                self.run.actor,
+                workshop_id=self.workshop.pk,
+                brand_id=fields["brand"].pk,
+            ):
+                raise _NotPermitted(fields["brand"].name)
             name = fields["name"]
             if self.careful:
                 slug = unique_slug(Product, name, fallback=entry.product_code)
@@ -372,6 +437,16 @@ class _Writer:
             product = products.get(entry.product_id)
             if product is None:
                 raise _ProductGone(entry.product_code)
+            brand = entry.draft.fields.get("brand")
+            new_brand_id = getattr(brand, "pk", None)
+            if not may_change(
+                self.run.actor,
+                workshop_id=self.workshop.pk,
+                product_id=product.pk,
+                brand_id=product.brand_id,
+                new_brand_id=new_brand_id if "brand" in entry.changes else None,
+            ):
+                raise _NotPermitted(str(product.brand))
             product.workshop = self.workshop
             changed = self._change_product(product, entry)
             if changed:

@@ -12,6 +12,7 @@ from storefront.core.html import sanitize_html
 
 from .errors import ImportErrorCode as Code
 from .types import MAX_OPTIONS, MAX_VARIANTS, Problem, ProductDraft, VariantDraft
+from .values import UNSTORABLE
 
 # Product text fields a file may set (catalog.Product names = canonical keys).
 TEXT_FIELDS = (
@@ -38,8 +39,6 @@ VARIANT_KEYS = {
 }
 MAX_INTEGER = 2_147_483_647  # PostgreSQL integer, what the columns hold
 SC_LICENCE = re.compile(r"SC[0-9]{14}")
-# NUL and lone surrogates cannot be stored (PostgreSQL text, UTF-8).
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Normalise has sanitised descriptions already; again here because apply
 # writes with bulk_create (no Product.save). Files repeat descriptions a lot.
 _sanitised = lru_cache(maxsize=256)(sanitize_html)

@@ -55,10 +55,12 @@ class ImportErrorCode(TextChoices):
     STOCK_BELOW_ALLOCATED = "stock_below_allocated"
     SAVE_FAILED = "save_failed"
     INVALID_BOOLEAN = "invalid_boolean"
+    PERMISSION_DENIED = "permission_denied"
     # Warnings
     UNKNOWN_COLUMN = "unknown_column"
     IMAGE_UNREACHABLE = "image_unreachable"
     VALUE_SANITISED = "value_sanitised"
+    BLANK_ROWS_STOPPED = "blank_rows_stopped"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -80,7 +82,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A required column is missing",
     ),
     ImportErrorCode.NO_ROWS: ("表中没有商品行", "The sheet has no product rows"),
-    ImportErrorCode.TOO_MANY_ROWS: ("行数超过上限", "Too many rows"),
+    ImportErrorCode.TOO_MANY_ROWS: (
+        "行数超过上限（空行也计入读取上限）",
+        "Too many rows (empty rows count towards the reading limit too)",
+    ),
     ImportErrorCode.SHEET_NOT_FOUND: ("找不到该工作表", "No sheet by that name"),
     ImportErrorCode.ZIP_UNSAFE_PATH: (
         "压缩包中有不安全的路径",
@@ -178,6 +183,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "须为 是 或 否（也可填 TRUE/FALSE、1/0、上架/下架）",
         "Must be yes or no (是/否, TRUE/FALSE, 1/0, active/draft)",
     ),
+    ImportErrorCode.PERMISSION_DENIED: (
+        "你无权修改该商品（只能导入你所管理的工坊或品牌的商品），该行未做任何更改",
+        "You may not change this product (only products of the workshops or "
+        "brands you manage can be imported); nothing of this row was changed",
+    ),
     ImportErrorCode.UNKNOWN_COLUMN: (
         "未知的列，已忽略",
         "Unknown column, ignored",
@@ -185,6 +195,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ImportErrorCode.IMAGE_UNREACHABLE: (
         "图片网址无法访问，商品仍会导入，但没有这张图片",
         "The image URL cannot be fetched; the product is imported without it",
+    ),
+    ImportErrorCode.BLANK_ROWS_STOPPED: (
+        "连续空行过多，之后的行没有读取",
+        "Too many empty rows in a row; the rows below them were not read",
     ),
     ImportErrorCode.VALUE_SANITISED: (
         "描述中的不安全 HTML 已被移除",
@@ -223,6 +237,8 @@ class ImportJobErrorCode(TextChoices):
     IMPORT_IN_PROGRESS = "import_in_progress"
     INTERNAL_ERROR = "internal_error"
     INTERRUPTED = "interrupted"
+    REPORT_NOT_SAVED = "report_not_saved"
+    JOB_NOT_RERUNNABLE = "job_not_rerunnable"
 
 
 JOB_MESSAGES: dict[str, tuple[str, str]] = {
@@ -250,9 +266,19 @@ JOB_MESSAGES: dict[str, tuple[str, str]] = {
         "Another file is being imported into this workshop; wait for it to finish",
     ),
     ImportJobErrorCode.INTERRUPTED: (
-        "导入中断（处理进程已停止）。已写入的商品完整保留，请重新上传文件继续",
+        "导入中断（处理进程已停止）。已写入的商品完整保留，请点击“重新运行”继续",
         "The import was interrupted (its worker stopped). Products already "
-        "written are complete; upload the file again to finish",
+        "written are complete; press Run again to finish",
+    ),
+    ImportJobErrorCode.REPORT_NOT_SAVED: (
+        "导入报告无法保存。已写入的商品完整保留，请点击“重新运行”查看结果",
+        "The import's report could not be saved. Products already written are "
+        "complete; press Run again to see the result",
+    ),
+    ImportJobErrorCode.JOB_NOT_RERUNNABLE: (
+        "只有中断或因内部错误失败的导入才能重新运行",
+        "Only an interrupted import, or one that failed on an internal error, "
+        "can be run again",
     ),
     ImportJobErrorCode.INTERNAL_ERROR: (
         "导入因内部错误中止，请稍后重试或联系平台",

@@ -78,6 +78,13 @@ class ImportJob(models.Model):
     warning_count = models.PositiveIntegerField(default=0)
     # A file-level failure ("中文 / English"), when status is FAILED.
     failure = models.CharField(max_length=500, blank=True)
+    # Why it failed when the file was not at fault (ImportJobErrorCode: an
+    # interrupted worker, an internal error): such a job may be run again.
+    failure_code = models.CharField(max_length=30, blank=True)
+    # Counts the runs of this job. Each run writes progress and results only
+    # while the job is still its own (same attempt, still running), so a
+    # worker presumed dead that wakes up cannot overwrite a later run.
+    attempt = models.PositiveIntegerField(default=0)
     # {"problems": [Problem.as_dict()...], "plan": [{action, product_code,
     # changes...}...]} — bounded by the row limit.
     report = models.JSONField(default=dict, blank=True)
@@ -95,6 +102,16 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workshop} · {self.original_name} · {self.mode}"
+
+    @property
+    def can_run_again(self) -> bool:
+        """Failed through no fault of its file: running it again is safe
+        (an apply re-plans against the catalogue as it is now)."""
+        return self.status == ImportStatus.FAILED and self.failure_code in {
+            "interrupted",
+            "internal_error",
+            "report_not_saved",
+        }
 
     @property
     def progress(self) -> int:

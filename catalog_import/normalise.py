@@ -36,11 +36,13 @@ from .types import (
 )
 from .values import (
     EXCEL_SCIENTIFIC,
+    UNSTORABLE,
     parse_bool,
     parse_grams,
     parse_integer,
     parse_price,
     sanitise_description,
+    visible,
 )
 
 # key → (Product field, longest value allowed or None)
@@ -102,7 +104,10 @@ def _short(text: str, limit: int = 40) -> str:
 
 class _Row:
     """One RawRow read through the column map; formulas in mapped cells become
-    FORMULA errors and read as empty."""
+    FORMULA errors and read as empty; characters no database column can hold
+    (NUL, lone surrogates) become an INVALID_CHARACTER error on their cell and
+    read as a visible mark (␀, �), so the row still groups as written but is
+    never stored."""
 
     def __init__(self, raw: RawRow, columns: ColumnMap, problems: list[Problem]):
         self.raw = raw
@@ -127,10 +132,26 @@ class _Row:
             for header in headers:
                 value = cells.get(header)
                 if value and header not in formulas:
-                    value = str(value).strip()
+                    value = self._storable(str(value), header)
                     if value:
                         self._values[key] = (value, header)
                         break
+
+    def _storable(self, value: str, header: str) -> str:
+        bad = UNSTORABLE.search(value)
+        if bad is None:
+            return value.strip()
+        value = visible(value)
+        at = bad.start() + 1
+        self.problems.append(
+            Problem(
+                Code.INVALID_CHARACTER,
+                row=self.number,
+                column=header,
+                detail=f"第 {at} 个字符 / character {at}: {_short(value)}",
+            )
+        )
+        return value.strip()
 
     def text(self, key: str) -> str:
         found = self._values.get(key)
@@ -149,8 +170,11 @@ class _Row:
         return found[1] if found else (self.columns.header(key) or key)
 
     def problem(self, code, key: str, detail: str = "", **kw) -> None:
+        column = self.column(key)
+        if any(p.column == column and p.is_error for p in self.problems):
+            return  # one error per cell: the first says what is wrong
         self.problems.append(
-            Problem(code, row=self.number, column=self.column(key), detail=detail, **kw)
+            Problem(code, row=self.number, column=column, detail=detail, **kw)
         )
 
 

@@ -29,8 +29,19 @@ from decimal import Decimal
 from itertools import chain
 from pathlib import PurePosixPath
 
-from .errors import ImportErrorCode, ImportFileError
-from .types import MAX_ROWS, MAX_SHEET_BYTES, MAX_ZIP_BYTES, ParsedSheet, RawRow
+from .errors import ImportErrorCode, ImportFileError, Severity
+from .types import (
+    MAX_BLANK_RUN,
+    MAX_RECORDS,
+    MAX_ROWS,
+    MAX_SHEET_BYTES,
+    MAX_ZIP_BYTES,
+    ParsedSheet,
+    Problem,
+    RawRow,
+    ReadCount,
+)
+from .values import visible
 
 CHUNK = 1024 * 1024
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -106,6 +117,8 @@ def parse_sheet(kind: str, fileobj, *, sheet: str | None = None) -> ParsedSheet:
         records, hint = _xlsx_records(fileobj, sheet)
     else:
         records, hint = _csv_records(fileobj)
+    read, problems = ReadCount(), []
+    records = _bounded(records, read, problems)
     header = next(_non_blank(records), None)
     if header is None:
         raise ImportFileError(ImportErrorCode.FILE_EMPTY)
@@ -117,14 +130,60 @@ def parse_sheet(kind: str, fileobj, *, sheet: str | None = None) -> ParsedSheet:
         raise ImportFileError(ImportErrorCode.NO_ROWS)
     if hint is not None:
         hint = max(hint - header_number, 1)
-    return ParsedSheet(headers=headers, rows=chain([first], rows), row_count_hint=hint)
+    return ParsedSheet(
+        headers=headers,
+        rows=chain([first], rows),
+        file_problems=problems,
+        row_count_hint=hint,
+        read=read,
+    )
 
 
 def _headers(values: list[str]) -> list[str]:
-    headers = [str(v).replace("\ufeff", "").strip() for v in values]
+    headers = [visible(str(v).replace("\ufeff", "")).strip() for v in values]
     while headers and not headers[-1]:
         headers.pop()
     return headers
+
+
+def _bounded(
+    records: Iterator[Record], read: ReadCount, problems: list[Problem]
+) -> Iterator[Record]:
+    """The file's rows until MAX_BLANK_RUN blank rows in a row (then a
+    warning, and the rest is not read); TOO_MANY_ROWS at row MAX_RECORDS + 1,
+    blank or not. Either way the file is never read to its end: a sheet of
+    millions of empty rows costs what its first few thousand do."""
+    blank_run = 0
+    try:
+        for record in records:
+            read.records += 1
+            if read.records > MAX_RECORDS:
+                raise ImportFileError(
+                    ImportErrorCode.TOO_MANY_ROWS,
+                    detail=f"> {MAX_RECORDS:,}（含空行 including empty rows）",
+                )
+            if any(v.strip() for v in record[1]):
+                blank_run = 0
+            else:
+                blank_run += 1
+                if blank_run >= MAX_BLANK_RUN:
+                    first = record[0] - blank_run + 1
+                    problems.append(
+                        Problem(
+                            ImportErrorCode.BLANK_ROWS_STOPPED,
+                            detail=(
+                                f"第 {first:,} 行起连续 {blank_run:,} 行为空 / "
+                                f"{blank_run:,} empty rows from row {first:,}"
+                            ),
+                            severity=Severity.WARNING,
+                        )
+                    )
+                    return
+            yield record
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()  # an XLSX generator closes its workbook
 
 
 def _non_blank(records: Iterator[Record]) -> Iterator[Record]:
@@ -305,7 +364,7 @@ def _xlsx_records(fileobj, sheet: str | None) -> tuple[Iterator[Record], int | N
             )
     except Exception as exc:  # openpyxl raises anything on a broken file
         raise ImportFileError(
-            ImportErrorCode.FILE_UNREADABLE, detail=type(exc).__name__
+            ImportErrorCode.FILE_UNREADABLE, detail=_xlsx_failure(exc)
         ) from None
     try:
         ws = _worksheet(wb, sheet)
@@ -316,6 +375,19 @@ def _xlsx_records(fileobj, sheet: str | None) -> tuple[Iterator[Record], int | N
         wb.close()
         raise
     return _xlsx_iter(wb, ws), hint
+
+
+def _xlsx_failure(exc: Exception) -> str:
+    """What to say about an XLSX openpyxl could not read. XML cannot hold a
+    NUL (nor most control characters), so a cell with one breaks the file."""
+    text = str(exc)
+    if "invalid character" in text or "not well-formed" in text:
+        return (
+            "表格中有 XML 不允许的字符（如空字符 NUL），请删除后重新保存 / "
+            "the sheet holds a character XML does not allow (such as NUL); "
+            f"remove it and save again ({visible(text)[:80]})"
+        )
+    return type(exc).__name__
 
 
 def _worksheet(wb, sheet: str | None):
@@ -374,7 +446,7 @@ def _xlsx_iter(wb, ws) -> Iterator[Record]:
         raise
     except Exception as exc:
         raise ImportFileError(
-            ImportErrorCode.FILE_UNREADABLE, detail=type(exc).__name__
+            ImportErrorCode.FILE_UNREADABLE, detail=_xlsx_failure(exc)
         ) from None
     finally:
         wb.close()

@@ -211,6 +211,7 @@ def _collect_problems(sheet, columns, drafts: list[ProductDraft]) -> list[Proble
 def run_import(
     *,
     workshop: Workshop,
+    actor,
     name: str,
     fileobj,
     dry_run: bool,
@@ -219,7 +220,8 @@ def run_import(
     fetch_remote: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Import one file (`name` tells its type) into `workshop`.
+    """Import one file (`name` tells its type) into `workshop` as `actor`
+    (a user: each row is written only if `actor` may write that product).
 
     A dry run plans and checks everything, images included, and writes
     nothing. Otherwise every valid product is written, each on its own. A
@@ -249,7 +251,11 @@ def run_import(
             progress=progress,
         )
     plan = make_plan(
-        drafts, workshop=workshop, archive_missing=archive_missing, columns=columns
+        drafts,
+        workshop=workshop,
+        actor=actor,
+        archive_missing=archive_missing,
+        columns=columns,
     )
     if dry_run:
         for entry in plan:
@@ -258,6 +264,7 @@ def run_import(
         counts = apply_plan(
             plan,
             workshop=workshop,
+            actor=actor,
             image_bytes=parsed.image_bytes,
             fetch_remote=fetch_remote,
             on_progress=progress.working,

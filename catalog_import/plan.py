@@ -11,6 +11,12 @@ variants with their stock in two queries, then decides per product:
 - ARCHIVE    (only with archive_missing) a published product the file does
              not mention: it will be unpublished, never deleted.
 
+Every row is also checked against the actor (access.py): a row naming a
+product the actor may not change, creating one of a brand the actor may not
+create, or moving a product to or from such a brand is SKIP with a
+PERMISSION_DENIED error; archive_missing only ever archives products the
+actor may change.
+
 A field the file does not carry (no key in `fields`, None for a variant's
 stock or weight) is left as it is. Variants missing from the file are kept.
 Changes hold plain values (brand and category by name) for the report."""
@@ -18,6 +24,7 @@ Changes hold plain values (brand and category by name) for the report."""
 from brands.models import Brand
 from storefront.catalog.models import Category, Product, ProductVariant
 
+from .access import may_change, may_create
 from .checks import TEXT_FIELDS, add_problem, column_labels
 from .errors import ImportErrorCode as Code
 from .types import Action, PlanEntry, ProductDraft
@@ -73,6 +80,7 @@ def make_plan(
     drafts: list[ProductDraft],
     *,
     workshop,
+    actor,
     archive_missing: bool = False,
     columns=None,
 ) -> list[PlanEntry]:
@@ -80,7 +88,8 @@ def make_plan(
 
     Run validate first: it resolves brands and categories. Plan adds the
     problems only it can see (stock below what orders hold; a SKU another
-    product took meanwhile) and skips those drafts."""
+    product took meanwhile; a product `actor` may not write) and skips those
+    drafts."""
     labels = column_labels(columns)
     existing = read_products(workshop)
     sku_owner = {
@@ -88,11 +97,21 @@ def make_plan(
         for product in existing.values()
         for sku in product["variants"]
     }
-    plan = [_entry(draft, existing, sku_owner, labels) for draft in drafts]
+    plan = []
+    for draft in drafts:
+        _check_permission(draft, existing, actor, workshop.pk, labels)
+        plan.append(_entry(draft, existing, sku_owner, labels))
     if archive_missing:
         in_file = {str(draft.product_code).strip() for draft in drafts}
         for code, product in existing.items():
             if code not in in_file and product["is_published"]:
+                if not may_change(
+                    actor,
+                    workshop_id=workshop.pk,
+                    product_id=product["id"],
+                    brand_id=product["brand_id"],
+                ):
+                    continue
                 plan.append(
                     PlanEntry(
                         action=Action.ARCHIVE,
@@ -103,6 +122,42 @@ def make_plan(
                     )
                 )
     return plan
+
+
+def _check_permission(
+    draft: ProductDraft, existing: dict[str, dict], actor, workshop_id: int, labels
+) -> None:
+    """A PERMISSION_DENIED error on `draft` when `actor` may not write it.
+    A brand validate could not resolve is an error already: nothing to ask."""
+    product = existing.get(str(draft.product_code).strip())
+    brand = draft.fields.get("brand")
+    new_brand_id = brand.pk if isinstance(brand, Brand) else None
+    if product is not None:
+        allowed = may_change(
+            actor,
+            workshop_id=workshop_id,
+            product_id=product["id"],
+            brand_id=product["brand_id"],
+            new_brand_id=new_brand_id,
+        )
+        moving = new_brand_id is not None and new_brand_id != product["brand_id"]
+        detail = product["brand__name"] or ""
+        if moving:
+            detail = f"{detail} → {brand.name}"
+    elif new_brand_id is not None:
+        allowed = may_create(actor, workshop_id=workshop_id, brand_id=new_brand_id)
+        moving, detail = False, brand.name
+    else:
+        return
+    if not allowed:
+        add_problem(
+            draft,
+            Code.PERMISSION_DENIED,
+            row=draft.first_row,
+            key="brand" if moving else "product_code",
+            labels=labels,
+            detail=detail,
+        )
 
 
 def _entry(

@@ -16,6 +16,11 @@ from .errors import MESSAGES, ImportErrorCode, Severity
 MAX_SHEET_BYTES = 20 * 1024 * 1024
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 20_000
+# Reading stops after this many blank rows in a row (a sheet formatted down to
+# its last row), and refuses a sheet with more rows than MAX_RECORDS, blank or
+# not, as soon as it gets there: never read to its end.
+MAX_BLANK_RUN = 1_000
+MAX_RECORDS = 3 * MAX_ROWS
 MAX_OPTIONS = 3
 MAX_VARIANTS = 100
 
@@ -80,6 +85,12 @@ class ParsedSheet:
     # For a ZIP: the bytes of an image member by its file name (None: absent).
     image_bytes: Callable[[str], bytes | None] | None = None
     row_count_hint: int | None = None  # for progress bars, when cheap to know
+    read: "ReadCount | None" = None  # rows taken from the file so far
+
+
+@dataclass
+class ReadCount:
+    records: int = 0  # rows read from the file, blank or not
 
 
 @dataclass

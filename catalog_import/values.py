@@ -17,6 +17,17 @@ _TRUE = {"是", "是的", "y", "yes", "true", "t", "1", "on", "上架", "已上�
 _TRUE |= {"active", "published", "发布", "显示"}
 _FALSE = {"否", "不", "n", "no", "false", "f", "0", "off", "下架", "未上架", "不上架"}
 _FALSE |= {"draft", "archived", "unpublished", "隐藏"}
+# NUL and lone surrogates cannot be stored (PostgreSQL text and JSON, UTF-8).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_VISIBLE = {0: "\u2400", **{c: "\ufffd" for c in range(0xD800, 0xE000)}}
+
+
+def visible(text: str) -> str:
+    """`text` with what UNSTORABLE matches shown as ␀ (NUL) or �: safe to
+    store and to show in a report."""
+    return text.translate(_VISIBLE) if UNSTORABLE.search(text) else text
+
+
 _GRAMS_PER = {
     "g": Decimal(1),
     "gram": Decimal(1),
@@ -40,7 +51,7 @@ def parse_price(text: str) -> int:
     for token in ("¥", "￥", "元", "RMB", "CNY", " "):
         cleaned = cleaned.replace(token, "")
     if "," in cleaned and not _THOUSANDS.match(cleaned):
-        raise MoneyParseError(f"ambiguous comma: {text!r}")
+        raise MoneyParseError("逗号含义不明", "ambiguous comma", text)
     return parse_yuan(cleaned)
 
 

@@ -171,6 +171,10 @@ def _render_job(request, job: ImportJob, *, apply_error: str = "", status=200):
             and not job.failure
             and user_can(request.user, Action.IMPORT_CATALOG, job.workshop)
         ),
+        "can_run_again": (
+            job.can_run_again
+            and user_can(request.user, Action.IMPORT_CATALOG, job.workshop)
+        ),
     }
     if finished:
         problems_page = Paginator(_problems(job, show), PROBLEMS_PER_PAGE).get_page(
@@ -221,6 +225,23 @@ def job_apply(request, job_id: int):
         # Not a finished dry run, or another import is running: say so.
         return _render_job(request, job, apply_error=error.message, status=409)
     return redirect("catalog_import:job", job_id=applied.pk)
+
+
+@login_required
+@require_POST
+def job_rerun(request, job_id: int):
+    """Run again a job that failed through no fault of its file (its worker
+    was lost): the same stored file, checked row by row as this user."""
+    job = _visible_job(request, job_id)
+    if not user_can(request.user, Action.IMPORT_CATALOG, job.workshop):
+        raise PermissionDenied("may not import into this workshop")
+    try:
+        services.import_job_rerun(user=request.user, job=job)
+    except ImportJobError as error:
+        if error.code == ImportJobErrorCode.PERMISSION_DENIED:
+            raise PermissionDenied(error.message) from error
+        return _render_job(request, job, apply_error=error.message, status=409)
+    return redirect("catalog_import:job", job_id=job.pk)
 
 
 @login_required

@@ -6,10 +6,12 @@ variable switches to the real service.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "graphene_django",
+    "axes",
+    "csp",
     "brands",
     "storefront.catalog",
     "storefront.checkout",
@@ -66,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "storefront.web.middleware.ShopLanguageMiddleware",
@@ -74,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lockout flagged during authentication into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,23 +110,31 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+SILENCED_SYSTEM_CHECKS: list[str] = []
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # SQLite cannot make the share-agreement constraint treat empty scopes as
     # equal; revenue.agreements checks that overlap itself before saving.
-    SILENCED_SYSTEM_CHECKS = ["models.W047"]
+    SILENCED_SYSTEM_CHECKS.append("models.W047")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# A Redis that is down or hung costs at most this (seconds) per call, and its
+# failures are cache misses (storefront.core.redis_cache).
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5"))
 # Without Redis, a file cache under var/ is still shared by every gunicorn
 # worker, so one catalogue write retires cached pages for all of them.
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "storefront.core.redis_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
         if REDIS_URL
         else {
@@ -139,8 +154,30 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 CELERY_RESULT_BACKEND = None
+# A task is acknowledged when it has finished, and given back to the queue
+# when its worker dies, so a crash or restart mid-task never loses it; every
+# task is idempotent, so running one twice is harmless.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With a Redis broker, a task taken by a worker that vanished is handed out
+# again after this many seconds: longer than any task runs or waits for its
+# countdown (retries wait at most minutes), so a slow task is never doubled.
+# A hung broker holds up a sender (the payment webhook's on_commit) for a few
+# seconds at most; what cannot be sent then is caught up by the sweeps.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_connect_timeout": 2,
+    # Above kombu's 1 s BRPOP wait, so an idle worker never times out.
+    "socket_timeout": 2,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE: dict = {
     "release-expired-reservations": {
@@ -153,7 +190,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "fail-stalled-import-jobs": {
         "task": "catalog_import.tasks.fail_stalled_import_jobs",
-        "schedule": 300.0,
+        # With IMPORT_STALLED_SECONDS: a killed worker's job is failed (and
+        # may be run again) within two minutes.
+        "schedule": 30.0,
     },
     "flush-link-clicks": {
         "task": "storefront.links.tasks.flush_clicks",
@@ -166,6 +205,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "finish-unsent-transfers": {
         "task": "revenue.tasks.finish_unsent_transfers",
         "schedule": 600.0,
+    },
+    "send-unsent-order-confirmations": {
+        "task": "storefront.orders.tasks.send_unsent_confirmations",
+        "schedule": 180.0,
     },
     "propose-payout-batch": {
         "task": "revenue.tasks.propose_payout_batch",
@@ -184,6 +227,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
+
+# Password guessing (django-axes, attempts stored in the database): an account
+# is locked after AXES_FAILURE_LIMIT failures from anywhere, and an address
+# after as many failures against any accounts, each for the cool-off. Locking
+# the account too lets a stranger lock a known username out for a while; the
+# cool-off, password reset and operator unlock bound that, whereas locking by
+# address alone lets a botnet guess an operator's password. A success does not
+# wipe the count: otherwise a guesser holding any account could log into it
+# between guesses and clear the count of the address it guesses from.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "storefront.web.views.accounts.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# REMOTE_ADDR, unless TRUSTED_PROXY_COUNT proxies in front append to
+# X-Forwarded-For (see config/client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Password-reset links stop working after this, and once used.
+PASSWORD_RESET_TIMEOUT = 60 * int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -215,6 +283,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploaded catalogue files (private: never served, unlike MEDIA_ROOT).
 IMPORT_ROOT = Path(os.environ.get("IMPORT_ROOT", VAR_DIR / "imports"))
+# A running import job whose heartbeat (written every few seconds while it
+# works) is this old has lost its worker: the sweep fails it with Run again.
+IMPORT_STALLED_SECONDS = int(os.environ.get("IMPORT_STALLED_SECONDS", "75"))
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(15 * 1024 * 1024)))
 IMAGE_MAX_PIXELS = 40_000_000
 # Image URLs in an imported sheet may not point into the shop's own network
@@ -226,6 +297,13 @@ GRAPHENE = {
     "RELAY_CONNECTION_MAX_LIMIT": 100,
 }
 GRAPHQL_PAGE_MAX = 100
+# Checked before a query runs (docs/graphql-limits.md has the measured needs).
+GRAPHQL_MAX_BODY_BYTES = int(os.environ.get("GRAPHQL_MAX_BODY_BYTES", "131072"))
+GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "3000"))
+GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "15"))
+GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "16"))
+GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "50000"))
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG)
 
 SITE_NAME = "共富工坊"
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -234,13 +312,25 @@ EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "共富工坊 <shop@localhost>")
+# Seconds one SMTP call may take; a hung mail server then fails the send, which
+# the confirmation sweep retries (storefront.orders.emails).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 
 # Stripe. Without STRIPE_SECRET_KEY the shop talks to the local stand-in
 # (localstripe) that `make run` and the test suite start; STRIPE_API_BASE and
 # STRIPE_JS_URL point at it. With real keys both stay at Stripe's defaults.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
-STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip()
+# Webhook secrets that have been published (in this repository's history):
+# anyone could sign a "payment succeeded" with them.
+PUBLISHED_WEBHOOK_SECRETS = {"whsec_gongfu_local_demo", "whsec_gongfu_local_tests"}
+if not DEBUG and STRIPE_WEBHOOK_SECRET in PUBLISHED_WEBHOOK_SECRETS:
+    raise ImproperlyConfigured(
+        "STRIPE_WEBHOOK_SECRET is a published demo secret: use the signing secret "
+        "of your Stripe webhook endpoint (`make run` makes a random one for the "
+        "local stand-in in var/stripe_webhook_secret), or DEBUG=1."
+    )
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 # Payment methods offered besides cards: "alipay", "wechat_pay" (comma-separated).
@@ -267,9 +357,52 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# HTTPS=1 when the shop is served over HTTPS (required in production): HTTP is
+# redirected to HTTPS, browsers are told to use only HTTPS (HSTS), and the
+# session and CSRF cookies are never sent in clear. SECURE_COOKIES=1 is the
+# older name for the cookie part alone and still works.
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+# Load balancers probe /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+if HTTPS and not SECURE_HSTS_PRELOAD:
+    # Preloading is a one-way, domain-wide decision taken outside the shop;
+    # HTTPS alone must not make it (check --deploy warns W021 without it).
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG and (
+    HTTPS or env_bool("SECURE_COOKIES", False)
+)
+# Behind a proxy that terminates TLS and sets X-Forwarded-Proto itself (and
+# strips any the client sent): without this, every request looks like HTTP and
+# HTTPS=1 would redirect forever.
+if env_bool("TRUSTED_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): only the shop's own scripts, styles,
+# images and requests; no inline script or style anywhere. The pay page adds
+# Stripe.js's origins itself (storefront/web/csp.py), so no other page may
+# load a third-party script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": os.environ.get("CSP_REPORT_URI") or None,
+    },
+    # GraphiQL (DEBUG only) runs inline scripts from a CDN.
+    "EXCLUDE_URL_PREFIXES": ["/graphql/"] if DEBUG else [],
+}
 
 LOGGING = {
     "version": 1,
@@ -277,5 +410,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # The stripe library logs every request at INFO; its errors still show.
-    "loggers": {"stripe": {"level": "WARNING"}},
+    # django-axes logs every login at INFO; lockouts are warnings.
+    "loggers": {"stripe": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

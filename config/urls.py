@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from config.health import healthz
@@ -12,6 +13,13 @@ admin.site.site_title = "共富工坊 admin"
 
 urlpatterns = [
     path("healthz", healthz),
+    # Its name makes the admin's login page show "forgotten your password?";
+    # operators reset through the same page as everyone else.
+    path(
+        "admin/password_reset/",
+        RedirectView.as_view(pattern_name="web:password-reset"),
+        name="admin_password_reset",
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # GraphQL is an API for Relay clients that authenticate with the session

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import re
+import secrets
 import subprocess
 import sys
 import threading
@@ -20,7 +21,9 @@ from pathlib import Path
 
 TEST_SECRET_KEY = "sk_test_gongfu_local"
 TEST_PUBLISHABLE_KEY = "pk_test_gongfu_local"
-TEST_WEBHOOK_SECRET = "whsec_gongfu_local_tests"
+# Made afresh for each run: a secret written down here would be a published
+# one, which the shop refuses in production mode (config/settings.py).
+TEST_WEBHOOK_SECRET = "whsec_" + secrets.token_urlsafe(24)
 
 LAUNCHER_MODULE = "storefront.payments.localstripe_launcher"
 STARTUP_TIMEOUT = 20.0

@@ -1,6 +1,7 @@
 """Money is integer fen (1 yuan = 100 fen). This module is the only place that
 formats fen for people, parses yuan strings, and splits an amount into parts."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CURRENCY = "CNY"
@@ -8,8 +9,19 @@ CURRENCY = "CNY"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
 
 
+# A comma is read only as a thousands separator: "0,50" could be fifty fen
+# (a decimal comma) or fifty yuan, and a refund of the wrong one is real money.
+_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?$")
+
+
 class MoneyParseError(ValueError):
-    """A yuan string that cannot be read as an exact amount."""
+    """A yuan string that cannot be read as an exact amount. Its text is the
+    message to show: Chinese, then English."""
+
+    def __init__(self, zh: str, en: str, text: object = ""):
+        shown = f"：{text!r}" if text != "" else ""
+        self.message = f"{zh}{shown} / {en}{shown.replace('：', ': ')}"
+        super().__init__(self.message)
 
 
 def format_fen(fen: int, *, symbol: str = "¥") -> str:
@@ -28,29 +40,43 @@ def fen_to_yuan_string(fen: int) -> str:
 
 
 def parse_yuan(text: str) -> int:
-    """'12.8' / '１２.８０元' / '¥1,280' -> fen; more than 2 decimals is an error."""
+    """'12.8' / '１２.８０元' / '¥1,280' -> fen; more than 2 decimals is an error,
+    and so is any comma that is not a thousands separator ('0,50', '1,23')."""
     cleaned = str(text).translate(_FULLWIDTH).strip()
-    for token in ("¥", "￥", "元", "RMB", "CNY", ",", " "):
+    for token in ("¥", "￥", "元", "RMB", "CNY", " "):
         cleaned = cleaned.replace(token, "")
     if not cleaned:
-        raise MoneyParseError("empty amount")
+        raise MoneyParseError("金额为空", "empty amount")
+    if "," in cleaned:
+        if not _THOUSANDS.match(cleaned):
+            raise MoneyParseError(
+                "逗号只能用作千位分隔符（如 1,234.50），小数请用小数点（如 0.50）",
+                "a comma may only separate thousands (as in 1,234.50); "
+                "write decimals with a point (as in 0.50)",
+                text,
+            )
+        cleaned = cleaned.replace(",", "")
     if "e" in cleaned.lower():
         # 1.28E+3 is what a spreadsheet makes of a mangled cell, not a price.
-        raise MoneyParseError(f"scientific notation is not an amount: {text!r}")
+        raise MoneyParseError(
+            "不接受科学计数法", "scientific notation is not an amount", text
+        )
     try:
         amount = Decimal(cleaned)
     except InvalidOperation as exc:
-        raise MoneyParseError(f"not a number: {text!r}") from exc
+        raise MoneyParseError("不是数字", "not a number", text) from exc
     if not amount.is_finite():
-        raise MoneyParseError(f"not a number: {text!r}")
+        raise MoneyParseError("不是数字", "not a number", text)
     try:
         fen = amount * 100
         if fen != fen.to_integral_value():
-            raise MoneyParseError(f"more than 2 decimals: {text!r}")
+            raise MoneyParseError(
+                "最多两位小数（精确到分）", "more than 2 decimals", text
+            )
         return int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     except ArithmeticError as exc:
         # '1e27' and beyond overflow Decimal's 28-digit context.
-        raise MoneyParseError(f"amount out of range: {text!r}") from exc
+        raise MoneyParseError("金额超出范围", "amount out of range", text) from exc
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

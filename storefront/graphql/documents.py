@@ -1,54 +1,91 @@
 """Parsing and validating a GraphQL document costs more than running most of
 our mutations (≈ 7 ms of a 20 ms checkoutEmailUpdate). Clients send the same
 few query texts over and over, and the schema never changes in a running
-process, so each distinct text is parsed and validated once."""
+process, so each distinct text is parsed and validated once.
+
+Parsing stops after the token limit (storefront.graphql.limits), so a huge
+text costs no more than a limit's worth of tokens."""
 
 from functools import lru_cache
 
 from graphene_django.settings import graphene_settings
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from .limits import QUERY_TOO_COMPLEX, too_complex, too_many_tokens
 
 # Longer texts are checked every time, so no one can fill memory with them.
 CACHEABLE_QUERY_CHARS = 20_000
 
+RULES_WITHOUT_INTROSPECTION = (*specified_rules, NoSchemaIntrospectionCustomRule)
 
-def checked_document(
-    schema: GraphQLSchema, query: str
-) -> tuple[DocumentNode | None, list[GraphQLError]]:
-    """The parsed document and its validation errors (a parse error leaves
-    no document)."""
-    if not isinstance(query, str):
-        return None, [GraphQLError("查询须为文本 / The query must be a string")]
+
+def not_text() -> GraphQLError:
+    return GraphQLError("查询须为文本 / The query must be a string")
+
+
+def parsed(query: str, max_tokens: int) -> DocumentNode:
+    """parse(), remembered for short texts; raises GraphQLError (with the
+    QUERY_TOO_COMPLEX code past the token limit or parser's nesting limit)."""
     if len(query) > CACHEABLE_QUERY_CHARS:
-        return _check(schema, query)
-    document, errors = _cached_check(schema, query)
-    return document, list(errors)
+        return _parse(query, max_tokens)
+    return _cached_parse(query, max_tokens)
 
 
 @lru_cache(maxsize=512)
-def _cached_check(schema: GraphQLSchema, query: str):
-    document, errors = _check(schema, query)
-    return document, tuple(errors)
+def _cached_parse(query: str, max_tokens: int) -> DocumentNode:
+    return _parse(query, max_tokens)
 
 
-def parsed(query: str) -> DocumentNode:
-    """parse(), remembered for short texts; raises GraphQLError."""
-    if len(query) > CACHEABLE_QUERY_CHARS:
-        return parse(query)
-    return _cached_parse(query)
-
-
-@lru_cache(maxsize=512)
-def _cached_parse(query: str) -> DocumentNode:
-    return parse(query)
-
-
-def _check(schema: GraphQLSchema, query: str):
+def _parse(query: str, max_tokens: int) -> DocumentNode:
     try:
-        document = parsed(query)
-    except GraphQLError as error:
-        return None, [error]
-    errors = validate(
-        schema, document, max_errors=graphene_settings.MAX_VALIDATION_ERRORS
+        return parse(query, max_tokens=max_tokens)
+    except GraphQLSyntaxError as error:
+        if "tokens. Parsing aborted" in error.message:
+            raise too_many_tokens(max_tokens) from None
+        if "nested too deeply" in error.message:
+            raise too_complex(
+                "嵌套过深，无法解析",
+                "nested too deeply to parse",
+                limit="depth",
+                value=None,
+                maximum=None,
+            ) from None
+        raise
+
+
+def validation_errors(
+    schema: GraphQLSchema, query: str, max_tokens: int, introspection: bool
+) -> list[GraphQLError]:
+    """The validation errors of `query` (which parses: see `parsed`); with
+    `introspection` off, __schema and __type are refused (__typename is not)."""
+    if len(query) > CACHEABLE_QUERY_CHARS:
+        return _validate(schema, _parse(query, max_tokens), introspection)
+    return list(_cached_validate(schema, query, max_tokens, introspection))
+
+
+@lru_cache(maxsize=512)
+def _cached_validate(schema, query, max_tokens, introspection) -> tuple:
+    document = _cached_parse(query, max_tokens)
+    return tuple(_validate(schema, document, introspection))
+
+
+def _validate(schema, document, introspection) -> list[GraphQLError]:
+    return validate(
+        schema,
+        document,
+        None if introspection else RULES_WITHOUT_INTROSPECTION,
+        max_errors=graphene_settings.MAX_VALIDATION_ERRORS,
     )
-    return document, errors
+
+
+def is_too_complex(error: GraphQLError) -> bool:
+    return (error.extensions or {}).get("code") == QUERY_TOO_COMPLEX

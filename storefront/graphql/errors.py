@@ -19,6 +19,8 @@ from storefront.core.errors import DomainError
 from storefront.orders.errors import OrderErrorCode as OrderCodes
 from storefront.payments.errors import PaymentErrorCode as PaymentCodes
 
+from .inputs import NUL_MESSAGE, field_name, invalid_input, nul_path
+
 
 def mirror_enum(choices, name: str, description: str = "") -> type[graphene.Enum]:
     """A GraphQL enum with the TextChoices' member names (NOT_FOUND) whose
@@ -30,15 +32,28 @@ def mirror_enum(choices, name: str, description: str = "") -> type[graphene.Enum
     )
 
 
+def mirror_error_enum(choices, name: str) -> type[graphene.Enum]:
+    """A mutation error-code enum: the domain's codes plus INVALID, which the
+    API layer reports for input no domain should see (a NUL character)."""
+    members = [(member.name, member.value) for member in choices]
+    if "INVALID" not in choices.names:
+        members.append(("INVALID", "invalid"))
+    return graphene.Enum(
+        name,
+        members,
+        description=f"Mirrors {choices.__module__}.{choices.__name__} (plus INVALID).",
+    )
+
+
 def choice_value(value):
     """The stored string of a TextChoices member or of a plain string: graphene
     serialises a mirrored enum from the value, not from a foreign member."""
     return getattr(value, "value", value)
 
 
-CheckoutErrorCode = mirror_enum(CheckoutCodes, "CheckoutErrorCode")
-OrderErrorCode = mirror_enum(OrderCodes, "OrderErrorCode")
-PaymentErrorCode = mirror_enum(PaymentCodes, "PaymentErrorCode")
+CheckoutErrorCode = mirror_error_enum(CheckoutCodes, "CheckoutErrorCode")
+OrderErrorCode = mirror_error_enum(OrderCodes, "OrderErrorCode")
+PaymentErrorCode = mirror_error_enum(PaymentCodes, "PaymentErrorCode")
 
 
 class Error(graphene.Interface):
@@ -114,6 +129,18 @@ def decode_id(global_id, expected_type: str) -> int | None:
     return pk if 0 < pk < 2**63 else None
 
 
+def _unwrapped(graphene_type):
+    while hasattr(graphene_type, "of_type"):
+        graphene_type = graphene_type.of_type
+    return graphene_type
+
+
+def _codes_include_invalid(errors_field) -> bool:
+    error_type = _unwrapped(errors_field.type)
+    codes = _unwrapped(error_type._meta.fields["code"].type)
+    return "INVALID" in codes._meta.enum.__members__
+
+
 class DomainMutation(graphene.Mutation):
     """A mutation whose `perform` may raise DomainErrors.
 
@@ -137,10 +164,27 @@ class DomainMutation(graphene.Mutation):
 
     @classmethod
     def mutate(cls, root, info, **data):
+        path = nul_path(data)
+        if path is not None:
+            # Fields inside `input` are named as the domain names them.
+            if path[0] == "input" and len(path) > 1:
+                path = path[1:]
+            return cls.invalid_input(field_name(path))
         try:
             return cls.perform(info, **data)
         except DomainError as exc:
             return cls.failure(exc)
+
+    @classmethod
+    def invalid_input(cls, field: str):
+        """The payload refusing `field` with INVALID in the first errors list,
+        or, when that list's codes have no INVALID, the GraphQL error."""
+        name = next(iter(cls.ERROR_FIELDS.values()), None)
+        if name is None or not _codes_include_invalid(cls._meta.fields[name]):
+            raise invalid_input(field)
+        error = ErrorValue(field=field, code="invalid", message=NUL_MESSAGE)
+        lists = {other: [] for other in cls.ERROR_FIELDS.values()}
+        return cls(**{**lists, name: [error]})
 
     @classmethod
     def success(cls, **values):

@@ -211,6 +211,11 @@ class ImportJobType(graphene.ObjectType):
     error_count = graphene.Int(required=True)
     warning_count = graphene.Int(required=True)
     failure = graphene.String(description="中文 / English, when the file failed")
+    can_run_again = graphene.Boolean(
+        required=True,
+        description="Failed through no fault of its file (its worker was "
+        "lost): catalogImportRerun may run it again",
+    )
     created_at = graphene.DateTime(required=True)
     started_at = graphene.DateTime()
     finished_at = graphene.DateTime()
@@ -349,6 +354,32 @@ class CatalogImportApply(DomainMutation):
         return cls.success(job=services.import_job_apply(user=user, job=dry_run))
 
 
+class CatalogImportRerun(DomainMutation):
+    """Run again a job that failed through no fault of its file (an
+    interrupted worker): the same file, every row checked against the
+    caller. Safe for an apply: what the first run wrote is left unchanged."""
+
+    class Arguments:
+        job = graphene.ID(required=True, description="The failed ImportJob ID")
+
+    ERROR_FIELDS = {ImportJobError: "errors"}
+
+    job = graphene.Field(ImportJobType)
+    errors = graphene.List(graphene.NonNull(CatalogImportError), required=True)
+
+    @classmethod
+    def perform(cls, info, job):
+        user = info.context.user
+        pk = decode_id(job, "ImportJob")
+        failed = None
+        if pk is not None:
+            failed = selectors.jobs_visible_to(user).filter(pk=pk).first()
+        if failed is None:
+            raise ImportJobError(ImportJobErrorCode.JOB_NOT_FOUND, field="job")
+        return cls.success(job=services.import_job_rerun(user=user, job=failed))
+
+
 class ImportMutations(graphene.ObjectType):
     catalog_import_create = CatalogImportCreate.Field()
     catalog_import_apply = CatalogImportApply.Field()
+    catalog_import_rerun = CatalogImportRerun.Field()

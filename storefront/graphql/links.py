@@ -21,13 +21,20 @@ from storefront.links import selectors, services
 from storefront.links.errors import LinkError, LinkErrorCode
 from storefront.links.models import HostLink, LinkTarget, LiveSession
 
-from .errors import DomainMutation, Error, choice_value, decode_id, mirror_enum
+from .errors import (
+    DomainMutation,
+    Error,
+    choice_value,
+    decode_id,
+    mirror_enum,
+    mirror_error_enum,
+)
 from .errors import graphql_field as camel_field
 from .money import Money
 from .pagination import paginate
 from .types import BrandType, CountedConnection, ProductType
 
-LinkErrorCodeEnum = mirror_enum(LinkErrorCode, "LinkErrorCode")
+LinkErrorCodeEnum = mirror_error_enum(LinkErrorCode, "LinkErrorCode")
 HostLinkTargetEnum = mirror_enum(LinkTarget, "HostLinkTarget")
 
 

@@ -21,6 +21,8 @@ from storefront.orders.models import (
 from storefront.payments.errors import PaymentError, PaymentErrorCode
 from storefront.payments.models import RefundStatus
 from storefront.payments.refunds import order_refund
+from storefront.payments.selectors import order_is_expired
+from storefront.payments.services import order_expire_if_due
 
 from .errors import (
     DomainMutation,
@@ -33,7 +35,17 @@ from .errors import OrderError as OrderErrorType
 from .errors import PaymentError as PaymentErrorType
 from .money import Money
 
-OrderStatusEnum = mirror_enum(OrderStatus, "OrderStatus")
+# Saleor's EXPIRED besides our stored statuses: an unpaid order that ran out
+# of time (cancelled by the expiry, or past its deadline and about to be).
+EXPIRED = "expired"
+OrderStatusEnum = graphene.Enum(
+    "OrderStatus",
+    [(member.name, member.value) for member in OrderStatus] + [("EXPIRED", EXPIRED)],
+    description=(
+        "Mirrors storefront.orders.models.OrderStatus, plus EXPIRED: not paid "
+        "before its reservation ran out."
+    ),
+)
 FulfillmentStatusEnum = mirror_enum(FulfillmentStatus, "FulfillmentStatus")
 OrderEventTypeEnum = mirror_enum(OrderEventType, "OrderEventType")
 RefundStatusEnum = mirror_enum(RefundStatus, "RefundStatus")
@@ -165,6 +177,9 @@ class OrderType(graphene.ObjectType):
         return to_global_id("Order", self.pk)
 
     def resolve_status(self, info):
+        if self.status in (OrderStatus.UNPAID, OrderStatus.CANCELLED):
+            if order_is_expired(self):
+                return EXPIRED
         return choice_value(self.status)
 
     def resolve_created(self, info):
@@ -211,7 +226,9 @@ class OrderQuery(graphene.ObjectType):
     )
 
     def resolve_order(self, info, token):
-        return Order.objects.filter(token=token).first()
+        order = Order.objects.filter(token=token).first()
+        # As the order page: past its deadline it is released now.
+        return order_expire_if_due(order=order) if order is not None else None
 
 
 class RefundType(graphene.ObjectType):

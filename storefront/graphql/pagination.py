@@ -9,7 +9,14 @@ for `totalCount` (or pages backwards from the end).
 from django.conf import settings
 from django.db.models import QuerySet
 from graphene.relay import PageInfo
-from graphql_relay import cursor_to_offset, offset_to_cursor
+from graphql import GraphQLError
+from graphql_relay import offset_to_cursor
+from graphql_relay.connection.array_connection import PREFIX as CURSOR_PREFIX
+from graphql_relay.utils import unbase64
+
+# Far past any table, and far enough inside PostgreSQL's bigint that
+# OFFSET + LIMIT cannot overflow it.
+MAX_OFFSET = 2**53
 
 
 def page_cap() -> int:
@@ -22,11 +29,30 @@ def clamp(value: int | None) -> int | None:
     return max(0, min(value, page_cap()))
 
 
-def _offset(cursor: str | None) -> int | None:
-    if cursor is None:
+def invalid_cursor(argument: str) -> GraphQLError:
+    return GraphQLError(
+        f"{argument}: 游标无效 (invalid cursor)",
+        extensions={"code": "INVALID", "field": argument},
+    )
+
+
+def _offset(cursor: str | None, argument: str) -> int | None:
+    """The offset in a cursor this module made; anything else is refused
+    before it can reach the database as an out-of-range OFFSET."""
+    if cursor is None or cursor == "":
         return None
-    offset = cursor_to_offset(cursor)
-    return offset if offset is not None and offset >= 0 else None
+    # unbase64 gives "" for anything undecodable.
+    text = unbase64(cursor) if isinstance(cursor, str) else ""
+    digits = text[len(CURSOR_PREFIX) :]
+    if not (
+        text.startswith(CURSOR_PREFIX)
+        and digits.isascii()
+        and digits.isdigit()
+        and len(digits) <= len(str(MAX_OFFSET))
+        and int(digits) <= MAX_OFFSET
+    ):
+        raise invalid_cursor(argument)
+    return int(digits)
 
 
 def paginate(
@@ -41,7 +67,7 @@ def paginate(
     first, last = clamp(first), clamp(last)
     if first is None and last is None:
         first = page_cap()
-    after_offset, before_offset = _offset(after), _offset(before)
+    after_offset, before_offset = _offset(after, "after"), _offset(before, "before")
 
     start = after_offset + 1 if after_offset is not None else 0
     end = before_offset  # exclusive; None means "to the end"

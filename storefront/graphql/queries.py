@@ -1,5 +1,6 @@
 import graphene
 from graphene import relay
+from graphene.relay.node import NodeField as BaseNodeField
 
 from brands import selectors as brand_selectors
 from storefront.catalog import selectors
@@ -17,12 +18,34 @@ class ProductFilterInput(graphene.InputObjectType):
     search = graphene.String(description="Words in the name, brand, place or SKU")
 
 
+class NodeField(BaseNodeField):
+    """relay's node(id:), answering null for an ID of a type that is not a
+    node (graphene raises a bare Exception there, which is the client's
+    mistake, not our failure)."""
+
+    def wrap_resolve(self, parent_resolver):
+        resolve = super().wrap_resolve(parent_resolver)
+
+        def resolve_node(root, info, id):
+            type_name, _ = relay.Node.resolve_global_id(info, id)
+            graphql_type = info.schema.get_type(type_name)
+            graphene_type = getattr(graphql_type, "graphene_type", None)
+            interfaces = getattr(
+                getattr(graphene_type, "_meta", None), "interfaces", ()
+            )
+            if relay.Node not in interfaces:
+                return None
+            return resolve(root, info, id=id)
+
+        return resolve_node
+
+
 def _page_args(kwargs):
     return {k: kwargs.get(k) for k in ("first", "last", "after", "before")}
 
 
 class StorefrontQuery(graphene.ObjectType):
-    node = relay.Node.Field()
+    node = NodeField(relay.Node)
 
     brands = relay.ConnectionField(BrandType._meta.connection)
     brand = graphene.Field(BrandType, slug=graphene.String(required=True))

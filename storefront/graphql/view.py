@@ -2,7 +2,12 @@ import json
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import get_language
@@ -15,13 +20,14 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     OperationType,
-    execute,
     get_operation_ast,
 )
 
 from storefront.catalog.cache import catalog_cache_seconds, public_cache_key
 
-from .documents import checked_document, parsed
+from .documents import not_text, parsed
+from .execution import checked_operation, run
+from .limits import body_too_large
 
 # Top-level query fields whose answers depend only on the public catalogue
 # (and so are retired by its version). Anything else - a cart, an order page,
@@ -70,7 +76,7 @@ def is_public_catalogue_query(body: bytes) -> bool:
     fields are all public catalogue fields."""
     try:
         payload = json.loads(body)
-        document = parsed(payload["query"])
+        document = parsed(payload["query"], settings.GRAPHQL_MAX_TOKENS)
         operation = get_operation_ast(document, payload.get("operationName"))
     except (ValueError, KeyError, TypeError, GraphQLError):
         return False
@@ -94,6 +100,29 @@ def _refusal(message: str, code: str, status: int) -> JsonResponse:
     return JsonResponse(
         {"errors": [{"message": message, "extensions": {"code": code}}]},
         status=status,
+    )
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _too_large(request) -> JsonResponse | None:
+    """The refusal of a query text over GRAPHQL_MAX_BODY_BYTES, judged from
+    Content-Length (or the query string) before anything is read."""
+    maximum = settings.GRAPHQL_MAX_BODY_BYTES
+    size = (
+        _content_length(request)
+        if request.method == "POST"
+        else len(request.META.get("QUERY_STRING", ""))
+    )
+    if size <= maximum:
+        return None
+    return JsonResponse(
+        {"errors": [body_too_large(size, maximum).formatted]}, status=400
     )
 
 
@@ -127,7 +156,21 @@ def multipart_operation(request) -> dict:
     part is the JSON body, `map` says which variable each file part fills
     ({"0": ["variables.file"]}). One operation per request."""
     try:
-        operations = json.loads(request.POST.get("operations") or "null")
+        text = request.POST.get("operations") or "null"
+        if len(text.encode()) > settings.GRAPHQL_MAX_BODY_BYTES:
+            raise HttpError(
+                JsonResponse(
+                    {
+                        "errors": [
+                            body_too_large(
+                                len(text.encode()), settings.GRAPHQL_MAX_BODY_BYTES
+                            ).formatted
+                        ]
+                    },
+                    status=400,
+                )
+            )
+        operations = json.loads(text)
         mapping = json.loads(request.POST.get("map") or "{}")
     except (ValueError, MultiPartParserError):
         raise _bad_multipart("operations and map must be JSON") from None
@@ -164,11 +207,7 @@ class StorefrontGraphQLView(GraphQLView):
 
     def _multipart_refusal(self, request):
         """None when a multipart POST may go on, else the refusal."""
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MULTIPART_MAX_BYTES:
+        if _content_length(request) > MULTIPART_MAX_BYTES:
             return _refusal(
                 "上传的内容过大 (the upload is too large)", "payload_too_large", 413
             )
@@ -203,9 +242,11 @@ class StorefrontGraphQLView(GraphQLView):
         return super().parse_body(request)
 
     def dispatch(self, request, *args, **kwargs):
+        content_type = request.content_type.split(";")[0].strip().lower()
+        if content_type != MULTIPART and (refusal := _too_large(request)):
+            return refusal
         if request.method != "POST":
             return super().dispatch(request, *args, **kwargs)
-        content_type = request.content_type.split(";")[0].strip().lower()
         if content_type == MULTIPART:
             refusal = self._multipart_refusal(request)
             if refusal is not None:
@@ -249,27 +290,43 @@ class StorefrontGraphQLView(GraphQLView):
     def execute_graphql_request(
         self, request, data, query, variables, operation_name, show_graphiql=False
     ):
-        """graphene-django's flow for POSTs, with the document parsed and
-        validated once per distinct query text (storefront.graphql.documents).
-        GET (GraphiQL, DEBUG only) keeps the library's own path."""
-        if request.method != "POST" or not query:
+        """graphene-django's flow, with the limits checked before validation,
+        the document parsed and validated once per distinct query text, and
+        unexpected failures masked (storefront.graphql.execution)."""
+        if not query:
             return super().execute_graphql_request(
                 request, data, query, variables, operation_name, show_graphiql
             )
+        if not isinstance(query, str):
+            return ExecutionResult(data=None, errors=[not_text()])
         schema = self.schema.graphql_schema
-        document, errors = checked_document(schema, query)
+        document, operation, errors = checked_operation(
+            schema, query, variables, operation_name
+        )
         if errors:
             return ExecutionResult(data=None, errors=errors)
-        options = {
-            "root_value": self.get_root_value(request),
-            "context_value": self.get_context(request),
-            "variable_values": variables,
-            "operation_name": operation_name,
-            "middleware": self.get_middleware(request),
-        }
+        if (
+            request.method == "GET"
+            and operation is not None
+            and operation.operation != OperationType.QUERY
+        ):
+            if show_graphiql:
+                return None
+            raise HttpError(
+                HttpResponseNotAllowed(
+                    ["POST"],
+                    f"Can only perform a {operation.operation.value} operation "
+                    "from a POST request.",
+                )
+            )
         # Mutations take their own transactions in the services they call
         # (graphene's ATOMIC_MUTATIONS stays off, as before).
-        try:
-            return execute(schema, document, **options)
-        except Exception as error:  # noqa: BLE001 - becomes a GraphQL error
-            return ExecutionResult(errors=[error])
+        return run(
+            schema,
+            document,
+            root_value=self.get_root_value(request),
+            context_value=self.get_context(request),
+            variable_values=variables,
+            operation_name=operation_name,
+            middleware=self.get_middleware(request),
+        )

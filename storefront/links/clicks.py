@@ -27,9 +27,20 @@ growing, and its count replaces the stored one when larger (never more than
 the day's clicks), so re-applying it is harmless.
 
 Without REDIS_URL, `click_record` writes the database directly with F()
-updates; first visits of the day are told apart with Django's cache.
+updates; first visits of the day are told apart with Django's cache. It does
+the same for a tap Redis refuses or does not answer in time (REDIS_SOCKET_
+TIMEOUT), and for every tap in the REDIS_RETRY_SECONDS after such a failure
+(storefront.core.redis_cache): such a tap is in the database instead of in
+Redis, and the taps Redis already holds are flushed as usual once it is
+back. A tap is never in both: the script carries a deadline (Redis's TIME,
+TAP_DEADLINE_SHARE of the socket timeout) after which it counts nothing, so
+a script still queued in a hung Redis when the caller gives up is a no-op
+when it finally runs; and the client never re-sends it (no retries). Only a
+reply lost after a timely run (Redis dying in that instant) or clocks apart
+by more than the margin could count a tap twice; none is ever lost.
 """
 
+import time
 import uuid
 from datetime import date
 
@@ -43,6 +54,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from redis.commands.core import Script
 
+from storefront.core.redis_cache import (
+    REDIS_DOWN,
+    redis_failed,
+    redis_name,
+    redis_paused,
+)
+
 from .models import ClickFlush, HostLink, LinkDailyStat
 
 PREFIX = "links:clk:"
@@ -50,8 +68,17 @@ DIRTY = PREFIX + "dirty"
 TOKENS = PREFIX + "inflight-tokens"
 # Unique visitors of a day are still counted for taps flushed the day after.
 HLL_SECONDS = 3 * 24 * 3600
+# The tap script counts only if Redis runs it within this share of the
+# socket timeout; the rest is margin for the reply and for clock skew.
+TAP_DEADLINE_SHARE = 0.6
 
+# ARGV[4]: the moment (unix µs, Redis's clock) after which the caller has
+# given up waiting and counted the tap in the database instead.
 _TAP = """
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000000 + tonumber(now[2]) > tonumber(ARGV[4]) then
+  return 0
+end
 redis.call('INCR', KEYS[1])
 redis.call('INCR', KEYS[2])
 redis.call('PFADD', KEYS[3], ARGV[1])
@@ -92,7 +119,11 @@ def _connected() -> tuple[redis.Redis, Script, Script] | None:
         return None
     found = _clients.get(url)
     if found is None:
-        client = redis.Redis.from_url(url)
+        client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
+            socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+        )
         found = (client, client.register_script(_TAP), client.register_script(_CLAIM))
         _clients[url] = found
     return found
@@ -126,15 +157,28 @@ def click_record(*, link_id: int, visitor: str, live_session_id: int | None) -> 
         _record_in_database(link_id=link_id, visitor=visitor, day=day)
         return
     member = f"{link_id}:{day}"
-    found[1](
-        keys=[
-            f"{PREFIX}total:{link_id}",
-            f"{PREFIX}day:{member}",
-            f"{PREFIX}hll:{member}",
-            DIRTY,
-        ],
-        args=[visitor, member, HLL_SECONDS],
-    )
+    pause_key = "link taps " + redis_name(settings.REDIS_URL)
+    if redis_paused(pause_key):
+        _record_in_database(link_id=link_id, visitor=visitor, day=day)
+        return
+    # A script still queued in a hung Redis when we give up must not count
+    # later: it carries a deadline well inside our socket timeout.
+    deadline = time.time() + TAP_DEADLINE_SHARE * settings.REDIS_SOCKET_TIMEOUT
+    try:
+        counted = found[1](
+            keys=[
+                f"{PREFIX}total:{link_id}",
+                f"{PREFIX}day:{member}",
+                f"{PREFIX}hll:{member}",
+                DIRTY,
+            ],
+            args=[visitor, member, HLL_SECONDS, int(deadline * 1_000_000)],
+        )
+    except REDIS_DOWN as error:
+        redis_failed(pause_key, error)
+        counted = 0
+    if not counted:
+        _record_in_database(link_id=link_id, visitor=visitor, day=day)
 
 
 def _record_in_database(*, link_id: int, visitor: str, day: str) -> None:
@@ -165,7 +209,11 @@ def link_clicks_pending(link_id: int) -> int:
     client = _redis()
     if client is None:
         return 0
-    return int(client.get(f"{PREFIX}total:{link_id}") or 0)
+    try:
+        return int(client.get(f"{PREFIX}total:{link_id}") or 0)
+    except REDIS_DOWN as error:
+        redis_failed("link taps " + redis_name(settings.REDIS_URL), error)
+        return 0
 
 
 def flush_claim() -> str | None:
@@ -258,7 +306,16 @@ def flush_finish(token: str) -> None:
 
 def clicks_flush() -> int:
     """Move every counted tap into the database: first the batches of a flush
-    that died half-way, then what is pending now. Returns the clicks added."""
+    that died half-way, then what is pending now. Returns the clicks added.
+    With Redis down, nothing to do: its taps wait in it (or in its AOF)."""
+    try:
+        return _flush()
+    except REDIS_DOWN as error:
+        redis_failed("link taps " + redis_name(settings.REDIS_URL), error)
+        return 0
+
+
+def _flush() -> int:
     client = _redis()
     if client is None:
         return 0

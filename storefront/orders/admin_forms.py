@@ -100,11 +100,16 @@ class RefundForm(forms.Form):
     def clean_amount(self) -> int:
         try:
             fen = parse_yuan(self.cleaned_data["amount"])
-        except MoneyParseError:
+        except MoneyParseError as error:
             raise forms.ValidationError(
-                "金额格式不正确，请以元填写，例如 12.80 / "
-                "Enter the amount in yuan, for example 12.80",
-                code="invalid_amount",
+                [
+                    forms.ValidationError(message, code="invalid_amount")
+                    for message in (
+                        "金额格式不正确，请以元填写，例如 12.80 / "
+                        "Enter the amount in yuan, for example 12.80",
+                        error.message,
+                    )
+                ]
             ) from None
         if fen <= 0:
             raise forms.ValidationError(

@@ -15,9 +15,9 @@ from django.urls import path, reverse
 
 from brands.permissions import Action, user_can
 from storefront.core.errors import DomainError
-from storefront.core.money import format_fen
+from storefront.core.money import fen_to_yuan_string, format_fen
 from storefront.payments.models import RefundStatus
-from storefront.payments.refunds import order_refund
+from storefront.payments.refunds import order_refund, order_refund_check
 from storefront.payments.services import order_cancel_unpaid
 
 from .admin_forms import (
@@ -26,6 +26,11 @@ from .admin_forms import (
     RefundForm,
     ShipForm,
     add_domain_error,
+)
+from .admin_refund_plan import (
+    RefundPlanError,
+    refund_plan_load,
+    refund_plan_sign,
 )
 from .errors import OrderError, OrderErrorCode
 from .models import Fulfillment, FulfillmentStatus, Order
@@ -42,6 +47,16 @@ def _pending(*orders):
         order__status__in=PAID_STATES,
         status=FulfillmentStatus.PENDING,
     )
+
+
+def _refund_form_as(order, lines, amount_fen, restock, reason) -> RefundForm:
+    """The refund form filled in as given, to show again with an error."""
+    data = {"amount": fen_to_yuan_string(max(amount_fen, 0)), "reason": reason}
+    for line in lines:
+        data[RefundForm.restock_field(line)] = restock.get(line.pk, 0)
+    form = RefundForm(data, order=order, lines=lines)
+    form.is_valid()
+    return form
 
 
 class RefundAndShipPages:
@@ -177,28 +192,41 @@ class RefundAndShipPages:
         return None
 
     def refund_view(self, request, object_id):
+        """Two steps: the operator enters an amount, then confirms it as it
+        was read ("将退款 ¥50.00"); only the confirmation refunds. The
+        confirmation carries the amount signed, so what is refunded is
+        exactly what was shown."""
         order = self._get_order(request, object_id)
         if not self.has_refund_permission(request, order):
             raise PermissionDenied
         lines = list(order.lines.all())
+        if request.method == "POST" and "confirm" in request.POST:
+            return self._refund_confirmed(request, order, lines)
         data = request.POST if request.method == "POST" else None
         form = RefundForm(data, order=order, lines=lines)
         if data is not None and form.is_valid():
-            refund, error = self._refund(
-                request,
-                order,
-                amount_fen=form.cleaned_data["amount"],
-                restock=form.restock(),
-                reason=form.cleaned_data["reason"],
-            )
-            if error is not None:
+            amount_fen, restock = form.cleaned_data["amount"], form.restock()
+            try:
+                order_refund_check(
+                    order=order,
+                    user=request.user,
+                    amount_fen=amount_fen,
+                    restock=restock,
+                )
+            except DomainError as error:
                 add_domain_error(form, error)
-            elif refund.status == RefundStatus.FAILED:
-                form.add_error(None, STRIPE_DECLINED)
             else:
-                self._refunded_message(request, order, refund)
-                return HttpResponseRedirect(self._url("change", order.pk))
-            order.refresh_from_db()
+                plan = refund_plan_sign(
+                    order=order,
+                    user=request.user,
+                    amount_fen=amount_fen,
+                    restock=restock,
+                    reason=form.cleaned_data["reason"],
+                )
+                return self._refund_confirm_page(request, order, lines, plan)
+        return self._refund_form_page(request, order, form)
+
+    def _refund_form_page(self, request, order, form):
         context = self._context(
             request,
             f"退款 Refund {order.number}",
@@ -208,6 +236,54 @@ class RefundAndShipPages:
             change_url=self._url("change", order.pk),
         )
         return TemplateResponse(request, "admin/orders/order/refund_form.html", context)
+
+    def _refund_confirm_page(self, request, order, lines, plan):
+        restocked = {line.pk: line for line in lines}
+        context = self._context(
+            request,
+            f"确认退款 Confirm refund {order.number}",
+            order=order,
+            original=order,
+            plan=plan,
+            amount=format_fen(plan.amount_fen),
+            restock_lines=[
+                (restocked[line_id], units)
+                for line_id, units in plan.restock.items()
+                if line_id in restocked
+            ],
+            refund_url=self._url("refund", order.pk),
+            change_url=self._url("change", order.pk),
+        )
+        return TemplateResponse(
+            request, "admin/orders/order/refund_confirm_amount.html", context
+        )
+
+    def _refund_confirmed(self, request, order, lines):
+        try:
+            plan = refund_plan_load(
+                request.POST.get("plan", ""), order=order, user=request.user
+            )
+        except RefundPlanError as error:
+            form = _refund_form_as(order, lines, order.refundable_fen, {}, "")
+            form.add_error(None, error.message)
+            return self._refund_form_page(request, order, form)
+        form = _refund_form_as(order, lines, plan.amount_fen, plan.restock, plan.reason)
+        refund, error = self._refund(
+            request,
+            order,
+            amount_fen=plan.amount_fen,
+            restock=plan.restock,
+            reason=plan.reason,
+        )
+        if error is not None:
+            add_domain_error(form, error)
+        elif refund.status == RefundStatus.FAILED:
+            form.add_error(None, STRIPE_DECLINED)
+        else:
+            self._refunded_message(request, order, refund)
+            return HttpResponseRedirect(self._url("change", order.pk))
+        order.refresh_from_db()
+        return self._refund_form_page(request, order, form)
 
     # Shipping -----------------------------------------------------------------
 

@@ -73,6 +73,14 @@ class Order(AddressFields, models.Model):
     # Stock stays allocated to an unpaid order until this moment.
     reserved_until = models.DateTimeField("库存保留至 reserved until", null=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The confirmation email (the only carrier of the order link): claimed by
+    # one sender until `confirmation_claimed_until`, done at `…_sent_at`.
+    confirmation_claimed_until = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
+    confirmation_sent_at = models.DateTimeField(
+        "确认邮件发送时间 confirmation sent at", null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -85,7 +93,12 @@ class Order(AddressFields, models.Model):
                 fields=["reserved_until"],
                 condition=Q(status="unpaid"),
                 name="order_unpaid_reserved_until",
-            )
+            ),
+            models.Index(
+                fields=["paid_at"],
+                condition=Q(paid_at__isnull=False, confirmation_sent_at__isnull=True),
+                name="order_confirmation_unsent",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

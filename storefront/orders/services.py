@@ -170,7 +170,8 @@ def order_mark_paid(*, order: Order, amount_fen: int, payment_intent_id: str) ->
     from .tasks import send_order_confirmation
 
     # robust: an email that cannot be sent must not fail the payment webhook
-    # (with eager Celery the task runs right here); the task retries itself.
+    # (with eager Celery the task runs right here); the task retries itself,
+    # and the confirmation sweep sends any that is lost (orders.emails).
     transaction.on_commit(lambda: send_order_confirmation.delay(order.pk), robust=True)
     # The split follows in its own task; a lost one is found by the beat sweep.
     transaction.on_commit(lambda: allocate_order.delay(order.pk), robust=True)

@@ -9,6 +9,7 @@ class PaymentErrorCode(TextChoices):
     INVALID_SIGNATURE = "invalid_signature"
     ORDER_NOT_PAYABLE = "order_not_payable"
     RESERVATION_EXPIRED = "reservation_expired"
+    PAYMENT_NOT_RECORDED_YET = "payment_not_recorded_yet"
 
 
 MESSAGES = {
@@ -30,8 +31,12 @@ MESSAGES = {
         "This order is already paid or was cancelled",
     ),
     PaymentErrorCode.RESERVATION_EXPIRED: (
-        "订单已超时，库存已释放，请重新下单",
-        "The order timed out and its stock was released; please order again",
+        "订单超时未付，已过期，请重新下单",
+        "This order expired before it was paid; please order again",
+    ),
+    PaymentErrorCode.PAYMENT_NOT_RECORDED_YET: (
+        "该支付尚未记录，请稍后重试",
+        "This payment is not recorded yet; retry later",
     ),
 }
 

@@ -3,6 +3,7 @@
 Settings decide where Stripe is: real Stripe with real keys, or the local
 stand-in (localstripe) through STRIPE_API_BASE. The calls are the same."""
 
+import time
 from functools import lru_cache
 
 import stripe
@@ -136,14 +137,21 @@ def find_transfers(*, transfer_group: str) -> list:
     return _call(fetch)
 
 
+# How far a signature's timestamp may be from now, either way (Stripe's
+# default; its library checks only the past).
+SIGNATURE_TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE
+
+
 def construct_event(payload: bytes, signature: str | None):
     """The verified event, or INVALID_SIGNATURE for anything unsigned,
-    wrongly signed, stale or malformed."""
+    wrongly signed, stale, dated in the future or malformed."""
     secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret:
         raise PaymentError(PaymentErrorCode.NOT_CONFIGURED)
     try:
-        event = stripe.Webhook.construct_event(payload, signature or "", secret)
+        event = stripe.Webhook.construct_event(
+            payload, signature or "", secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
+        )
     except (
         ValueError,
         TypeError,
@@ -151,9 +159,21 @@ def construct_event(payload: bytes, signature: str | None):
         stripe.SignatureVerificationError,
     ) as exc:
         raise PaymentError(PaymentErrorCode.INVALID_SIGNATURE) from exc
+    if _signed_at(signature) > time.time() + SIGNATURE_TOLERANCE_SECONDS:
+        raise PaymentError(PaymentErrorCode.INVALID_SIGNATURE)
     if not _well_formed(event.to_dict()):
         raise PaymentError(PaymentErrorCode.INVALID_SIGNATURE)
     return event
+
+
+def _signed_at(header: str) -> int:
+    """The `t=` of a header that has passed verification: the first one,
+    read as Stripe's library reads it, is the one the signature covers."""
+    for item in header.split(","):
+        key, _, value = item.partition("=")
+        if key == "t":
+            return int(value)
+    raise PaymentError(PaymentErrorCode.INVALID_SIGNATURE)
 
 
 def _well_formed(data: dict) -> bool:

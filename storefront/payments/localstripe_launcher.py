@@ -12,8 +12,9 @@ every write. This launcher:
   ``POST /v1/payment_intents/{id}/confirm`` with ``payment_method``, the
   publishable key (plus the intent's client secret) on the two calls Stripe.js
   makes from the browser, card numbers Stripe declines being declined when
-  charged, ``latest_charge`` exported as an id, and a fake Stripe.js whose
-  ``confirmCardPayment`` creates the PaymentMethod from the card element;
+  charged, ``latest_charge`` exported as an id, ``amount_received`` exported
+  as Stripe does, and a fake Stripe.js whose ``confirmCardPayment`` creates
+  the PaymentMethod from the card element;
 - adds the Stripe Connect routes localstripe lacks (connected accounts and
   transfers, honouring idempotency keys), from localstripe_connect.py.
 
@@ -154,8 +155,11 @@ def confirm_payment_intent(
 
 
 def export_payment_intent(self, expand=None):
-    """Export ``latest_charge`` as an id, as Stripe does unless expanded."""
+    """Export ``latest_charge`` as an id, as Stripe does unless expanded, and
+    ``amount_received`` (which localstripe leaves out): the amount once the
+    intent succeeded, else 0."""
     data = _LOCALSTRIPE_INTENT_EXPORT(self, expand=expand)
+    data["amount_received"] = data.get("amount") if data["status"] == "succeeded" else 0
     expanded = any(
         path == "latest_charge" or path.startswith("latest_charge.")
         for path in expand or ()

@@ -33,6 +33,40 @@ def _idempotency_key(order: Order, amount: int) -> str:
     return f"gongfu-refund-{order.token}-{order.refunded_fen}-{amount}-{failed}"
 
 
+def _checked(order: Order, user, amount_fen, restock) -> tuple[int, dict[int, int]]:
+    """The amount and restock that may be refunded now, or the OrderError
+    that says why not."""
+    if not user_can(user, Action.REFUND_ORDER, order):
+        raise OrderError(OrderErrorCode.PERMISSION_DENIED)
+    if amount_fen is not None and (
+        isinstance(amount_fen, bool)
+        or not isinstance(amount_fen, int)
+        or amount_fen <= 0
+    ):
+        raise OrderError(OrderErrorCode.INVALID_AMOUNT, field="amount")
+    if order.status not in PAID_STATES and order.status != OrderStatus.REFUNDED:
+        raise OrderError(OrderErrorCode.NOT_PAID, field="order")
+    amount = order.refundable_fen if amount_fen is None else amount_fen
+    if amount <= 0 or amount > order.refundable_fen:
+        most = format_fen(order.refundable_fen)
+        raise OrderError(
+            OrderErrorCode.REFUND_EXCEEDS_PAID,
+            field="amount",
+            detail=(f"最多可退 {most}", f"at most {most} remains"),
+        )
+    return amount, clean_restock(order, restock or {})
+
+
+def order_refund_check(
+    *, order: Order, user, amount_fen: int | None = None, restock: dict | None = None
+) -> int:
+    """What `order_refund` would refund with these arguments right now (for
+    a confirmation page), or the OrderError it would refuse with. Changes
+    nothing; `order_refund` checks again under the order's lock."""
+    amount, _ = _checked(order, user, amount_fen, restock)
+    return amount
+
+
 def order_refund(
     *,
     order: Order,
@@ -49,27 +83,9 @@ def order_refund(
     The idempotency key is derived from the order's refund position: a retry
     after a lost response reaches Stripe with the same key and is not paid
     out twice."""
-    if not user_can(user, Action.REFUND_ORDER, order):
-        raise OrderError(OrderErrorCode.PERMISSION_DENIED)
-    if amount_fen is not None and (
-        isinstance(amount_fen, bool)
-        or not isinstance(amount_fen, int)
-        or amount_fen <= 0
-    ):
-        raise OrderError(OrderErrorCode.INVALID_AMOUNT, field="amount")
     with transaction.atomic():
         order = lock_order(order)
-        if order.status not in PAID_STATES and order.status != OrderStatus.REFUNDED:
-            raise OrderError(OrderErrorCode.NOT_PAID, field="order")
-        amount = order.refundable_fen if amount_fen is None else amount_fen
-        if amount <= 0 or amount > order.refundable_fen:
-            most = format_fen(order.refundable_fen)
-            raise OrderError(
-                OrderErrorCode.REFUND_EXCEEDS_PAID,
-                field="amount",
-                detail=(f"最多可退 {most}", f"at most {most} remains"),
-            )
-        cleaned_restock = clean_restock(order, restock or {})
+        amount, cleaned_restock = _checked(order, user, amount_fen, restock)
         # Split the order now if its task has not yet: whatever could stop the
         # split must stop the refund before Stripe pays anything back.
         orders_allocate(order_ids=[order.pk])

@@ -3,7 +3,8 @@ unpaid order so that no payment can succeed after its stock went back."""
 
 import logging
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from storefront.orders.errors import OrderError, OrderErrorCode
@@ -19,12 +20,12 @@ from . import gateway
 from .errors import PaymentError, PaymentErrorCode
 from .models import Payment, PaymentStatus, Refund, RefundStatus, StripeEvent
 from .refunds import REFUND_STATUS
+from .selectors import IN_FLIGHT
 
 log = logging.getLogger(__name__)
 
 # Stripe statuses after which a PaymentIntent can no longer take money.
 _FINAL_UNPAID = {"canceled"}
-_IN_FLIGHT = {"processing", "requires_capture", "succeeded"}
 
 
 def live_payment(order: Order) -> Payment | None:
@@ -110,16 +111,38 @@ def payment_settle(*, intent, source: str) -> str:
 
 
 def _settle_succeeded(payment: Payment, intent, source: str) -> str:
-    amount = intent.get("amount_received") or intent.get("amount")
+    # Only what Stripe says it received counts: `amount` is what was asked
+    # for, and an intent that received nothing (or something else) never
+    # pays the order. The money stays at Stripe for an operator to look at.
+    received = intent.get("amount_received")
     currency = (intent.get("currency") or "").lower()
-    if amount != payment.amount_fen or currency != payment.currency:
+    if (
+        isinstance(received, bool)
+        or received != payment.amount_fen
+        or currency != payment.currency
+    ):
         log.error(
-            "PaymentIntent %s: %s %s does not match %s",
+            "PaymentIntent %s: received %r %s does not match %s %s",
             payment.payment_intent_id,
-            amount,
+            received,
             currency,
             payment.amount_fen,
+            payment.currency,
         )
+        message = (
+            f"amount received {received!r} {currency} differs from "
+            f"{payment.amount_fen} {payment.currency}"
+        )[:300]
+        if message != payment.last_error:
+            payment.last_error = message
+            order_event(
+                order=payment.order,
+                type=OrderEventType.PAYMENT_FAILED,
+                payment_intent=payment.payment_intent_id,
+                message=message,
+                source=source,
+            )
+        payment.save(update_fields=["provider_status", "last_error", "updated_at"])
         return "refused: amount or currency differs from the order"
     payment.status = PaymentStatus.SUCCEEDED
     payment.save(update_fields=["status", "provider_status", "updated_at"])
@@ -157,7 +180,7 @@ def order_cancel_unpaid(*, order: Order, user=None, expired: bool = False) -> Or
     payment = live_payment(order)
     if payment is not None:
         intent = gateway.retrieve_payment_intent(payment.payment_intent_id)
-        if intent.status in _IN_FLIGHT:
+        if intent.status in IN_FLIGHT:
             payment_settle(intent=intent, source="cancel")
             raise OrderError(OrderErrorCode.PAYMENT_IN_PROGRESS, field="order")
         if intent.status != "canceled":
@@ -167,6 +190,27 @@ def order_cancel_unpaid(*, order: Order, user=None, expired: bool = False) -> Or
     if order.status != OrderStatus.UNPAID:
         raise OrderError(OrderErrorCode.INVALID_TRANSITION, field="status")
     return order_cancel(order=order, user=user, expired=expired)
+
+
+def order_expire_if_due(*, order: Order) -> Order:
+    """What the expiry sweep would do to this order, done now: the order's
+    pages and the API call it, so an unpaid order past its deadline never
+    looks alive, scheduler or not. Through `order_cancel_unpaid`, as the
+    sweep: Stripe is asked with no lock held, and an intent that went
+    through settles the order as paid instead. When Stripe cannot be asked
+    the order stays as it is (shown as expired) for the sweep to finish."""
+    if (
+        order.status != OrderStatus.UNPAID
+        or order.reserved_until is None
+        or order.reserved_until > timezone.now()
+    ):
+        return order
+    try:
+        order_cancel_unpaid(order=order, expired=True)
+    except (OrderError, PaymentError) as error:
+        log.info("order %s past its deadline, kept: %s", order.number, error)
+    order.refresh_from_db()
+    return order
 
 
 def refund_settle(*, refund: dict) -> str:
@@ -196,15 +240,50 @@ def refund_settle(*, refund: dict) -> str:
     return f"refund {status}"
 
 
+def _payment_recorded(intent_id: str) -> bool:
+    """A plain read before any write: it neither waits for an open
+    payment_start's locks nor leaves an event record behind."""
+    try:
+        return Payment.objects.filter(payment_intent_id=intent_id).exists()
+    except OperationalError:
+        # SQLite's shared-cache test database refuses to read a table another
+        # connection is writing; that row is not committed yet either.
+        return False
+
+
+def _names_one_of_our_orders(intent: dict) -> bool:
+    """Whether the intent's metadata (which payment_start sets and the
+    signature vouches for) names an order of this shop."""
+    token = (intent.get("metadata") or {}).get("order_token")
+    try:
+        return bool(token) and Order.objects.filter(token=token).exists()
+    except (ValidationError, ValueError, TypeError):
+        return False
+
+
 def webhook_receive(*, payload: bytes, signature: str | None) -> str:
     """Verify, store once, process once. A replay returns without effect.
     Processing and the event record commit together, so a crash midway
-    leaves nothing recorded and Stripe's retry processes it afresh."""
+    leaves nothing recorded and Stripe's retry processes it afresh.
+
+    An event about one of our orders' PaymentIntents whose payment row is
+    not committed yet (payment_start's transaction is still open) raises
+    PAYMENT_NOT_RECORDED_YET having written nothing: the endpoint answers
+    non-2xx, Stripe retries, and the retry is processed like a first
+    delivery. Intents that name no order of ours are stored and ignored."""
     event = gateway.construct_event(payload, signature)
     data = event.to_dict()
     obj = (data.get("data") or {}).get("object") or {}
     is_intent = data.get("type", "").startswith("payment_intent.")
     intent_id = obj.get("id", "") if is_intent else ""
+    if intent_id and not _payment_recorded(intent_id) and _names_one_of_our_orders(obj):
+        log.warning(
+            "Stripe event %s for %s arrived before its payment row; asking "
+            "Stripe to retry",
+            data["id"],
+            intent_id,
+        )
+        raise PaymentError(PaymentErrorCode.PAYMENT_NOT_RECORDED_YET)
     with transaction.atomic():
         try:
             with transaction.atomic():

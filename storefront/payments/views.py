@@ -8,6 +8,13 @@ from .services import webhook_receive
 # Stripe sends events up to a few hundred KB; anything far larger is not Stripe.
 MAX_WEBHOOK_BYTES = 1024 * 1024
 
+# Anything but 2xx makes Stripe deliver the event again later (for up to
+# three days): wanted when we cannot take it yet, not for a bad signature.
+_STATUS = {
+    PaymentErrorCode.NOT_CONFIGURED: 503,
+    PaymentErrorCode.PAYMENT_NOT_RECORDED_YET: 409,
+}
+
 
 @csrf_exempt  # Stripe signs its requests; the signature is the check.
 @require_POST
@@ -19,6 +26,6 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
             payload=request.body, signature=request.headers.get("Stripe-Signature")
         )
     except PaymentError as exc:
-        status = 503 if exc.code == PaymentErrorCode.NOT_CONFIGURED else 400
+        status = _STATUS.get(exc.code, 400)
         return JsonResponse({"error": exc.code, "message": exc.message}, status=status)
     return JsonResponse({"received": True, "outcome": outcome})

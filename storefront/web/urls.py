@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .csp import allows_stripe_js
 from .views import (
     accounts,
     cart,
@@ -25,6 +26,27 @@ urlpatterns = [
     path("language/<str:code>/", language.language_switch, name="language"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
+    # The paths django-allauth uses, so links in sent mails keep working.
+    path(
+        "accounts/password/reset/",
+        accounts.PasswordResetView.as_view(),
+        name="password-reset",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        accounts.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "accounts/password/reset/key/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "accounts/password/reset/key/done/",
+        accounts.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
     path("cart/", cart.cart, name="cart"),
     path("cart/add/", cart.cart_add, name="cart-add"),
     path("cart/update/", cart.cart_update, name="cart-update"),
@@ -32,5 +54,9 @@ urlpatterns = [
     path("checkout/", checkout.checkout, name="checkout"),
     # The token is the secret: whoever has the link sees the order.
     path("orders/<uuid:token>/", orders.order_detail, name="order"),
-    path("orders/<uuid:token>/pay/", orders.order_pay, name="order-pay"),
+    path(
+        "orders/<uuid:token>/pay/",
+        allows_stripe_js(orders.order_pay),
+        name="order-pay",
+    ),
 ]

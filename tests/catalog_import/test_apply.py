@@ -1,6 +1,6 @@
 """apply_plan(): writes valid products, each all or nothing; an unchanged
-re-import writes nothing; archiving only unpublishes. Apply takes no user:
-whoever calls it has checked permissions, so these tests need no roles."""
+re-import writes nothing; archiving only unpublishes. These tests act as a
+platform operator; what other roles may write is in test_row_permissions.py."""
 
 import pytest
 from django.core.cache import cache
@@ -15,6 +15,7 @@ from catalog_import.validate import validate
 from storefront.catalog.cache import VERSION_KEY
 from storefront.catalog.models import Product, ProductVariant, Stock
 from tests.catalog_import.drafts import (
+    PLATFORM,
     draft,
     import_drafts,
     make_shop,
@@ -231,9 +232,9 @@ def test_a_product_the_database_refuses_leaves_nothing_and_the_others_import(sho
     )
     validate(drafts, workshop=shop.workshop)
     drafts[1].variants[1].compare_at_price_fen = 100  # below the price
-    plan = make_plan(drafts, workshop=shop.workshop)
+    plan = make_plan(drafts, workshop=shop.workshop, actor=PLATFORM)
     assert [e.action for e in plan] == [Action.CREATE] * 3
-    counts = apply_plan(plan, workshop=shop.workshop)
+    counts = apply_plan(plan, workshop=shop.workshop, actor=PLATFORM)
     assert (counts["created"], counts["skipped"]) == (2, 1)
     assert set(
         Product.objects.filter(workshop=shop.workshop).values_list(
@@ -254,8 +255,8 @@ def test_an_update_the_database_refuses_changes_nothing_of_that_product(shop):
     drafts[1].fields["name"] = "新虾皮"
     validate(drafts, workshop=shop.workshop)
     drafts[0].variants[1].price_fen = 0  # breaks variant_price_positive
-    plan = make_plan(drafts, workshop=shop.workshop)
-    counts = apply_plan(plan, workshop=shop.workshop)
+    plan = make_plan(drafts, workshop=shop.workshop, actor=PLATFORM)
+    counts = apply_plan(plan, workshop=shop.workshop, actor=PLATFORM)
     assert (counts["updated"], counts["skipped"]) == (1, 1)
     p1 = Product.objects.get(product_code="P1")
     assert p1.name == "象山黄鱼"
@@ -268,7 +269,7 @@ def test_a_sku_taken_between_plan_and_apply_skips_only_that_product(shop):
     plan = plan_for(drafts, shop.workshop)
     taker = make_product(brand=shop.brand, workshop=shop.workshop, product_code="T")
     taker.variants.update(sku="P3-1")
-    counts = apply_plan(plan, workshop=shop.workshop)
+    counts = apply_plan(plan, workshop=shop.workshop, actor=PLATFORM)
     assert (counts["created"], counts["skipped"]) == (4, 1)
     assert [str(p.code) for p in drafts[2].problems] == ["duplicate_sku_in_workshop"]
     assert drafts[2].problems[0].column == "sku"
@@ -282,7 +283,7 @@ def test_stock_allocated_between_plan_and_apply_skips_only_that_product(shop):
     drafts[1].fields["name"] = "新虾皮"
     plan = plan_for(drafts, shop.workshop)
     Stock.objects.filter(variant__sku="P1-A").update(quantity_allocated=3)
-    counts = apply_plan(plan, workshop=shop.workshop)
+    counts = apply_plan(plan, workshop=shop.workshop, actor=PLATFORM)
     assert (counts["updated"], counts["skipped"]) == (1, 1)
     assert drafts[0].problems[0].code == "stock_below_allocated"
     assert Stock.objects.get(variant__sku="P1-A").quantity == 10
@@ -295,10 +296,13 @@ def test_many_batches_with_one_bad_product_in_the_middle(shop, monkeypatch):
     )
     validate(drafts, workshop=shop.workshop)
     drafts[17].variants[3].price_fen = 0
-    plan = make_plan(drafts, workshop=shop.workshop)
+    plan = make_plan(drafts, workshop=shop.workshop, actor=PLATFORM)
     progress = []
     counts = apply_plan(
-        plan, workshop=shop.workshop, on_progress=lambda *a: progress.append(a)
+        plan,
+        workshop=shop.workshop,
+        actor=PLATFORM,
+        on_progress=lambda *a: progress.append(a),
     )
     assert (counts["created"], counts["skipped"]) == (29, 1)
     assert ProductVariant.objects.filter(workshop=shop.workshop).count() == 29 * 4
@@ -342,10 +346,15 @@ def test_writing_a_thousand_rows_takes_a_handful_of_queries(shop):
     )
     plan = plan_for(drafts, shop.workshop)
     with CaptureQueriesContext(connection) as queries:
-        counts = apply_plan(plan, workshop=shop.workshop)
+        counts = apply_plan(plan, workshop=shop.workshop, actor=PLATFORM)
     assert counts["created"] == 250
     # slugs (1) + per batch of 500 rows: savepoint, 3 INSERTs, release.
-    assert len(queries) <= 1 + 2 * 5 + 2
+    limit = 1 + 2 * 5 + 2
+    if connection.vendor == "sqlite":
+        # At most 999 parameters a statement: Django splits each INSERT of a
+        # batch into a few (products ~6, variants ~12, stock ~3 for 1,000).
+        limit += 20
+    assert len(queries) <= limit
 
 
 def test_the_published_cell_is_applied_on_update(shop):

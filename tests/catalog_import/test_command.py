@@ -10,9 +10,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from brands.models import Role
 from catalog_import import columns
 from storefront.catalog.models import Product
 from tests.catalog_import.jobs_helpers import (
@@ -22,6 +24,7 @@ from tests.catalog_import.jobs_helpers import (
     shared_database_url,
     shop,
 )
+from tests.factories import grant, make_brand, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +38,8 @@ class Terminal(io.StringIO):
 
 @pytest.fixture
 def world():
+    # The command acts as the first platform operator unless told --as.
+    make_user("platform", staff=True)
     return shop()
 
 
@@ -212,3 +217,46 @@ def test_template_csv(tmp_path):
 def test_template_needs_a_known_suffix(tmp_path):
     assert ".xlsx" in _refusal("--template", str(tmp_path / "t.txt"))
     assert not (tmp_path / "t.txt").exists()
+
+
+def test_as_names_the_user_whose_rights_each_row_is_checked_against(world, tmp_path):
+    """--as an operator of another brand of the workshop: the row of a
+    product of the workshop's first brand is refused, nothing written."""
+    brand, workshop, _ = world
+    other = make_brand()
+    workshop.brands.add(other)
+    operator = make_user()
+    grant(operator, Role.BRAND_OPERATOR, other)
+    path = tmp_path / "one.csv"
+    path.write_bytes(catalogue_csv(catalogue_rows(brand, products=1, variants=1)))
+
+    body = json.loads(
+        _command(
+            "--workshop", workshop.slug, str(path), "--as", operator.username, "--json"
+        )
+    )
+
+    assert body["created"] == 0
+    assert [e["code"] for e in body["errors"]] == ["permission_denied"]
+    assert "You may not change this product" in body["errors"][0]["message"]
+    assert catalogue_counts()["products"] == 0
+
+
+def test_as_an_unknown_or_unauthorised_user_is_refused(world, sheet):
+    _, workshop, _ = world
+    assert "No active user named nobody" in _refusal(
+        "--workshop", workshop.slug, str(sheet), "--as", "nobody"
+    )
+    consumer = make_user()
+    assert "may not import into workshop" in _refusal(
+        "--workshop", workshop.slug, str(sheet), "--as", consumer.username
+    )
+    assert catalogue_counts()["products"] == 0
+
+
+def test_without_as_and_without_a_platform_operator_the_command_says_so(world, sheet):
+    _, workshop, _ = world
+    get_user_model().objects.filter(is_staff=True).update(is_staff=False)
+    reason = _refusal("--workshop", workshop.slug, str(sheet))
+    assert "No platform operator" in reason and "--as USERNAME" in reason
+    assert catalogue_counts()["products"] == 0

@@ -14,7 +14,7 @@ from catalog_import.errors import ImportErrorCode as Code
 from catalog_import.plan import make_plan
 from catalog_import.types import Action, ProductDraft, VariantDraft
 from catalog_import.validate import validate
-from tests.catalog_import.drafts import make_shop
+from tests.catalog_import.drafts import PLATFORM, make_shop
 from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,9 @@ def shop():
 @given(batch=st.lists(drafts, max_size=6), archive=st.booleans())
 def test_validate_and_plan_never_raise_and_always_explain(shop, batch, archive):
     validate(batch, workshop=shop.workshop)
-    plan = make_plan(batch, workshop=shop.workshop, archive_missing=archive)
+    plan = make_plan(
+        batch, workshop=shop.workshop, actor=PLATFORM, archive_missing=archive
+    )
     planned = [entry for entry in plan if entry.action != Action.ARCHIVE]
     assert [entry.draft for entry in planned] == batch
     for entry in planned:
@@ -163,9 +165,9 @@ def test_what_validate_lets_through_the_database_accepts(shop, batch):
     """Apply writes in batches on the promise that validate refused every
     value the database would refuse: no valid draft ever fails to save."""
     validate(batch, workshop=shop.workshop)
-    plan = make_plan(batch, workshop=shop.workshop)
+    plan = make_plan(batch, workshop=shop.workshop, actor=PLATFORM)
     skipped = sum(entry.action == Action.SKIP for entry in plan)
-    counts = apply_plan(plan, workshop=shop.workshop)
+    counts = apply_plan(plan, workshop=shop.workshop, actor=PLATFORM)
     assert counts["skipped"] == skipped
     failures = [p for d in batch for p in d.problems if p.code == Code.SAVE_FAILED]
     assert failures == []

@@ -400,3 +400,72 @@ def test_applying_someone_elses_job_is_not_found(world):
     [error] = body["data"]["catalogImportApply"]["errors"]
     assert (error["field"], error["code"]) == ("job", "JOB_NOT_FOUND")
     assert ImportJob.objects.count() == 1
+
+
+RERUN = """
+mutation Rerun($job: ID!) {
+  catalogImportRerun(job: $job) {
+    job { id status canRunAgain }
+    errors { field code message }
+  }
+}
+"""
+
+
+def test_a_graphql_apply_refuses_the_rows_of_another_brand(
+    world, django_capture_on_commit_callbacks
+):
+    """The same per-row rule as the portal: an operator of another brand of
+    the workshop uploads a row for the workshop's own brand: a row error."""
+    from tests.factories import make_brand
+
+    brand, workshop, _ = world
+    other = make_brand()
+    workshop.brands.add(other)
+    operator = make_user()
+    grant(operator, Role.BRAND_OPERATOR, other)
+    client, token = _signed_in(operator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = _upload_catalogue(
+            client, token, workshop, _content(brand, products=1), dry_run=False
+        ).json()["data"]["catalogImportCreate"]
+    assert created["errors"] == []
+
+    job = _gql(client, JOB, {"id": created["job"]["id"]}, token)["data"]["importJob"]
+    assert job["status"] == "DONE" and job["createdCount"] == 0
+    (problem,) = [edge["node"] for edge in job["problems"]["edges"]]
+    assert (problem["row"], problem["code"]) == (2, "permission_denied")
+    assert "You may not change this product" in problem["message"]
+    assert not Product.objects.exists()
+
+
+def test_catalog_import_rerun_runs_an_interrupted_job_again(
+    world, django_capture_on_commit_callbacks
+):
+    from catalog_import import services
+
+    brand, workshop, manager = world
+    client, token = _signed_in(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = _upload_catalogue(
+            client, token, workshop, _content(brand, products=2), dry_run=False
+        ).json()["data"]["catalogImportCreate"]
+    job = ImportJob.objects.get()
+    # As the sweep leaves a job whose worker was killed.
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.FAILED, failure_code="interrupted"
+    )
+    Product.objects.all().delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rerun = _gql(client, RERUN, {"job": created["job"]["id"]}, token)
+    body = rerun["data"]["catalogImportRerun"]
+
+    assert body["errors"] == [] and body["job"]["canRunAgain"] is False
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == (ImportStatus.DONE, 2)
+    again = _gql(client, RERUN, {"job": created["job"]["id"]}, token)
+    (error,) = again["data"]["catalogImportRerun"]["errors"]
+    assert error["code"] == "JOB_NOT_RERUNNABLE"
+    assert services.import_jobs_fail_stalled() == 0

@@ -9,6 +9,7 @@ from catalog_import.plan import make_plan
 from catalog_import.types import Action
 from storefront.catalog.models import Category, Stock
 from tests.catalog_import.drafts import (
+    PLATFORM,
     draft,
     import_drafts,
     make_shop,
@@ -160,7 +161,7 @@ def test_a_sku_taken_by_another_product_since_validate_is_skipped(shop):
     from storefront.catalog.models import ProductVariant
 
     ProductVariant.objects.filter(product__product_code="X").update(sku="P2-A")
-    plan = make_plan(drafts, workshop=shop.workshop)
+    plan = make_plan(drafts, workshop=shop.workshop, actor=PLATFORM)
     assert actions(plan) == [(Action.CREATE, "P1"), (Action.SKIP, "P2")]
     assert plan[1].draft.problems[0].code == "duplicate_sku_in_workshop"
 
@@ -207,7 +208,9 @@ def test_plan_reads_the_database_twice_whatever_the_size(shop):
 
     validate(drafts, workshop=shop.workshop)
     with CaptureQueriesContext(connection) as queries:
-        plan = make_plan(drafts, workshop=shop.workshop, archive_missing=True)
+        plan = make_plan(
+            drafts, workshop=shop.workshop, actor=PLATFORM, archive_missing=True
+        )
     assert len(plan) == 32
     assert len(queries) == 2
 

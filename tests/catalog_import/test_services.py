@@ -14,6 +14,7 @@ from catalog_import.errors import ImportJobError, ImportJobErrorCode
 from catalog_import.models import ImportJob, ImportMode, ImportStatus
 from catalog_import.services import run_import
 from storefront.catalog.models import Product, ProductVariant
+from tests.catalog_import.drafts import PLATFORM
 from tests.catalog_import.jobs_helpers import (
     HEADERS,
     catalogue_counts,
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _run(workshop, content: bytes, *, dry_run: bool, name="catalogue.csv", **kw):
+    kw.setdefault("actor", PLATFORM)
     return run_import(
         workshop=workshop,
         name=name,

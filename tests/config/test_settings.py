@@ -86,13 +86,6 @@ def test_allowed_hosts_from_environment(client, settings):
 
 
 @pytest.mark.django_db
-def test_healthz(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-
-
-@pytest.mark.django_db
 def test_csrf_is_enforced(settings):
     from django.test import Client
 

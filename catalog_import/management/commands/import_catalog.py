@@ -1,8 +1,12 @@
 """Import a workshop's catalogue file from a terminal, or write the template.
 
-    python manage.py import_catalog --workshop SLUG FILE [--dry-run] [--json]
-        [--sheet NAME] [--archive-missing] [--no-fetch]
+    python manage.py import_catalog --workshop SLUG FILE [--as USERNAME]
+        [--dry-run] [--json] [--sheet NAME] [--archive-missing] [--no-fetch]
     python manage.py import_catalog --template out.xlsx   (or out.csv)
+
+The import acts as a user, checked exactly as in the portal: `--as USERNAME`,
+or by default a platform operator (the first active staff user, superusers
+first). Rows that user may not write are row errors (PERMISSION_DENIED).
 
 Exits 0 once the file was processed, even when rows had errors (they are
 listed); exits non-zero with a one-line reason when the workshop does not
@@ -13,9 +17,11 @@ stdout; the progress bar (on a terminal) goes to stderr.
 import json
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from brands.models import Workshop
+from brands.permissions import Action, user_can
 from catalog_import import columns
 from catalog_import.services import ImportResult, run_import
 
@@ -70,6 +76,31 @@ class ProgressBar:
             self.stream.write("", style_func=str)
 
 
+def _actor(username: str | None):
+    """The user the import acts as: `username`, or the first active platform
+    operator (staff; superusers first)."""
+    users = get_user_model().objects
+    if username:
+        user = users.filter(**{users.model.USERNAME_FIELD: username}).first()
+        if user is None or not user.is_active:
+            raise CommandError(
+                f"找不到启用的用户 {username} / No active user named {username}"
+            )
+        return user
+    user = (
+        users.filter(is_active=True, is_staff=True)
+        .order_by("-is_superuser", "pk")
+        .first()
+    )
+    if user is None:
+        raise CommandError(
+            "没有平台运营账号，请用 --as 用户名 指定导入者 / "
+            "No platform operator (active staff user) exists; name the importing "
+            "user with --as USERNAME"
+        )
+    return user
+
+
 class Command(BaseCommand):
     help = (
         "导入工坊商品表 / Import a workshop's catalogue file "
@@ -79,6 +110,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help="CSV, XLSX or ZIP file")
         parser.add_argument("--workshop", metavar="SLUG", help="the workshop's slug")
+        parser.add_argument(
+            "--as",
+            dest="as_user",
+            metavar="USERNAME",
+            help="import as this user (default: the first active platform operator)",
+        )
         parser.add_argument(
             "--dry-run",
             action="store_true",
@@ -115,6 +152,12 @@ class Command(BaseCommand):
         workshop = Workshop.objects.filter(slug=slug).first()
         if workshop is None:
             raise CommandError(f"找不到工坊 {slug} / No workshop with slug {slug}")
+        actor = _actor(options["as_user"])
+        if not user_can(actor, Action.IMPORT_CATALOG, workshop):
+            raise CommandError(
+                f"用户 {actor.get_username()} 不能向工坊 {slug} 导入商品 / "
+                f"User {actor.get_username()} may not import into workshop {slug}"
+            )
         path = Path(options["file"])
         try:
             fileobj = path.open("rb")
@@ -129,6 +172,7 @@ class Command(BaseCommand):
             with fileobj:
                 result = run_import(
                     workshop=workshop,
+                    actor=actor,
                     name=path.name,
                     fileobj=fileobj,
                     dry_run=options["dry_run"],

@@ -1,8 +1,13 @@
-"""Sign in and out with Django's own views, in the storefront's templates."""
+"""Sign in and out, lockout and password reset with Django's own views, in
+the storefront's templates."""
 
 from urllib.parse import urlsplit
 
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.shortcuts import render
+from django.urls import reverse_lazy
 
 from .. import cart_session
 
@@ -28,3 +33,62 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django 5): the header's sign-out button is a CSRF form."""
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a sign-in while the account or address is
+    locked (site and admin login alike)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "web/locked_out.html",
+        {"minutes": minutes},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
+
+
+def _reset_minutes() -> int:
+    return settings.PASSWORD_RESET_TIMEOUT // 60
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Mails a one-time link to every active account with that address; the
+    page says the same whether or not one exists."""
+
+    template_name = "web/password/reset_form.html"
+    email_template_name = "web/password/reset_email.txt"
+    subject_template_name = "web/password/reset_subject.txt"
+    success_url = reverse_lazy("web:password-reset-done")
+
+    @property
+    def extra_email_context(self):
+        # Links are built from SITE_URL, never from the request's Host header.
+        return {
+            "SITE_URL": settings.SITE_URL,
+            "SITE_NAME": settings.SITE_NAME,
+            "timeout_minutes": _reset_minutes(),
+        }
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "web/password/reset_done.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(timeout_minutes=_reset_minutes(), **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "web/password/reset_confirm.html"
+    success_url = reverse_lazy("web:password-reset-complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Whoever could read the account's mail may sign in again at once: the
+        # account's failed attempts are forgotten (the address's other ones
+        # are not, so resetting one account never unlocks guessing at others).
+        axes_reset(username=self.user.get_username())
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "web/password/reset_complete.html"

@@ -17,7 +17,12 @@ from storefront.orders.models import Fulfillment, Order, OrderStatus
 from storefront.payments.errors import PaymentError, PaymentErrorCode
 from storefront.payments.gateway import payment_method_types
 from storefront.payments.models import PaymentStatus
-from storefront.payments.services import live_payment, payment_start
+from storefront.payments.selectors import order_is_expired
+from storefront.payments.services import (
+    live_payment,
+    order_expire_if_due,
+    payment_start,
+)
 
 # Seconds between reloads of the order page while Stripe's webhook is awaited.
 PROCESSING_REFRESH_SECONDS = 3
@@ -42,13 +47,17 @@ def order_detail(request, token):
         ),
         token=token,
     )
+    # Past its deadline, the order is released now rather than whenever the
+    # sweep runs: it must not show "processing" or "pay now" any longer.
+    order = order_expire_if_due(order=order)
+    expired = order_is_expired(order)
     lines = list(order.lines.all())
     parcels = [
         (parcel, [line for line in lines if line.workshop_id == parcel.workshop_id])
         for parcel in order.fulfillments.all()
     ]
     unpaid = order.status == OrderStatus.UNPAID
-    processing = unpaid and live_payment(order) is not None
+    processing = unpaid and not expired and live_payment(order) is not None
     return _private(
         render(
             request,
@@ -59,6 +68,7 @@ def order_detail(request, token):
                 "processing": processing,
                 "refresh_seconds": PROCESSING_REFRESH_SECONDS,
                 "can_pay": unpaid and _reservation_open(order),
+                "expired": expired,
                 "is_cancelled": order.status == OrderStatus.CANCELLED,
             },
         )
@@ -67,6 +77,8 @@ def order_detail(request, token):
 
 def _payment_for(order: Order):
     """(payment, None) when the browser may pay now, else (None, PaymentError)."""
+    if order_is_expired(order):
+        return None, PaymentError(PaymentErrorCode.RESERVATION_EXPIRED, field="order")
     if order.status != OrderStatus.UNPAID:
         return None, PaymentError(PaymentErrorCode.ORDER_NOT_PAYABLE, field="order")
     if not _reservation_open(order):
@@ -87,7 +99,7 @@ def _payment_for(order: Order):
 @never_cache
 @require_GET
 def order_pay(request, token):
-    order = get_object_or_404(Order, token=token)
+    order = order_expire_if_due(order=get_object_or_404(Order, token=token))
     payment, error = _payment_for(order)
     order_url = reverse("web:order", args=[order.token])
     extra_methods = [m for m in payment_method_types() if m != "card"]
@@ -97,6 +109,8 @@ def order_pay(request, token):
             "web/pay.html",
             {
                 "order": order,
+                "expired": error is not None
+                and error.code == PaymentErrorCode.RESERVATION_EXPIRED,
                 "payment": payment,
                 "error": error.message if error else "",
                 "order_url": order_url,

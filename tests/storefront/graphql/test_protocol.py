@@ -68,17 +68,19 @@ def test_a_query_that_is_not_text_gives_graphql_error(client, query):
 
 
 def test_each_query_text_is_parsed_and_validated_once():
-    from storefront.graphql.documents import CACHEABLE_QUERY_CHARS, checked_document
+    from storefront.graphql.documents import (
+        CACHEABLE_QUERY_CHARS,
+        parsed,
+        validation_errors,
+    )
 
     graphql_schema = schema.graphql_schema
     text = "{ brands { totalCount } }"
-    first, errors = checked_document(graphql_schema, text)
-    again, _ = checked_document(graphql_schema, text)
-    assert errors == [] and again is first
+    first, again = parsed(text, 100), parsed(text, 100)
+    assert again is first
+    assert validation_errors(graphql_schema, text, 100, False) == []
     # Invalid documents keep their errors; very long texts are not remembered.
-    _, errors = checked_document(graphql_schema, "{ brands { nope } }")
+    errors = validation_errors(graphql_schema, "{ brands { nope } }", 100, False)
     assert "nope" in errors[0].message
     long_text = "{ brands { totalCount } }" + " " * CACHEABLE_QUERY_CHARS
-    one, _ = checked_document(graphql_schema, long_text)
-    two, _ = checked_document(graphql_schema, long_text)
-    assert one is not two
+    assert parsed(long_text, 100) is not parsed(long_text, 100)

@@ -71,7 +71,14 @@ def order(client):
 
 
 def _refund_form(client, order, **data):
-    return client.post(_url(Order, "refund", order.pk), data)
+    """Enter a refund and, when the confirmation page comes, confirm it."""
+    response = client.post(_url(Order, "refund", order.pk), data)
+    if response.status_code == 200 and "plan" in (response.context or {}):
+        return client.post(
+            _url(Order, "refund", order.pk),
+            {"plan": response.context["plan"].token, "confirm": "yes"},
+        )
+    return response
 
 
 def _refund_action(client, orders, **extra):
@@ -636,3 +643,149 @@ def test_a_workshop_manager_cannot_cancel_orders(client):
 
     unpaid.refresh_from_db()
     assert unpaid.status == OrderStatus.UNPAID
+
+
+# Refund confirmation: the amount as it was read ---------------------------------
+
+
+def _enter_refund(client, order, **data):
+    return client.post(_url(Order, "refund", order.pk), data)
+
+
+def _confirm(client, order, plan_token):
+    return client.post(
+        _url(Order, "refund", order.pk), {"plan": plan_token, "confirm": "yes"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown", "fen"),
+    [("0.50", "¥0.50", 50), ("30", "¥30.00", 3000), ("¥1,0", None, None)],
+)
+def test_entering_a_refund_only_asks_to_confirm_the_amount_as_read(
+    operator_client, order, typed, shown, fen
+):
+    response = _enter_refund(operator_client, order, amount=typed)
+
+    assert response.status_code == 200
+    if shown is None:
+        assert "逗号只能用作千位分隔符" in _text(response)
+        assert "a comma may only separate thousands" in _text(response)
+        assert "plan" not in response.context
+    else:
+        content = _text(response)
+        assert (
+            f"将退款 <strong>{shown}</strong>（Refund <strong>{shown}</strong>）？"
+            in (content)
+        )
+        assert f'value="确认退款 {shown} Yes, refund {shown}"' in content
+        assert response.context["plan"].amount_fen == fen
+        assert 'name="plan"' in content
+        # Nothing was refunded: Stripe was not asked.
+    _assert_nothing_refunded(order)
+    refunds = gateway.client().v1.refunds.list(
+        params={"payment_intent": order.payments.get().payment_intent_id}
+    )
+    assert refunds.data == []
+
+
+def test_zero_comma_fifty_is_refused_not_read_as_fifty_yuan(operator_client, order):
+    """The reported bug: "0,50" became ¥50.00 and was refunded at once."""
+    response = _enter_refund(operator_client, order, amount="0,50")
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors["amount"]
+    assert any("'0,50'" in error and "千位分隔符" in error for error in errors)
+    assert "将退款" not in _text(response)
+    _assert_nothing_refunded(order)
+
+
+def test_confirming_refunds_exactly_the_amount_shown(operator_client, operator, order):
+    line = order.lines.get()
+    page = _enter_refund(
+        operator_client,
+        order,
+        amount="0.50",
+        reason="破损",
+        **{f"restock_{line.pk}": "1"},
+    )
+    assert "东海黄鱼" in _text(page) and "× 1" in _text(page)
+
+    response = _confirm(operator_client, order, page.context["plan"].token)
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.refunded_fen, order.status) == (50, OrderStatus.PARTIALLY_REFUNDED)
+    refund = Refund.objects.get(order=order)
+    assert (refund.amount_fen, refund.reason, refund.created_by) == (
+        50,
+        "破损",
+        operator,
+    )
+    assert refund.restock == {str(line.pk): 1}
+    refunds = gateway.client().v1.refunds.list(
+        params={"payment_intent": order.payments.get().payment_intent_id}
+    )
+    assert [r.amount for r in refunds.data] == [50]
+
+
+def test_a_second_click_on_confirm_does_not_refund_twice(operator_client, order):
+    page = _enter_refund(operator_client, order, amount="5.00")
+    token = page.context["plan"].token
+
+    assert _confirm(operator_client, order, token).status_code == 302
+    again = _confirm(operator_client, order, token)
+
+    assert again.status_code == 200
+    assert "该订单的退款情况已变化" in _text(again)
+    order.refresh_from_db()
+    assert order.refunded_fen == 500
+    assert Refund.objects.filter(order=order).count() == 1
+
+
+@pytest.mark.parametrize("tamper", ["amount", "garbage", "other_order", "other_user"])
+def test_a_tampered_or_foreign_confirmation_refunds_nothing(
+    client, operator_client, operator, order, tamper
+):
+    from django.core import signing
+
+    from storefront.orders.admin_refund_plan import SALT, refund_plan_sign
+
+    if tamper == "amount":
+        token = refund_plan_sign(
+            order=order, user=operator, amount_fen=50, restock={}, reason=""
+        ).token
+        data = signing.loads(token, salt=SALT)
+        forged = signing.dumps({**data, "amount": 3560}, salt="another salt")
+        token = forged
+    elif tamper == "garbage":
+        token = "not-a-plan"
+    elif tamper == "other_order":
+        other = paid_order(client, [(make_variant(990, 3), 1)])
+        token = refund_plan_sign(
+            order=other, user=operator, amount_fen=50, restock={}, reason=""
+        ).token
+    else:
+        someone = make_user(staff=True)
+        token = refund_plan_sign(
+            order=order, user=someone, amount_fen=50, restock={}, reason=""
+        ).token
+
+    response = _confirm(operator_client, order, token)
+
+    assert response.status_code == 200
+    assert "确认页已失效或被改动" in _text(response)
+    assert "The confirmation expired or was altered" in _text(response)
+    _assert_nothing_refunded(order)
+
+
+def test_an_old_confirmation_page_asks_again(operator_client, order, monkeypatch):
+    from storefront.orders import admin_refund_plan
+
+    page = _enter_refund(operator_client, order, amount="1.00")
+    monkeypatch.setattr(admin_refund_plan, "MAX_AGE_SECONDS", -1)
+
+    response = _confirm(operator_client, order, page.context["plan"].token)
+
+    assert "确认页已失效或被改动" in _text(response)
+    _assert_nothing_refunded(order)

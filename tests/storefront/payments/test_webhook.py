@@ -6,6 +6,7 @@ carry PaymentIntents as localstripe returns them after a real card payment."""
 
 import json
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.urls import reverse
 from storefront.orders.models import Order, OrderEvent, OrderEventType, OrderStatus
 from storefront.orders.services import order_cancel
 from storefront.payments import gateway
+from storefront.payments.errors import PaymentError
 from storefront.payments.models import Payment, PaymentStatus, StripeEvent
 from tests.payments_stand_in import TEST_WEBHOOK_SECRET, sign_stripe_payload
 from tests.shop_helpers import (
@@ -413,3 +415,147 @@ def test_a_payment_arriving_after_cancellation_is_refunded_once(client, placed):
         params={"payment_intent": payment.payment_intent_id}
     )
     assert [r.amount for r in refunds.data] == [order.total_fen]
+
+
+# --- timestamps, amounts, intents not recorded yet ---------------------------
+
+
+@pytest.mark.parametrize("minutes", [6, 10, 60 * 24])
+def test_a_signature_dated_in_the_future_is_refused(client, placed, minutes):
+    order, payment, intent = placed
+
+    response = deliver_event(
+        client, SUCCEEDED, intent, timestamp=int(time.time()) + minutes * 60
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_signature"
+    assert not StripeEvent.objects.exists()
+    assert_untouched(order, payment)
+
+
+def test_clock_skew_within_the_tolerance_is_accepted_both_ways(client):
+    for skew in (-4 * 60, 4 * 60):
+        order, payment = place_order()
+        intent = pay_intent(payment).to_dict()
+        response = deliver_event(
+            client, SUCCEEDED, intent, timestamp=int(time.time()) + skew
+        )
+        assert response.status_code == 200, (skew, response.content)
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PAID
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount_received": 0},
+        {"amount_received": None},
+        {"amount_received": True},
+        {"amount_received": "2280"},
+    ],
+)
+def test_an_intent_that_received_nothing_never_pays(client, placed, change):
+    order, payment, intent = placed
+    assert intent["amount_received"] == intent["amount"] == order.total_fen
+    paid_looking = {**intent, **change}
+
+    first = deliver_event(client, SUCCEEDED, paid_looking)
+    second = deliver_event(client, SUCCEEDED, paid_looking)
+
+    assert first.status_code == second.status_code == 200
+    assert first.json()["outcome"].startswith("refused")
+    assert_untouched(order, payment)
+    # The operator sees it once on the order: money may sit at Stripe.
+    flagged = OrderEvent.objects.get(order=order, type=OrderEventType.PAYMENT_FAILED)
+    assert "amount received" in flagged.data["message"]
+    payment.refresh_from_db()
+    assert payment.last_error == flagged.data["message"]
+
+
+def test_an_intent_without_amount_received_never_pays(client, placed):
+    order, payment, intent = placed
+    del intent["amount_received"]
+
+    response = deliver_event(client, SUCCEEDED, intent)
+
+    assert response.json()["outcome"].startswith("refused")
+    assert_untouched(order, payment)
+
+
+def test_localstripe_reports_amount_received_as_stripe_does(placed):
+    order, payment, intent = placed
+    unpaid = gateway.client().v1.payment_intents.create(
+        params={"amount": 500, "currency": "cny"}
+    )
+    assert unpaid.amount_received == 0
+    assert intent["amount_received"] == order.total_fen
+
+
+def test_an_intent_of_ours_not_recorded_yet_is_refused_for_a_retry(client, settings):
+    """The event outran the commit of payment_start: 409, nothing stored, and
+    Stripe's retry of the same event is processed as a first delivery."""
+    settings.STRIPE_SECRET_KEY, key = "", settings.STRIPE_SECRET_KEY
+    with pytest.raises(PaymentError):
+        place_order()
+    settings.STRIPE_SECRET_KEY = key
+    order = Order.objects.get()
+    intent = gateway.create_payment_intent(
+        amount_fen=order.total_fen,
+        metadata={"order_number": order.number, "order_token": str(order.token)},
+        idempotency_key=f"test-{order.token}",
+    )
+    paid = pay_intent(SimpleNamespace(payment_intent_id=intent.id)).to_dict()
+
+    first = deliver_event(client, SUCCEEDED, paid, event_id="evt_early")
+
+    assert first.status_code == 409
+    assert first.json() == {
+        "error": "payment_not_recorded_yet",
+        "message": "该支付尚未记录，请稍后重试 / "
+        "This payment is not recorded yet; retry later",
+    }
+    assert not StripeEvent.objects.exists()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.UNPAID
+
+    # What payment_start's commit makes visible.
+    Payment.objects.create(
+        order=order,
+        payment_intent_id=intent.id,
+        client_secret=intent.client_secret,
+        amount_fen=order.total_fen,
+        currency="cny",
+    )
+    retry = deliver_event(client, SUCCEEDED, paid, event_id="evt_early")
+
+    assert retry.status_code == 200
+    assert retry.json()["outcome"] == "order paid (via webhook)"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"order_token": "00000000-0000-0000-0000-000000000000"},
+        {"order_token": "not-a-uuid"},
+        {"order_token": ""},
+        {"order_number": "GF-2026-000001"},
+    ],
+)
+def test_an_intent_naming_no_order_of_ours_is_stored_and_ignored(
+    client, placed, metadata
+):
+    """Another system on the same Stripe account: retrying would never help."""
+    order, payment, _ = placed
+    stranger = gateway.client().v1.payment_intents.create(
+        params={"amount": order.total_fen, "currency": "cny", "metadata": metadata}
+    )
+
+    response = deliver_event(client, SUCCEEDED, stranger, event_id="evt_other")
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "ignored: unknown PaymentIntent"
+    assert StripeEvent.objects.filter(event_id="evt_other").exists()
+    assert_untouched(order, payment)

@@ -114,8 +114,8 @@ def test_an_expired_reservation_is_said_instead_of_paying(client):
     html = client.get(pay_url(order)).content.decode()
 
     assert (
-        "订单已超时，库存已释放，请重新下单 / "
-        "The order timed out and its stock was released; please order again" in html
+        "订单超时未付，已过期，请重新下单 / "
+        "This order expired before it was paid; please order again" in html
     )
     assert payment.client_secret not in html
 
