@@ -352,9 +352,43 @@ def _csv_iter(reader) -> Iterator[Record]:
 # ----------------------------------------------------------------------- XLSX
 
 
+def _size_from_sheet_head(worksheet) -> None:
+    """openpyxl's ReadOnlyWorksheet._get_size, reading only the head of the
+    sheet. openpyxl looks for <dimension> on "end" events, so a sheet without
+    one is parsed to its very end before the first row is read (7 million
+    empty rows: ~25 s). The element can only come before <sheetData>, so
+    the "start" events up to there say all there is to say."""
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.functions import iterparse
+
+    with worksheet._get_source() as source:
+        for _event, element in iterparse(source, events=("start",)):
+            if element.tag == DIMENSION_TAG:
+                dimension = SheetDimension.from_tree(element)
+                (
+                    worksheet._min_column,
+                    worksheet._min_row,
+                    worksheet._max_column,
+                    worksheet._max_row,
+                ) = dimension.boundaries
+                return
+            if element.tag == DATA_TAG:
+                return
+
+
+def _bounded_openpyxl():
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    if ReadOnlyWorksheet._get_size is not _size_from_sheet_head:
+        ReadOnlyWorksheet._get_size = _size_from_sheet_head
+
+
 def _xlsx_records(fileobj, sheet: str | None) -> tuple[Iterator[Record], int | None]:
     _check_xlsx_container(fileobj)
     from openpyxl import load_workbook
+
+    _bounded_openpyxl()
 
     try:
         with warnings.catch_warnings():

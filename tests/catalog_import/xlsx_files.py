@@ -59,12 +59,14 @@ def xlsx(
     rows: list[list[str]],
     *,
     empty_rows: int = 0,
+    numbered: bool = False,
     dimension: str | None = None,
     lone_cell_row: int | None = None,
 ) -> bytes:
     """A one-sheet XLSX: `rows` from row 1, then `empty_rows` empty <row/>
-    elements, then (optionally) one cell holding a space at row
-    `lone_cell_row` — a sheet formatted far down."""
+    elements (`numbered`: <row r="N"/>, as spreadsheet programs write them,
+    which compresses far less), then (optionally) one cell holding a space at
+    row `lone_cell_row` — a sheet formatted far down."""
     head = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         f'<worksheet xmlns="{MAIN}">'
@@ -83,11 +85,17 @@ def xlsx(
             zf.writestr(name, '<?xml version="1.0" encoding="UTF-8"?>' + xml)
         with zf.open("xl/worksheets/sheet1.xml", "w") as sheet:
             sheet.write((head + body).encode())
-            left = empty_rows
-            while left > 0:
-                count = min(left, EMPTY_ROWS_CHUNK)
-                sheet.write(b"<row/>" * count)
-                left -= count
+            first = len(rows) + 1
+            for start in range(first, first + empty_rows, EMPTY_ROWS_CHUNK):
+                count = min(EMPTY_ROWS_CHUNK, first + empty_rows - start)
+                if numbered:
+                    sheet.write(
+                        "".join(
+                            f'<row r="{n}"/>' for n in range(start, start + count)
+                        ).encode()
+                    )
+                else:
+                    sheet.write(b"<row/>" * count)
             if lone_cell_row:
                 cell = _cell(lone_cell_row, 0, " ")
                 sheet.write(f'<row r="{lone_cell_row}">{cell}</row>'.encode())
