@@ -298,8 +298,8 @@ GRAPHENE = {
 }
 GRAPHQL_PAGE_MAX = 100
 # Checked before a query runs (docs/graphql-limits.md has the measured needs).
-GRAPHQL_MAX_BODY_BYTES = int(os.environ.get("GRAPHQL_MAX_BODY_BYTES", "131072"))
-GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "3000"))
+GRAPHQL_MAX_BODY_BYTES = int(os.environ.get("GRAPHQL_MAX_BODY_BYTES", "32768"))
+GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "1000"))
 GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "15"))
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "16"))
 GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "50000"))
@@ -332,7 +332,8 @@ if not DEBUG and STRIPE_WEBHOOK_SECRET in PUBLISHED_WEBHOOK_SECRETS:
         "local stand-in in var/stripe_webhook_secret), or DEBUG=1."
     )
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
-STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+# Blank means Stripe's own, as docker-compose's comment tells users to do.
+STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/"
 # Payment methods offered besides cards: "alipay", "wechat_pay" (comma-separated).
 STRIPE_EXTRA_PAYMENT_METHODS = [
     m.strip()

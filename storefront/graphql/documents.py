@@ -33,16 +33,23 @@ def not_text() -> GraphQLError:
 
 
 def parsed(query: str, max_tokens: int) -> DocumentNode:
-    """parse(), remembered for short texts; raises GraphQLError (with the
-    QUERY_TOO_COMPLEX code past the token limit or parser's nesting limit)."""
+    """parse(), remembered for short texts (failures too); raises
+    GraphQLError (with the QUERY_TOO_COMPLEX code past the token limit or the
+    parser's nesting limit)."""
     if len(query) > CACHEABLE_QUERY_CHARS:
         return _parse(query, max_tokens)
-    return _cached_parse(query, max_tokens)
+    document, error = _cached_parse(query, max_tokens)
+    if error is not None:
+        raise error
+    return document
 
 
 @lru_cache(maxsize=512)
-def _cached_parse(query: str, max_tokens: int) -> DocumentNode:
-    return _parse(query, max_tokens)
+def _cached_parse(query: str, max_tokens: int):
+    try:
+        return _parse(query, max_tokens), None
+    except GraphQLError as error:
+        return None, error
 
 
 def _parse(query: str, max_tokens: int) -> DocumentNode:
@@ -74,8 +81,7 @@ def validation_errors(
 
 @lru_cache(maxsize=512)
 def _cached_validate(schema, query, max_tokens, introspection) -> tuple:
-    document = _cached_parse(query, max_tokens)
-    return tuple(_validate(schema, document, introspection))
+    return tuple(_validate(schema, parsed(query, max_tokens), introspection))
 
 
 def _validate(schema, document, introspection) -> list[GraphQLError]:

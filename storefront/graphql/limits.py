@@ -135,9 +135,9 @@ class _Exceeded(Exception):
 
 class _Walk:
     """Measures selection sets bottom-up. Each fragment is measured once and
-    its figures reused wherever it is spread, so the work is linear in the
-    document however the fragments multiply; a spread of a fragment that is
-    being measured (a cycle, which validation refuses) counts nothing."""
+    its figures reused wherever it is spread, so the work grows with the
+    text, not with how often fragments multiply; a spread of a fragment that
+    is being measured (a cycle, which validation refuses) counts nothing."""
 
     def __init__(self, schema, document, variables, limits: QueryLimits):
         self.schema = schema

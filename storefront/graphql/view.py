@@ -25,7 +25,7 @@ from graphql import (
 
 from storefront.catalog.cache import catalog_cache_seconds, public_cache_key
 
-from .documents import not_text, parsed
+from .documents import CACHEABLE_QUERY_CHARS, not_text, parsed
 from .execution import checked_operation, run
 from .limits import body_too_large
 
@@ -49,22 +49,25 @@ PUBLIC_CATALOGUE_FIELDS = frozenset(
 )
 
 
-def _public_selections(selection_set, fragments, seen) -> bool:
+def _public_selections(selection_set, fragments, known) -> bool:
+    """`known` remembers each fragment's answer (None while it is being
+    looked at), so fragments spread many times are looked at once."""
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             if selection.name.value not in PUBLIC_CATALOGUE_FIELDS:
                 return False
         elif isinstance(selection, InlineFragmentNode):
-            if not _public_selections(selection.selection_set, fragments, seen):
+            if not _public_selections(selection.selection_set, fragments, known):
                 return False
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
-            if name in seen:
-                continue
-            fragment = fragments.get(name)
-            if fragment is None or not _public_selections(
-                fragment.selection_set, fragments, seen | {name}
-            ):
+            if name not in known:
+                fragment = fragments.get(name)
+                known[name] = None  # a cycle, which validation refuses
+                known[name] = fragment is not None and _public_selections(
+                    fragment.selection_set, fragments, known
+                )
+            if known[name] is False:
                 return False
         else:
             return False
@@ -87,7 +90,7 @@ def is_public_catalogue_query(body: bytes) -> bool:
         for definition in document.definitions
         if isinstance(definition, FragmentDefinitionNode)
     }
-    return _public_selections(operation.selection_set, fragments, frozenset())
+    return _public_selections(operation.selection_set, fragments, {})
 
 
 MULTIPART = "multipart/form-data"
@@ -157,19 +160,6 @@ def multipart_operation(request) -> dict:
     ({"0": ["variables.file"]}). One operation per request."""
     try:
         text = request.POST.get("operations") or "null"
-        if len(text.encode()) > settings.GRAPHQL_MAX_BODY_BYTES:
-            raise HttpError(
-                JsonResponse(
-                    {
-                        "errors": [
-                            body_too_large(
-                                len(text.encode()), settings.GRAPHQL_MAX_BODY_BYTES
-                            ).formatted
-                        ]
-                    },
-                    status=400,
-                )
-            )
         operations = json.loads(text)
         mapping = json.loads(request.POST.get("map") or "{}")
     except (ValueError, MultiPartParserError):
@@ -270,6 +260,9 @@ class StorefrontGraphQLView(GraphQLView):
             seconds <= 0
             or request.user.is_authenticated
             or content_type != ("application/json")
+            # Longer texts are not remembered (documents.py): parsing one
+            # here would parse it twice.
+            or len(request.body) > CACHEABLE_QUERY_CHARS
             or not is_public_catalogue_query(request.body)
         ):
             return super().dispatch(request, *args, **kwargs)
@@ -299,6 +292,11 @@ class StorefrontGraphQLView(GraphQLView):
             )
         if not isinstance(query, str):
             return ExecutionResult(data=None, errors=[not_text()])
+        # JSON bodies were measured before they were read; this is for the
+        # query inside a multipart upload.
+        size, maximum = len(query.encode()), settings.GRAPHQL_MAX_BODY_BYTES
+        if size > maximum:
+            return ExecutionResult(data=None, errors=[body_too_large(size, maximum)])
         schema = self.schema.graphql_schema
         document, operation, errors = checked_operation(
             schema, query, variables, operation_name

@@ -146,7 +146,7 @@ def test_filters(gql):
         ".*[(",
         "\\",
         "🦐🐟",
-        "虾" * 10_000,
+        "虾" * 3_000,  # 18 KB as JSON escapes it; longer bodies: test_query_limits
     ],
 )
 def test_odd_search_strings_never_fail(gql, text):
