@@ -123,6 +123,9 @@ TARGETS = {
     Action.OPERATE_PLATFORM: [None],
     Action.VIEW_PRODUCT: PRODUCTS,
     Action.CHANGE_PRODUCT: PRODUCTS,
+    # What a product to be would be (its brand and workshop): the import asks
+    # this of unsaved products; saved ones stand in for them here.
+    Action.CREATE_PRODUCT: PRODUCTS,
     Action.CHANGE_BRAND: ["A", "B"],
     Action.CHANGE_WORKSHOP: ["W", "W2", "W3"],
     Action.VIEW_VILLAGE_ACCOUNTS: ["V", "V2"],
@@ -160,7 +163,8 @@ EXPECTED = {
     "brand_operator_A": PUBLIC
     | {(Action.VIEW_PRODUCT, p) for p in ["p_A_W_unpub", "p_A_W3_unpub", "p_A_Woff"]}
     | {
-        (Action.CHANGE_PRODUCT, p)
+        (action, p)
+        for action in (Action.CHANGE_PRODUCT, Action.CREATE_PRODUCT)
         for p in ["p_A_W", "p_A_W_unpub", "p_A_W3_unpub", "p_A_Woff"]
     }
     | {
@@ -177,7 +181,11 @@ EXPECTED = {
     },
     "manager_W": PUBLIC
     | {(Action.VIEW_PRODUCT, p) for p in ["p_A_W_unpub", "p_off_W"]}
-    | {(Action.CHANGE_PRODUCT, p) for p in ["p_A_W", "p_A_W_unpub", "p_off_W"]}
+    | {
+        (action, p)
+        for action in (Action.CHANGE_PRODUCT, Action.CREATE_PRODUCT)
+        for p in ["p_A_W", "p_A_W_unpub", "p_off_W"]
+    }
     | {
         (Action.CHANGE_WORKSHOP, "W"),
         (Action.IMPORT_CATALOG, "W"),

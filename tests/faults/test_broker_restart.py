@@ -28,7 +28,7 @@ from revenue.models import EntryKind, JournalEntry
 from revenue.tasks import allocate_order
 from storefront.orders.models import Order, OrderEventType
 from storefront.orders.tasks import send_order_confirmation
-from tests.catalog_import.test_celery_worker import _require, _tasks_sent_to, _worker
+from tests.catalog_import.test_celery_worker import _tasks_sent_to, _worker
 from tests.faults.private_redis import DURABLE, PrivateRedis, require_redis_server
 from tests.revenue.allocation_helpers import make_scene
 from tests.shop_helpers import paid_order
