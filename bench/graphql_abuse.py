@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -35,12 +34,11 @@ from bench.storefront import (  # noqa: E402
     bench_database_url,
     bench_requests,
     drive,
-    free_port,
     load_products,
     recreate_database,
     run_manage,
     server_env,
-    wait_for,
+    start_gunicorn,
 )
 
 TARGET_RATIO = 1.5
@@ -141,24 +139,9 @@ def main() -> None:
     requests = bench_requests()["product"]
     body = len(json.dumps({"query": ABUSE_QUERY}).encode())
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server, port = start_gunicorn(env)
     rows = []
     try:
-        wait_for(port)
         drive(port, requests[:20], clients=1, seconds=2)  # warm-up
         for _ in range(args.runs):
             quiet = pages(port, requests, args)

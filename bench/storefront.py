@@ -326,7 +326,8 @@ def drive(port: int, requests, *, clients: int, seconds: int) -> dict:
     }
 
 
-def run_server(env: dict, cache_seconds: int, cases, args) -> list:
+def start_gunicorn(env: dict) -> tuple[subprocess.Popen, int]:
+    """The shop on gunicorn (2 sync workers) on a free port, answering."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -340,11 +341,20 @@ def run_server(env: dict, cache_seconds: int, cases, args) -> list:
             "warning",
         ],
         cwd=ROOT,
-        env={**env, "CATALOG_CACHE_SECONDS": str(cache_seconds)},
+        env=env,
     )
-    rows = []
     try:
         wait_for(port)
+    except BaseException:
+        server.terminate()
+        raise
+    return server, port
+
+
+def run_server(env: dict, cache_seconds: int, cases, args) -> list:
+    server, port = start_gunicorn({**env, "CATALOG_CACHE_SECONDS": str(cache_seconds)})
+    rows = []
+    try:
         for label, kind, requests in cases:
             drive(port, requests[:20], clients=1, seconds=2)  # warm-up
             figures = drive(port, requests, clients=args.clients, seconds=args.seconds)

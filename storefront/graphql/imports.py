@@ -331,6 +331,17 @@ class CatalogImportCreate(DomainMutation):
         return cls.success(job=job)
 
 
+def _visible_job(user, global_id: str):
+    """The ImportJob `global_id` names, if `user` may see it."""
+    pk = decode_id(global_id, "ImportJob")
+    found = None
+    if pk is not None:
+        found = selectors.jobs_visible_to(user).filter(pk=pk).first()
+    if found is None:
+        raise ImportJobError(ImportJobErrorCode.JOB_NOT_FOUND, field="job")
+    return found
+
+
 class CatalogImportApply(DomainMutation):
     """Apply a finished dry run: a new job on the same file, which writes."""
 
@@ -345,12 +356,7 @@ class CatalogImportApply(DomainMutation):
     @classmethod
     def perform(cls, info, job):
         user = info.context.user
-        pk = decode_id(job, "ImportJob")
-        dry_run = None
-        if pk is not None:
-            dry_run = selectors.jobs_visible_to(user).filter(pk=pk).first()
-        if dry_run is None:
-            raise ImportJobError(ImportJobErrorCode.JOB_NOT_FOUND, field="job")
+        dry_run = _visible_job(user, job)
         return cls.success(job=services.import_job_apply(user=user, job=dry_run))
 
 
@@ -370,12 +376,7 @@ class CatalogImportRerun(DomainMutation):
     @classmethod
     def perform(cls, info, job):
         user = info.context.user
-        pk = decode_id(job, "ImportJob")
-        failed = None
-        if pk is not None:
-            failed = selectors.jobs_visible_to(user).filter(pk=pk).first()
-        if failed is None:
-            raise ImportJobError(ImportJobErrorCode.JOB_NOT_FOUND, field="job")
+        failed = _visible_job(user, job)
         return cls.success(job=services.import_job_rerun(user=user, job=failed))
 
 
