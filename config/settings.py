@@ -247,8 +247,8 @@ AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "storefront.web.views.accounts.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 # REMOTE_ADDR, unless TRUSTED_PROXY_COUNT proxies in front append to
-# X-Forwarded-For (see config/client_ip.py).
-AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+# X-Forwarded-For (see storefront/core/client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "storefront.core.client_ip.client_ip"
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Password-reset links stop working after this, and once used.
 PASSWORD_RESET_TIMEOUT = 60 * int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))

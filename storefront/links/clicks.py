@@ -54,6 +54,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from redis.commands.core import Script
 
+from storefront.core.client_ip import client_ip
 from storefront.core.redis_cache import (
     REDIS_DOWN,
     redis_failed,
@@ -142,7 +143,7 @@ def visitor_key(request) -> str:
     if session_key:
         raw = "s:" + session_key
     else:
-        ip = request.META.get("REMOTE_ADDR", "")
+        ip = client_ip(request) or ""
         raw = f"a:{ip}|{request.META.get('HTTP_USER_AGENT', '')[:512]}"
     return salted_hmac("storefront.links.clicks.visitor", raw).hexdigest()[:32]
 

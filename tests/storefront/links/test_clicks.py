@@ -270,3 +270,24 @@ def test_the_visitor_key_hides_the_address(rf):
         )
         == key
     )
+
+
+def test_visitors_behind_the_shops_proxy_are_told_apart_by_its_header(rf, settings):
+    def tap(forwarded_for):
+        return clicks.visitor_key(
+            rf.get(
+                "/l/x",
+                REMOTE_ADDR="10.0.0.2",
+                HTTP_X_FORWARDED_FOR=forwarded_for,
+                HTTP_USER_AGENT=PHONE,
+            )
+        )
+
+    # Without a trusted proxy the header is the client's to forge: ignored.
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert tap("203.0.113.9") == tap("203.0.113.10")
+    # One proxy of ours appends the address it saw; what is left of it is not
+    # trusted, so a forged first entry changes nothing.
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert tap("203.0.113.9") != tap("203.0.113.10")
+    assert tap("198.51.100.1, 203.0.113.9") == tap("203.0.113.9")

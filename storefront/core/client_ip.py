@@ -1,4 +1,5 @@
-"""The address a request came from, as the login lockout counts it.
+"""The address a request came from, as the login lockout and the unique
+visitors of host links count it.
 
 REMOTE_ADDR unless TRUSTED_PROXY_COUNT says how many proxies of our own sit in
 front and append the address they saw to X-Forwarded-For. Only those last
