@@ -255,6 +255,7 @@ class _Apply:
             image_bytes=self.image_bytes,
             fetch_remote=self.fetch_remote,
             known_hashes=self.image_hashes.get(entry.product_id, ()),
+            on_image=lambda: self._progress(0),
         )
         if draft.has_errors:  # an image that cannot be used skips the product
             self.counts["skipped"] += 1
@@ -265,7 +266,9 @@ class _Apply:
 
     def _archive(self, entries: list[PlanEntry]) -> None:
         ids = [entry.product_id for entry in entries]
-        brands = Product.objects.filter(pk__in=ids).values_list("pk", "brand_id")
+        brands = Product.objects.filter(pk__in=ids, workshop=self.workshop).values_list(
+            "pk", "brand_id"
+        )
         ids = [
             pk
             for pk, brand_id in brands
@@ -421,9 +424,13 @@ class _Writer:
 
     def _update(self, entries: list[PlanEntry]) -> dict[str, Product]:
         ids = [entry.product_id for entry in entries]
-        products = Product.objects.select_related(
-            "brand", "category", "origin_village"
-        ).in_bulk(ids)
+        # Only this workshop's: a product moved to another workshop since
+        # the plan is gone for this import, not pulled back.
+        products = (
+            Product.objects.filter(workshop=self.workshop)
+            .select_related("brand", "category", "origin_village")
+            .in_bulk(ids)
+        )
         variant_ids = {}
         if any(entry.variant_changes for entry in entries):
             for product_id, sku, variant_id, stock_id in ProductVariant.objects.filter(

@@ -29,6 +29,7 @@ class ImportErrorCode(TextChoices):
     ZIP_TOO_LARGE = "zip_too_large"
     ZIP_NO_SHEET = "zip_no_sheet"
     ZIP_SEVERAL_SHEETS = "zip_several_sheets"
+    ARCHIVE_NEEDS_WHOLE_FILE = "archive_needs_whole_file"
     # A row or a product
     REQUIRED = "required"
     INVALID_PRICE = "invalid_price"
@@ -82,6 +83,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A required column is missing",
     ),
     ImportErrorCode.NO_ROWS: ("表中没有商品行", "The sheet has no product rows"),
+    ImportErrorCode.ARCHIVE_NEEDS_WHOLE_FILE: (
+        "文件中有连续过多的空行，其后的行没有读取；「下架文件中没有的商品」需要读完整个"
+        "文件，请删除空行后重新上传，或不勾选此项",
+        'Too many empty rows in a row stopped the reading; "archive what the file '
+        'does not list" needs the whole file: delete the empty rows and upload '
+        "again, or untick it",
+    ),
     ImportErrorCode.TOO_MANY_ROWS: (
         "行数超过上限（空行也计入读取上限）",
         "Too many rows (empty rows count towards the reading limit too)",

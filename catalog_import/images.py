@@ -89,6 +89,7 @@ def prepare_images(
     known_hashes: Collection[str] = (),
     check_only: bool = False,
     fetcher: "ImageFetcher | None" = None,
+    on_image: Callable[[], None] | None = None,
 ) -> list[PreparedImage]:
     """Open, check and normalise the draft's images, in position order; add a
     Problem to the draft for each one that cannot be used.
@@ -98,11 +99,15 @@ def prepare_images(
     has, see existing_image_hashes) are skipped without being decoded.
     `check_only` (a dry run) decodes and reports but returns nothing, skipping
     the costly resizing and encoding. Pass one `fetcher` per import so that
-    an unreachable host costs one timeout per import, not one per image."""
+    an unreachable host costs one timeout per import, not one per image.
+    `on_image` is called before each image: a product with many slow photos
+    must not look like a dead worker to the stalled-job sweep."""
     fetcher = fetcher or _default_fetcher()
     prepared: list[PreparedImage] = []
     seen = set(known_hashes)
     for ref in sorted(draft.images, key=lambda ref: ref.position):
+        if on_image is not None:
+            on_image()
         source = (ref.source or "").strip()
         if not source:
             continue

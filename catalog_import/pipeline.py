@@ -18,7 +18,7 @@ from brands.models import Workshop
 
 from .apply import apply_plan
 from .columns import resolve_columns
-from .errors import ImportFileError
+from .errors import ImportErrorCode, ImportFileError
 from .images import prepare_images
 from .normalise import normalise
 from .parse import parse_upload
@@ -192,6 +192,7 @@ def _check_images(drafts, *, image_bytes, fetch_remote: bool, progress) -> None:
                 image_bytes=image_bytes,
                 fetch_remote=fetch_remote,
                 check_only=True,
+                on_image=lambda done=done: progress.working(done - 1, len(drafts)),
             )
         progress.working(done, len(drafts))
 
@@ -235,6 +236,12 @@ def run_import(
         rows = _CountedRows(parsed.rows, progress, parsed.row_count_hint)
         parsed = replace(parsed, rows=rows)
         drafts = normalise(parsed, columns)
+        if archive_missing and any(
+            p.code == ImportErrorCode.BLANK_ROWS_STOPPED for p in parsed.file_problems
+        ):
+            # Products below the gap were never read: archiving "what the
+            # file does not list" would unpublish them.
+            raise ImportFileError(ImportErrorCode.ARCHIVE_NEEDS_WHOLE_FILE)
     except ImportFileError as exc:
         result.file_error = exc.message
         result.file_error_code = str(exc.code)

@@ -1,11 +1,13 @@
 import graphene
 from graphene import relay
 from graphene.relay.node import NodeField as BaseNodeField
+from graphql import GraphQLError
 
 from brands import selectors as brand_selectors
 from storefront.catalog import selectors
 from storefront.catalog.models import Category
 
+from .errors import decode_id
 from .pagination import paginate
 from .types import BrandType, CategoryType, ProductType, VillageType, WorkshopNode
 
@@ -18,16 +20,27 @@ class ProductFilterInput(graphene.InputObjectType):
     search = graphene.String(description="Words in the name, brand, place or SKU")
 
 
+def invalid_node_id() -> GraphQLError:
+    return GraphQLError(
+        "id: 无效的 ID (invalid ID)", extensions={"code": "INVALID", "field": "id"}
+    )
+
+
 class NodeField(BaseNodeField):
     """relay's node(id:), answering null for an ID of a type that is not a
-    node (graphene raises a bare Exception there, which is the client's
-    mistake, not our failure)."""
+    node and INVALID for one that is not an ID at all (graphene raises bare
+    Exceptions for both: the client's mistake, not our failure)."""
 
     def wrap_resolve(self, parent_resolver):
         resolve = super().wrap_resolve(parent_resolver)
 
         def resolve_node(root, info, id):
-            type_name, _ = relay.Node.resolve_global_id(info, id)
+            try:
+                type_name, _ = relay.Node.resolve_global_id(info, id)
+            except Exception:  # graphql_relay raises assorted errors on garbage
+                raise invalid_node_id() from None
+            if decode_id(id, type_name) is None:
+                raise invalid_node_id()
             graphql_type = info.schema.get_type(type_name)
             graphene_type = getattr(graphql_type, "graphene_type", None)
             interfaces = getattr(

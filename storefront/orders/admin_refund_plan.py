@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.core import signing
 
+from .errors import MESSAGES, OrderErrorCode
+
 SALT = "storefront.orders.admin.refund-confirmation"
 MAX_AGE_SECONDS = 15 * 60
 
@@ -22,10 +24,7 @@ EXPIRED = RefundPlanError(
     "确认页已失效或被改动，请重新填写退款",
     "The confirmation expired or was altered; enter the refund again",
 )
-CHANGED = RefundPlanError(
-    "确认后该订单的退款情况已变化，请核对后重新填写",
-    "The order's refunds changed since this was shown; check and enter it again",
-)
+CHANGED = RefundPlanError(*MESSAGES[OrderErrorCode.REFUND_CHANGED])
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,9 @@ class RefundPlan:
     amount_fen: int
     restock: dict[int, int]
     reason: str
+    # What the page showed as refunded already: checked again under the
+    # order's lock, so two submissions of one confirmation refund once.
+    refunded_fen: int
 
 
 def refund_plan_sign(*, order, user, amount_fen: int, restock: dict, reason: str):
@@ -46,7 +48,7 @@ def refund_plan_sign(*, order, user, amount_fen: int, restock: dict, reason: str
         "reason": reason,
     }
     token = signing.dumps(data, salt=SALT, compress=True)
-    return RefundPlan(token, amount_fen, dict(restock), reason)
+    return RefundPlan(token, amount_fen, dict(restock), reason, order.refunded_fen)
 
 
 def refund_plan_load(token: str, *, order, user) -> RefundPlan:
@@ -59,4 +61,4 @@ def refund_plan_load(token: str, *, order, user) -> RefundPlan:
     if data.get("refunded") != order.refunded_fen:
         raise CHANGED
     restock = {int(k): v for k, v in data["restock"].items()}
-    return RefundPlan(token, data["amount"], restock, data["reason"])
+    return RefundPlan(token, data["amount"], restock, data["reason"], data["refunded"])

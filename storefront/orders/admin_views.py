@@ -274,6 +274,7 @@ class RefundAndShipPages:
             amount_fen=plan.amount_fen,
             restock=plan.restock,
             reason=plan.reason,
+            expected_refunded_fen=plan.refunded_fen,
         )
         if error is not None:
             add_domain_error(form, error)

@@ -14,6 +14,7 @@ class OrderErrorCode(TextChoices):
     ALREADY_SHIPPED = "already_shipped"
     TRACKING_REQUIRED = "tracking_required"
     PAYMENT_IN_PROGRESS = "payment_in_progress"
+    REFUND_CHANGED = "refund_changed"
 
 
 MESSAGES = {
@@ -34,6 +35,10 @@ MESSAGES = {
     OrderErrorCode.REFUND_EXCEEDS_PAID: (
         "退款金额超过可退金额",
         "The refund is larger than what remains refundable",
+    ),
+    OrderErrorCode.REFUND_CHANGED: (
+        "确认后该订单的退款情况已变化，请核对后重新填写",
+        "The order's refunds changed since this was shown; check and enter it again",
     ),
     OrderErrorCode.INVALID_RESTOCK: (
         "退回库存的数量超过可退回数量",

@@ -74,9 +74,13 @@ def order_refund(
     amount_fen: int | None = None,
     restock: dict | None = None,
     reason: str = "",
+    expected_refunded_fen: int | None = None,
 ) -> Refund:
     """Refund `amount_fen` (all that remains when None), optionally putting
-    units back in stock ({order line id: units}).
+    units back in stock ({order line id: units}). With
+    `expected_refunded_fen` (what a confirmation page showed as refunded
+    already), a refund made meanwhile - the same confirmation sent twice -
+    refuses with REFUND_CHANGED instead of paying out again.
 
     The order row stays locked from the check to the booking, so two
     operators refunding at once can never take back more than was paid.
@@ -85,6 +89,11 @@ def order_refund(
     out twice."""
     with transaction.atomic():
         order = lock_order(order)
+        if (
+            expected_refunded_fen is not None
+            and order.refunded_fen != expected_refunded_fen
+        ):
+            raise OrderError(OrderErrorCode.REFUND_CHANGED, field="amount")
         amount, cleaned_restock = _checked(order, user, amount_fen, restock)
         # Split the order now if its task has not yet: whatever could stop the
         # split must stop the refund before Stripe pays anything back.

@@ -209,3 +209,42 @@ def test_more_rows_than_the_reader_looks_at_is_refused_before_the_end():
     assert getattr(refused.value, "code", None) == Code.TOO_MANY_ROWS
     assert "including empty rows" in refused.value.message
     assert parsed.read.records == MAX_RECORDS + 1
+
+
+def test_archive_missing_refuses_a_file_whose_reading_stopped_at_a_gap(world):
+    """Products below a run of empty rows are never read: archiving what
+    the file "does not list" would unpublish them."""
+    brand, workshop, _ = world
+    rows = catalogue_rows(brand, products=4, variants=1)
+    first = run_import(
+        workshop=workshop,
+        actor=PLATFORM,
+        name="catalogue.csv",
+        fileobj=io.BytesIO(catalogue_csv(rows)),
+        dry_run=False,
+    )
+    assert first.counts["created"] == 4
+    gap = rows[:2] + [[""] * len(HEADERS)] * MAX_BLANK_RUN + rows[2:]
+    for dry_run in (True, False):
+        result = run_import(
+            workshop=workshop,
+            actor=PLATFORM,
+            name="catalogue.csv",
+            fileobj=io.BytesIO(catalogue_csv(gap)),
+            dry_run=dry_run,
+            archive_missing=True,
+        )
+        assert result.file_error_code == Code.ARCHIVE_NEEDS_WHOLE_FILE
+        assert "下架文件中没有的商品" in result.file_error
+    assert Product.objects.filter(workshop=workshop, is_published=True).count() == 4
+
+    # Without "archive missing" the rows above the gap import as before.
+    kept = run_import(
+        workshop=workshop,
+        actor=PLATFORM,
+        name="catalogue.csv",
+        fileobj=io.BytesIO(catalogue_csv(gap)),
+        dry_run=False,
+    )
+    assert kept.file_error is None
+    assert [w.code for w in kept.warnings] == [Code.BLANK_ROWS_STOPPED]

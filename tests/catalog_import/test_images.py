@@ -653,3 +653,21 @@ def test_database_refuses_the_same_photo_twice_on_a_product():
             image=existing.image.name,
             content_hash=existing.content_hash,
         )
+
+
+def test_each_photo_is_announced_before_it_is_fetched_or_decoded():
+    """The import's heartbeat rides on this: a product with many slow photos
+    keeps its job alive for the stalled-job sweep."""
+    files = {f"{n}.jpg": jpeg(colour=(n * 40, 80, 40)) for n in range(3)}
+    seen_before = []
+
+    def on_image():
+        seen_before.append(len(seen_before))
+
+    prepared = prepare_images(
+        draft_of("0.jpg", "1.jpg", "missing.jpg", "2.jpg"),
+        image_bytes=zip_of(files),
+        on_image=on_image,
+    )
+    assert len(prepared) == 3
+    assert seen_before == [0, 1, 2, 3]  # the missing photo is announced too

@@ -419,6 +419,24 @@ def test_a_node_id_of_a_type_that_is_no_node_is_null_not_an_error(gql, caplog):
     assert not caplog.records
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "!!notbase64",
+        base64.b64encode(b"ProductType:abc").decode(),
+        base64.b64encode(b"ProductType:99999999999999999999").decode(),
+    ],
+)
+def test_a_malformed_node_id_is_invalid_not_an_internal_error(gql, caplog, bad):
+    with caplog.at_level(logging.ERROR, logger="storefront.graphql"):
+        body = gql("query($id: ID!) { node(id: $id) { id } }", {"id": bad})
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "INVALID"
+    assert error["extensions"]["field"] == "id"
+    assert "invalid ID" in error["message"]
+    assert not caplog.records
+
+
 # --- cursors -------------------------------------------------------------------
 
 

@@ -789,3 +789,25 @@ def test_an_old_confirmation_page_asks_again(operator_client, order, monkeypatch
 
     assert "确认页已失效或被改动" in _text(response)
     _assert_nothing_refunded(order)
+
+
+def test_one_confirmation_sent_twice_at_once_refunds_once(operator, order):
+    """Two submissions of one confirmation page, the second having read the
+    order before the first committed (a double click while Stripe answers):
+    the refunded position the page showed is checked again under the lock."""
+    from storefront.orders.errors import OrderError, OrderErrorCode
+
+    read_by_the_second = Order.objects.get(pk=order.pk)
+    order_refund(order=order, user=operator, amount_fen=500, expected_refunded_fen=0)
+    with pytest.raises(OrderError) as refused:
+        order_refund(
+            order=read_by_the_second,
+            user=operator,
+            amount_fen=500,
+            expected_refunded_fen=0,
+        )
+    assert refused.value.code == OrderErrorCode.REFUND_CHANGED
+    assert "退款情况已变化" in refused.value.message
+    order.refresh_from_db()
+    assert order.refunded_fen == 500
+    assert Refund.objects.filter(order=order).count() == 1
