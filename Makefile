@@ -17,6 +17,12 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) -e .
 	@touch $@
 
+# The local Stripe stand-in's extra (localstripe), for `make run` without
+# STRIPE_SECRET_KEY; `dev` includes it.
+$(VENV)/.installed-stand-in: $(VENV)/.installed
+	$(PIP) -e '.[stand-in]'
+	@touch $@
+
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) -e '.[dev]'
 	@touch $@
@@ -39,14 +45,16 @@ var/stripe_webhook_secret:
 
 # Without STRIPE_SECRET_KEY, `make run` pays through localstripe on this port.
 STRIPE_LOCAL_PORT := $(or $(STRIPE_LOCAL_PORT),8420)
+# ... and so needs the stand-in's extra; with real keys it stays uninstalled.
+STAND_IN := $(if $(STRIPE_SECRET_KEY),,$(VENV)/.installed-stand-in)
 GUNICORN = $(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) \
 	--workers $${WEB_CONCURRENCY:-2} --access-logfile -
 
-run: install var/secret_key var/stripe_webhook_secret  ## migrate, load demo data, collect static, serve on 127.0.0.1:$(PORT)
+run: install $(STAND_IN) var/secret_key var/stripe_webhook_secret  ## migrate, load demo data, collect static, serve on 127.0.0.1:$(PORT)
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
 	stand_in=; \
 	if [ -z "$${STRIPE_SECRET_KEY}" ]; then \
-		$(BIN)/python -m storefront.payments.localstripe_launcher \
+		$(BIN)/python -m devtools.stripe_stand_in \
 			--host 127.0.0.1 --port $(STRIPE_LOCAL_PORT) \
 			--webhook-url http://127.0.0.1:$(PORT)/payments/stripe/webhook/ \
 			--webhook-secret "$$(cat var/stripe_webhook_secret)" & \

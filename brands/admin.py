@@ -8,10 +8,11 @@ Every admin page asks `brands.permissions.user_can(…, OPERATE_PLATFORM)` throu
 from django.contrib import admin
 from django.db.models import Count
 
-from storefront.catalog.cache import catalog_changed
+from storefront.core import hooks
 from storefront.core.money import format_fen
 from storefront.core.slugs import unique_slug
 
+from . import services
 from .models import (
     Brand,
     BrandStandard,
@@ -79,18 +80,23 @@ class ReadOnlyAdmin:
 class OperatorOnlyAdmin(ActionGatedAdmin):
     """Admin access for platform operators only."""
 
-    # Any admin edit may show on a public page: retire the cached ones.
+    # Any admin edit may show on a public page: the catalog retires the
+    # cached ones (hooks.admin_changed).
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        catalog_changed()
+        hooks.admin_changed(model=self.model)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        catalog_changed()
+        hooks.admin_changed(model=self.model)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        catalog_changed()
+        hooks.admin_changed(model=self.model)
+
+
+class ViewOnlyOperatorAdmin(ReadOnlyAdmin, OperatorOnlyAdmin):
+    """Operators may look; nothing is added, changed or deleted by hand."""
 
 
 class StableSlugAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
@@ -119,8 +125,54 @@ class StableSlugAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+def adopt(obj, saved) -> None:
+    """Make the admin's unsaved `obj` the row a service wrote: the admin
+    goes on with `obj` (log entry, message, redirect)."""
+    for field in saved._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+class ServiceWrittenAdmin(admin.ModelAdmin):
+    """Adds, changes and deletes go through the app's services
+    (`service_create`, `service_update`, `service_delete`), given the form's
+    cleaned values; the form only validates. Put after the access mixins."""
+
+    def service_create(self, fields: dict):
+        raise NotImplementedError
+
+    def service_update(self, obj, fields: dict) -> None:
+        raise NotImplementedError
+
+    def service_delete(self, obj) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        fields = dict(form.cleaned_data)
+        if change:
+            fields.pop("slug", None)  # read-only once made
+            self.service_update(obj, fields)
+        else:
+            if getattr(obj, "slug", ""):
+                fields["slug"] = obj.slug
+            adopt(obj, self.service_create(fields))
+
+    def save_related(self, request, form, formsets, change):
+        # The services wrote the form's many-to-many fields with the row.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        self.service_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.service_delete(obj)
+
+
 @admin.register(Brand)
-class BrandAdmin(StableSlugAdmin):
+class BrandAdmin(StableSlugAdmin, ServiceWrittenAdmin):
     list_display = (
         "name",
         "name_en",
@@ -143,17 +195,35 @@ class BrandAdmin(StableSlugAdmin):
     def workshop_count(self, obj) -> int:
         return obj._workshops
 
+    def service_create(self, fields):
+        return services.brand_create(**fields)
+
+    def service_update(self, obj, fields):
+        services.brand_update(brand=obj, **fields)
+
+    def service_delete(self, obj):
+        services.brand_delete(brand=obj)
+
 
 @admin.register(Village)
-class VillageAdmin(StableSlugAdmin):
+class VillageAdmin(StableSlugAdmin, ServiceWrittenAdmin):
     list_display = ("name", "township", "county", "city", "collective_organisation")
     list_filter = ("city", "county")
     search_fields = ("name", "name_en", "slug", "township", "county")
     search_help_text = "村名、乡镇、县 village, township, county"
 
+    def service_create(self, fields):
+        return services.village_create(**fields)
+
+    def service_update(self, obj, fields):
+        services.village_update(village=obj, **fields)
+
+    def service_delete(self, obj):
+        services.village_delete(village=obj)
+
 
 @admin.register(Workshop)
-class WorkshopAdmin(StableSlugAdmin):
+class WorkshopAdmin(StableSlugAdmin, ServiceWrittenAdmin):
     list_display = (
         "name",
         "village",
@@ -198,9 +268,18 @@ class WorkshopAdmin(StableSlugAdmin):
                 form.base_fields[name].help_text = help_text
         return form
 
+    def service_create(self, fields):
+        return services.workshop_create(**fields)
+
+    def service_update(self, obj, fields):
+        services.workshop_update(workshop=obj, **fields)
+
+    def service_delete(self, obj):
+        services.workshop_delete(workshop=obj)
+
 
 @admin.register(Membership)
-class MembershipAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
+class MembershipAdmin(OperatorOnlyAdmin, ServiceWrittenAdmin):
     list_display = ("user", "role", "target", "created_at")
     list_filter = ("role", "brand")
     list_select_related = ("user", "brand", "workshop", "village")
@@ -222,6 +301,15 @@ class MembershipAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
     @admin.display(description="对象 target")
     def target(self, obj) -> str:
         return str(obj.brand or obj.workshop or obj.village or "—")
+
+    def service_create(self, fields):
+        return services.membership_grant(**fields)
+
+    def service_update(self, obj, fields):
+        services.membership_update(membership=obj, **fields)
+
+    def service_delete(self, obj):
+        services.membership_delete(membership=obj)
 
 
 class BrandStandardRuleInline(OperatorOnlyAdmin, admin.TabularInline):

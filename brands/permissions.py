@@ -4,6 +4,9 @@ Every view, GraphQL resolver and admin page asks `user_can`. Platform operators
 (active staff users) may do everything; other roles come from Membership rows.
 """
 
+from dataclasses import dataclass
+from typing import Protocol
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, TextChoices
 
@@ -26,6 +29,24 @@ class Action(TextChoices):
     APPROVE_HOSTS = "approve_hosts"
     VIEW_HOST_FIGURES = "view_host_figures"
     VIEW_PARTY_ACCOUNTS = "view_party_accounts"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who may act on an object for an action: the holders of `role` over
+    `target_id` (a workshop's managers), or the one user `user_id` (a host)."""
+
+    role: Role | None = None
+    target_id: int | None = None
+    user_id: int | None = None
+
+
+class Scoped(Protocol):
+    """An object of a higher package (an order's parcel, a revenue party)
+    says who may act on it, so this module never has to know its model."""
+
+    def permission_scope(self, action: Action) -> Scope | None:
+        """None when `action` does not apply to this object."""
 
 
 _CACHE_ATTR = "_gongfu_memberships"
@@ -77,19 +98,15 @@ def _may_manage_workshop(user, workshop) -> bool:
     return bool(operated) and workshop.brands.filter(pk__in=operated).exists()
 
 
-def _may_view_party(user, party) -> bool:
-    """A revenue party's balance and statements: the people it stands for."""
-    if getattr(getattr(party, "_meta", None), "label", "") != "revenue.Party":
+def _in_scope(user, action: Action, obj) -> bool:
+    """Whether `user` is among those `obj` names for `action` (`Scoped`)."""
+    scope_of = getattr(obj, "permission_scope", None)
+    scope = scope_of(action) if callable(scope_of) else None
+    if scope is None:
         return False
-    if party.kind == "host":
-        return bool(user and user.is_authenticated and party.host_id == user.pk)
-    role = {
-        "workshop": Role.WORKSHOP_MANAGER,
-        "village": Role.VILLAGE_TREASURER,
-        "brand": Role.BRAND_OPERATOR,
-    }.get(party.kind)
-    target = party.workshop_id or party.village_id or party.brand_id
-    return role is not None and has_role(user, role, target)
+    if scope.user_id is not None:
+        return bool(user and user.is_authenticated and scope.user_id == user.pk)
+    return scope.role is not None and has_role(user, scope.role, scope.target_id)
 
 
 def user_can(user, action: Action, obj=None) -> bool:
@@ -98,7 +115,8 @@ def user_can(user, action: Action, obj=None) -> bool:
     if action == Action.OPERATE_PLATFORM:
         return False
     if action == Action.VIEW_PRODUCT:
-        if obj.is_published and obj.brand.is_active and obj.workshop.is_active:
+        # The catalogue's one rule (Product.is_on_sale), asked of the object.
+        if obj.is_on_sale:
             return True
         return _may_manage_product(user, obj)
     if action == Action.CHANGE_PRODUCT:
@@ -125,15 +143,13 @@ def user_can(user, action: Action, obj=None) -> bool:
         return False
     if action == Action.SHIP_FULFILLMENT:
         # Each workshop ships its own parcel of an order, and only its own.
-        is_parcel = getattr(getattr(obj, "_meta", None), "label", "") == (
-            "orders.Fulfillment"
-        )
-        return is_parcel and has_role(user, Role.WORKSHOP_MANAGER, obj.workshop_id)
+        return _in_scope(user, action, obj)
     if action == Action.MANAGE_REVENUE:
         # Share agreements and payouts move other people's money: operators only.
         return False
     if action == Action.VIEW_PARTY_ACCOUNTS:
-        return _may_view_party(user, obj)
+        # A revenue party's balance and statements: the people it stands for.
+        return _in_scope(user, action, obj)
     if action == Action.APPROVE_HOSTS:
         # A brand's operators decide who may sell it live.
         return isinstance(obj, Brand) and has_role(user, Role.BRAND_OPERATOR, obj.pk)
@@ -150,15 +166,15 @@ def user_can(user, action: Action, obj=None) -> bool:
     return False
 
 
-def visible_product_filter(user):
-    """A Q() that limits a Product queryset to what `user` may view."""
-
+def managed_product_filter(user) -> Q | None:
+    """A Q() over the products `user` looks after, on sale or not; None for
+    every product (operators). The catalogue adds what is on sale to it
+    (storefront.catalog.selectors.visible_product_filter)."""
     if is_platform_operator(user):
-        return Q()
-    public = Q(is_published=True, brand__is_active=True, workshop__is_active=True)
+        return None
     brands = role_targets(user, Role.BRAND_OPERATOR)
     workshops = role_targets(user, Role.WORKSHOP_MANAGER)
-    return public | Q(brand_id__in=brands) | Q(workshop_id__in=workshops)
+    return Q(brand_id__in=brands) | Q(workshop_id__in=workshops)
 
 
 def visible_party_filter(user) -> Q | None:

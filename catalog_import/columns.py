@@ -6,10 +6,11 @@ Headers match ignoring case, spaces and full-width brackets, so "价格（元）
 "URL handle" means Shopify 2024, "Handle" (or Title with Body (HTML), Variant
 Price, …) classic Shopify, anything else our template."""
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
+
+from storefront.core import csv_safe
 
 from .errors import ImportErrorCode, ImportFileError, Severity
 from .types import Problem, SheetFormat
@@ -370,7 +371,7 @@ def template_csv() -> bytes:
     """The template as CSV: UTF-8 with BOM (so Excel reads the Chinese),
     the header and two example rows of one product with two variants."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_safe.writer(out, lineterminator="\r\n")
     writer.writerow(TEMPLATE_HEADERS)
     for row in _EXAMPLE_ROWS:
         writer.writerow([row.get(h, "") for h in TEMPLATE_HEADERS])

@@ -7,12 +7,14 @@ would run as a formula (starting with = + - @, a tab or a carriage return) is
 written with a leading apostrophe, so a file cannot smuggle a formula into
 the report."""
 
-import csv
 import io
 from collections.abc import Iterable
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from storefront.core import csv_safe
+from storefront.core.csv_safe import safe_cell
 
 from .errors import Severity
 from .types import Problem
@@ -25,12 +27,6 @@ HEADERS = (
     "说明 message",
     "商品编码 product code",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value: str) -> str:
-    """`value` made safe for a spreadsheet cell (OWASP's CSV injection advice)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _severity_label(value: str) -> str:
@@ -54,19 +50,13 @@ def _fields(problem: Problem | dict) -> tuple[int | str, list[str]]:
     return row_cell, [str(text or "") for text in texts]
 
 
-def problem_row(problem: Problem | dict) -> list[object]:
-    """A problem (or its as_dict(), as a job's report stores it) as a row:
-    the row number stays a number, every text is escaped."""
-    row, texts = _fields(problem)
-    return [row, *(escape_cell(text) for text in texts)]
-
-
 def problems_csv(problems: Iterable[Problem | dict]) -> bytes:
     out = io.StringIO(newline="")
-    writer = csv.writer(out)
+    writer = csv_safe.writer(out)
     writer.writerow(HEADERS)
     for problem in problems:
-        writer.writerow(problem_row(problem))
+        row, texts = _fields(problem)
+        writer.writerow([row, *texts])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -78,7 +68,7 @@ def problems_xlsx(problems: Iterable[Problem | dict]) -> bytes:
         row, texts = _fields(problem)
         # XML cannot hold most control characters: drop them, then escape.
         sheet.append(
-            [row, *(escape_cell(ILLEGAL_CHARACTERS_RE.sub("", t)) for t in texts)]
+            [row, *(safe_cell(ILLEGAL_CHARACTERS_RE.sub("", t)) for t in texts)]
         )
     out = io.BytesIO()
     workbook.save(out)

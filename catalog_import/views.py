@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brands.permissions import Action, user_can
+from storefront.core.http import private_page
 
 from . import columns, report, selectors, services
 from .errors import ImportJobError, ImportJobErrorCode
@@ -33,15 +34,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
-def _private(response):
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _private(response)
+    return private_page(response)
 
 
 def _importable_workshops(request):
@@ -97,7 +93,7 @@ def import_home(request):
         "workshop", "created_by"
     )[:RECENT_JOBS]
     status = 400 if form.is_bound else 200
-    return _private(
+    return private_page(
         render(
             request,
             "catalog_import/home.html",
@@ -193,7 +189,9 @@ def _render_job(request, job: ImportJob, *, apply_error: str = "", status=200):
             "problem_links": _page_links(request, problems_page, "page", "problems"),
             "plan_links": _page_links(request, plan_page, "plan_page", "plan"),
         }
-    return _private(render(request, "catalog_import/job.html", context, status=status))
+    return private_page(
+        render(request, "catalog_import/job.html", context, status=status)
+    )
 
 
 @never_cache
@@ -208,7 +206,7 @@ def job_detail(request, job_id: int):
 @require_GET
 def job_progress(request, job_id: int):
     job = _visible_job(request, job_id)
-    return _private(JsonResponse(_progress(job)))
+    return private_page(JsonResponse(_progress(job)))
 
 
 @login_required

@@ -1,8 +1,8 @@
 """Settings, read once from the environment (12-factor).
 
 Every service has an embedded default so a first run needs nothing installed:
-SQLite under var/, eager Celery, local media, local-memory cache. Setting the
-variable switches to the real service.
+SQLite under var/, eager Celery, local media, a file cache under var/. Setting
+the variable switches to the real service.
 """
 
 import os
@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "storefront.links",
     "catalog_import",
     "revenue",
+    "storefront.backoffice",
     "storefront.web",
     "storefront.demo",
 ]
@@ -181,7 +182,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE: dict = {
     "release-expired-reservations": {
-        "task": "storefront.checkout.tasks.release_expired_reservations",
+        "task": "storefront.payments.tasks.release_expired_reservations",
         "schedule": 60.0,
     },
     "reconcile-pending-payments": {
@@ -316,9 +317,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "共富工坊 <shop@lo
 # the confirmation sweep retries (storefront.orders.emails).
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 
-# Stripe. Without STRIPE_SECRET_KEY the shop talks to the local stand-in
-# (localstripe) that `make run` and the test suite start; STRIPE_API_BASE and
-# STRIPE_JS_URL point at it. With real keys both stay at Stripe's defaults.
+# Stripe. `make run` without STRIPE_SECRET_KEY, docker-compose.yml and the test
+# suite start the local stand-in (devtools/stripe_stand_in, on localstripe) and
+# point STRIPE_API_BASE and STRIPE_JS_URL at it, with test keys. With real keys
+# both stay at Stripe's defaults.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip()

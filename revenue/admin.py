@@ -4,15 +4,19 @@ from . import admin_payouts  # noqa: F401, I001  (registers the payout admin)
 # (here), the read-only ledger (admin_ledger.py) and payouts (admin_payouts.py).
 #
 # Only those `brands.permissions` lets manage revenue (platform operators) see
-# any of it. Agreements are written by `revenue.agreements.agreement_create`
-# (through `ShareAgreementForm`); one in force is never changed or deleted.
+# any of it. Agreements are checked by `ShareAgreementForm` and written by
+# `revenue.agreements` (`agreement_create`, `agreement_replace`) when the admin
+# saves; one in force is never changed or deleted.
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
+
+from brands.admin import adopt
 
 from .admin_forms import (
     PartyPayoutForm,
@@ -22,7 +26,8 @@ from .admin_forms import (
     bp_to_percent,
 )
 from .admin_ledger import admin_link, signed_fen  # also registers the ledger admin
-from .agreements import agreement_is_editable
+from .agreements import agreement_create, agreement_is_editable, agreement_replace
+from .errors import RevenueError
 from .models import Account, AccountKind, Party, ShareAgreement
 from .models.agreements import RATE_FIELDS
 
@@ -185,12 +190,23 @@ class ShareAgreementAdmin(RevenueOperatorAccess, admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    def save_form(self, request, form, change):
-        form.save(commit=False)
-        return form.saved
-
     def save_model(self, request, obj, form, change):
-        """`agreement_create` saved it while the form was validated."""
+        values = form.agreement_values
+        if change:
+            # A new row replaces the old: the admin goes on with it.
+            saved = agreement_replace(user=request.user, agreement=obj, **values)
+        else:
+            saved = agreement_create(user=request.user, **values)
+        adopt(obj, saved)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RevenueError as error:
+            # The form's check passed, then someone changed the agreements
+            # before the save (rolled back): say so, and show the form again.
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 # Parties ----------------------------------------------------------------------

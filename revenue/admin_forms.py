@@ -1,23 +1,22 @@
 """Operator-only access for the revenue admin, and its forms.
 
 The forms only parse what was typed. Whether an agreement may exist is for
-`revenue.agreements` to say (`check_rates`, and `agreement_create` for the
+`revenue.agreements` to say (`check_rates`, and `agreement_check` for the
 scope, the start date and overlaps); its `RevenueError` messages are shown on
-the form, on the field they name.
+the form, on the field they name. The admin writes through the same module.
 """
 
 import re
 from decimal import Decimal
 
 from django import forms
-from django.db import transaction
 
 from brands.admin import ActionGatedAdmin, ReadOnlyAdmin
 from brands.permissions import Action
 from storefront.core.errors import DomainError
 
-from .agreements import agreement_create, agreement_is_editable, check_rates
-from .errors import RevenueError, RevenueErrorCode
+from .agreements import agreement_check, check_rates
+from .errors import RevenueError
 from .models import Party, ShareAgreement
 from .models.agreements import RATE_FIELDS
 
@@ -97,9 +96,10 @@ RATE_LABELS = {
 class ShareAgreementForm(forms.ModelForm):
     """A new agreement version, or a change to one that has not started.
 
-    Saved through `agreement_create` as part of validation, so each of its
-    errors lands on this form; a future version being changed is replaced by
-    the new one in the same transaction (nothing can point at it yet)."""
+    Validated by `agreement_check`, so each of its errors lands on this form;
+    the admin then saves through `agreement_create`, or `agreement_replace`
+    for a future version being changed (`agreement_values` holds what to
+    pass them)."""
 
     workshop_bp = PercentField(RATE_LABELS["workshop_bp"])
     village_bp = PercentField(RATE_LABELS["village_bp"])
@@ -119,6 +119,10 @@ class ShareAgreementForm(forms.ModelForm):
             "fee_bearer",
             "note",
         )
+        # The rates are checked by `agreement_check`, which says what they add
+        # up to; left to the model too, its check constraints would repeat
+        # that in Django's words.
+        exclude = RATE_FIELDS  # noqa: DJ006 (declared as PercentFields above)
         help_texts = {
             "brand": "留空 = 平台默认 (blank = the platform-wide default)",
             "workshop": (
@@ -136,21 +140,15 @@ class ShareAgreementForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.saved: ShareAgreement | None = None
+        self.agreement_values: dict | None = None
+        # Excluded from the model (Meta.exclude), so shown from it by hand.
+        for field in RATE_FIELDS:
+            self.initial.setdefault(field, getattr(self.instance, field))
 
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        rates = {field: cleaned.get(field) or 0 for field in RATE_FIELDS}
-        try:
-            check_rates(rates)
-            self.saved = self._write(cleaned, rates)
-        except RevenueError as error:
-            add_revenue_error(self, error)
-        return cleaned
-
-    def _write(self, cleaned, rates) -> ShareAgreement:
         values = {
             name: cleaned.get(name)
             for name in ("brand", "workshop", "category", "effective_from")
@@ -160,27 +158,16 @@ class ShareAgreementForm(forms.ModelForm):
             unattributed_host_share_to=cleaned["unattributed_host_share_to"],
             fee_bearer=cleaned["fee_bearer"],
         )
-        with transaction.atomic():
-            if self.instance.pk is not None:
-                self._retire_future_version()
-            return agreement_create(user=self.user, **values, **rates)
-
-    def _retire_future_version(self) -> None:
-        agreements = ShareAgreement.objects.select_for_update().order_by("pk")
-        current = agreements.filter(pk=self.instance.pk).first()
-        if current is None:  # replaced or deleted by someone else meanwhile
-            raise RevenueError(RevenueErrorCode.NOT_FOUND)
-        # It may have started since the page was opened.
-        if not agreement_is_editable(current):
-            raise RevenueError(RevenueErrorCode.AGREEMENT_IN_FORCE)
-        current.delete()
-
-    def _post_clean(self):
-        # The row is already written, and checked, by `agreement_create`; the
-        # model's own checks would repeat the same rules in Django's words (or,
-        # on a unique constraint, find the row itself).
-        if self.saved is not None:
-            self.instance = self.saved
+        values.update({field: cleaned.get(field) or 0 for field in RATE_FIELDS})
+        replacing = self.instance if self.instance.pk is not None else None
+        try:
+            check_rates({field: values[field] for field in RATE_FIELDS})
+            agreement_check(user=self.user, replacing=replacing, **values)
+        except RevenueError as error:
+            add_revenue_error(self, error)
+        else:
+            self.agreement_values = values
+        return cleaned
 
 
 class PartyPayoutForm(forms.ModelForm):

@@ -1,4 +1,5 @@
-"""Share agreements: creating a version, and finding the one in force."""
+"""Share agreements: checking and writing a version, and finding the one in
+force."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -37,7 +38,21 @@ def check_rates(rates: dict) -> None:
         )
 
 
-def agreement_create(
+def _replaceable(agreement: ShareAgreement, *, lock: bool) -> ShareAgreement:
+    """The version as stored now, if it may still be replaced."""
+    agreements = ShareAgreement.objects.order_by("pk")
+    if lock:
+        agreements = agreements.select_for_update()
+    current = agreements.filter(pk=agreement.pk).first()
+    if current is None:  # replaced or deleted by someone else meanwhile
+        raise RevenueError(RevenueErrorCode.NOT_FOUND)
+    # It may have started since the page was opened.
+    if not agreement_is_editable(current):
+        raise RevenueError(RevenueErrorCode.AGREEMENT_IN_FORCE)
+    return current
+
+
+def agreement_check(
     *,
     user,
     effective_from: date,
@@ -48,10 +63,54 @@ def agreement_create(
     unattributed_host_share_to: str = "village",
     fee_bearer: str = "platform",
     allow_past: bool = False,
+    replacing: ShareAgreement | None = None,
     **rates: int,
-) -> ShareAgreement:
-    """A new version for its scope, starting tomorrow or later (unless
-    `allow_past`, for loading history): orders already paid keep theirs."""
+) -> None:
+    """Raise the RevenueError that `agreement_create` (or, with `replacing`,
+    `agreement_replace`) would raise for these values; write nothing. A
+    form shows it before anything is saved."""
+    if replacing is not None:
+        replacing = _replaceable(replacing, lock=False)
+    _check(
+        user=user,
+        effective_from=effective_from,
+        brand=brand,
+        workshop=workshop,
+        category=category,
+        unattributed_host_share_to=unattributed_host_share_to,
+        fee_bearer=fee_bearer,
+        allow_past=allow_past,
+        rates=rates,
+    )
+    same_day = ShareAgreement.objects.filter(
+        brand=brand, workshop=workshop, category=category, effective_from=effective_from
+    )
+    if replacing is not None:
+        same_day = same_day.exclude(pk=replacing.pk)
+    if same_day.exists():
+        raise _overlap(effective_from)
+
+
+def _overlap(effective_from: date) -> RevenueError:
+    return RevenueError(
+        RevenueErrorCode.AGREEMENT_OVERLAP,
+        field="effectiveFrom",
+        detail=str(effective_from),
+    )
+
+
+def _check(
+    *,
+    user,
+    effective_from,
+    brand,
+    workshop,
+    category,
+    unattributed_host_share_to,
+    fee_bearer,
+    allow_past,
+    rates,
+) -> None:
     if not user_can(user, Action.MANAGE_REVENUE):
         raise RevenueError(RevenueErrorCode.PERMISSION_DENIED)
     unknown = set(rates) - set(RATE_FIELDS)
@@ -79,6 +138,34 @@ def agreement_create(
     # orders paid this morning whose split has not run yet.
     if not allow_past and effective_from <= timezone.localdate():
         raise RevenueError(RevenueErrorCode.AGREEMENT_BACKDATED, field="effectiveFrom")
+
+
+def agreement_create(
+    *,
+    user,
+    effective_from: date,
+    brand=None,
+    workshop=None,
+    category=None,
+    note: str = "",
+    unattributed_host_share_to: str = "village",
+    fee_bearer: str = "platform",
+    allow_past: bool = False,
+    **rates: int,
+) -> ShareAgreement:
+    """A new version for its scope, starting tomorrow or later (unless
+    `allow_past`, for loading history): orders already paid keep theirs."""
+    _check(
+        user=user,
+        effective_from=effective_from,
+        brand=brand,
+        workshop=workshop,
+        category=category,
+        unattributed_host_share_to=unattributed_host_share_to,
+        fee_bearer=fee_bearer,
+        allow_past=allow_past,
+        rates=rates,
+    )
     agreement = ShareAgreement(
         brand=brand,
         workshop=workshop,
@@ -101,12 +188,17 @@ def agreement_create(
         with transaction.atomic():
             agreement.save()
     except IntegrityError as exc:
-        raise RevenueError(
-            RevenueErrorCode.AGREEMENT_OVERLAP,
-            field="effectiveFrom",
-            detail=str(effective_from),
-        ) from exc
+        raise _overlap(effective_from) from exc
     return agreement
+
+
+@transaction.atomic
+def agreement_replace(*, user, agreement: ShareAgreement, **values) -> ShareAgreement:
+    """A version that has not started yet, changed: deleted and made anew
+    with `values` (agreement_create's) in one transaction. Nothing can point
+    at it yet; one that has started is history and stays."""
+    _replaceable(agreement, lock=True).delete()
+    return agreement_create(user=user, **values)
 
 
 def agreement_is_editable(agreement: ShareAgreement) -> bool:

@@ -4,10 +4,10 @@ in a spreadsheet (UTF-8 with a byte-order mark, which Excel needs to show
 Chinese). The whole file is built before it is returned: a payout that cannot
 be written refuses the file, never yields half of one."""
 
-import csv
 import io
 
-from storefront.core.money import fen_to_yuan_string
+from storefront.core import csv_safe
+from storefront.core.money import fen_to_yuan
 
 from .errors import RevenueError, RevenueErrorCode
 from .models import PayoutBatch, PayoutBatchStatus, PayoutMethod, PayoutStatus
@@ -24,16 +24,8 @@ HEADER = (
 )
 # Python codec per accepted name; "utf-8-sig" writes the BOM.
 CODECS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gbk": "gbk"}
-# A spreadsheet runs a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PURPOSE = "共富工坊分账"
 READY = (PayoutBatchStatus.APPROVED, PayoutBatchStatus.COMPLETED)
-
-
-def safe_cell(text: str) -> str:
-    """Text a spreadsheet shows as text: a leading ' before a formula start."""
-    text = str(text)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _rows(batch: PayoutBatch):
@@ -52,20 +44,20 @@ def _rows(batch: PayoutBatch):
         yield (
             payout,
             [
-                str(number),
-                *(safe_cell(t) for t in text),
-                fen_to_yuan_string(payout.amount_fen),
-                safe_cell(f"{PURPOSE} {batch}"),
+                number,
+                *text,
+                fen_to_yuan(payout.amount_fen),
+                f"{PURPOSE} {batch}",
                 str(batch),
-                str(payout.pk),
+                payout.pk,
             ],
         )
 
 
-def _check_encodable(payout, row: list[str], codec: str) -> None:
+def _check_encodable(payout, row: list, codec: str) -> None:
     for cell in row:
         try:
-            cell.encode(codec)
+            str(cell).encode(codec)
         except UnicodeEncodeError as exc:
             char = exc.object[exc.start : exc.end]
             raise RevenueError(
@@ -92,7 +84,7 @@ def bank_file(*, batch: PayoutBatch, encoding: str = "utf-8") -> bytes:
             detail=("批次尚未批准", "the batch is not approved"),
         )
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_safe.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
     for payout, row in _rows(batch):
         _check_encodable(payout, row, codec)

@@ -4,7 +4,6 @@ Thin: `statement_parties`, `user_can` and `party_statement` decide; these
 views parse the URL and render. Nothing here is cached: every answer is
 private and must show the ledger as it is now."""
 
-import csv
 import io
 from datetime import date
 
@@ -18,7 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from brands.permissions import Action, user_can
-from storefront.core.money import fen_to_yuan_string
+from storefront.core import csv_safe
+from storefront.core.http import private_page
+from storefront.core.money import fen_to_yuan
 
 from .errors import RevenueError, RevenueErrorCode
 from .models import Party, PartyKind
@@ -63,17 +64,10 @@ CSV_HEADERS = (
     "应付余额（元）owed balance (CNY)",
     "参考号 reference",
 )
-# A spreadsheet runs a cell starting with these as a formula (OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def _private(response):
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def _error(request, status: int, message: str):
-    return _private(
+    return private_page(
         render(
             request,
             "revenue/error.html",
@@ -156,7 +150,7 @@ def statement_list(request):
             error = RevenueError(RevenueErrorCode.NOT_FOUND, field="party").message
     page = Paginator(parties, PARTIES_PER_PAGE).get_page(request.GET.get("page"))
     owed = owed_by_party(party_ids=[p.pk for p in page])
-    return _private(
+    return private_page(
         render(
             request,
             "revenue/statement_list.html",
@@ -179,7 +173,7 @@ def statement_detail(request, party_id: int, month: str):
     statement, refused = _statement(request, party_id, month)
     if refused is not None:
         return refused
-    return _private(
+    return private_page(
         render(request, "revenue/statement_detail.html", _context(statement))
     )
 
@@ -193,15 +187,11 @@ def statement_print(request, party_id: int, month: str):
         return refused
     context = _context(statement)
     context["printed_at"] = timezone.localtime(timezone.now(), TIMEZONE)
-    return _private(render(request, "revenue/statement_print.html", context))
+    return private_page(render(request, "revenue/statement_print.html", context))
 
 
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def _yuan(fen: int | None) -> str:
-    return "" if fen is None else fen_to_yuan_string(fen)
+def _yuan(fen: int | None):
+    return None if fen is None else fen_to_yuan(fen)
 
 
 def statement_csv_bytes(statement: Statement) -> bytes:
@@ -209,10 +199,10 @@ def statement_csv_bytes(statement: Statement) -> bytes:
     row, one row per line with the balance owed after it, a closing row.
     Amounts are plain yuan strings; every text cell is formula-safe."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out)
+    writer = csv_safe.writer(out)
     writer.writerow(CSV_HEADERS)
     start = month_start(statement.month)
-    name = _text(statement.party.name)
+    name = statement.party.name
     writer.writerow(
         [
             start.strftime("%Y-%m-%d %H:%M"),
@@ -232,13 +222,13 @@ def statement_csv_bytes(statement: Statement) -> bytes:
             [
                 timezone.localtime(line.posted_at, TIMEZONE).strftime("%Y-%m-%d %H:%M"),
                 f"{row['label_zh']} {row['label_en'].lower()}",
-                _text(line.order_number),
-                _text(line.product_name),
-                "" if line.quantity is None else line.quantity,
+                line.order_number,
+                line.product_name,
+                line.quantity,
                 _yuan(line.line_total_fen),
                 _yuan(line.amount_fen),
                 _yuan(row["owed_fen"]),
-                _text(line.reference),
+                line.reference,
             ]
         )
     end = month_start(next_month(statement.month))
@@ -278,4 +268,4 @@ def statement_csv(request, party_id: int, month: str):
         statement_csv_bytes(statement), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return _private(response)
+    return private_page(response)

@@ -1,11 +1,54 @@
+import shutil
+import tempfile
+
 import pytest
 
+from tests.clock import today_at_noon
 from tests.payments_stand_in import (
     TEST_PUBLISHABLE_KEY,
     TEST_SECRET_KEY,
     TEST_WEBHOOK_SECRET,
     start_localstripe,
 )
+
+
+def pytest_configure(config):
+    """The file cache (SQLite runs) goes to a folder of this run's own: the
+    suite clears it after every test, which must not empty the cache of a shop
+    served from this checkout (var/cache) or of another run."""
+    from django.conf import settings
+
+    cache = settings.CACHES["default"]
+    if cache["BACKEND"].endswith("FileBasedCache"):
+        cache["LOCATION"] = tempfile.mkdtemp(prefix="shop-tests-cache-")
+        config.add_cleanup(lambda: shutil.rmtree(cache["LOCATION"], ignore_errors=True))
+
+
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.requires_postgres("why")` skips a test on SQLite, saying why."""
+    from django.db import connection
+
+    for item in items:
+        marker = item.get_closest_marker("requires_postgres")
+        if marker is None:
+            continue
+        if len(marker.args) != 1 or not marker.args[0]:
+            raise pytest.UsageError(
+                f"{item.nodeid}: requires_postgres needs one reason (why PostgreSQL)"
+            )
+        if connection.vendor != "postgresql":
+            item.add_marker(
+                pytest.mark.skip(reason=f"PostgreSQL only: {marker.args[0]}")
+            )
+
+
+@pytest.fixture
+def midday(time_machine):
+    """The clock at noon today (tests/clock.py), still running: for tests whose
+    result would change if a day, a month or a year turned while they run."""
+    noon = today_at_noon()
+    time_machine.move_to(noon)
+    return noon
 
 
 @pytest.fixture(autouse=True)
@@ -86,3 +129,26 @@ def _platform_default_share_agreement(request):
         "revenue.migrations.0003_platform_default_agreement"
     )
     migration.create_default(apps, None)
+
+
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _no_network_under_lock(request, settings):
+    """Stripe and email refuse to be called inside a transaction the test did
+    not open itself (tests/network_guard.py). The test's own database
+    wrapping is set up first, so that it counts as the baseline."""
+    from tests import network_guard
+
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is not None or names & _DB_FIXTURES:
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+            "transactional_db",
+            "live_server",
+        } & names
+        request.getfixturevalue("transactional_db" if transactional else "db")
+    settings.EMAIL_BACKEND = "tests.network_guard.GuardedLocmemBackend"
+    with network_guard.guarding():
+        yield

@@ -1,6 +1,6 @@
 """The local Stripe stand-in for tests: start localstripe, sign webhook payloads.
 
-`start_localstripe()` runs storefront.payments.localstripe_launcher in a
+`start_localstripe()` runs devtools.stripe_stand_in in a
 subprocess on a free loopback port; tests/conftest.py wraps it in the
 `localstripe_server` and `stripe_settings` fixtures.
 """
@@ -25,7 +25,7 @@ TEST_PUBLISHABLE_KEY = "pk_test_gongfu_local"
 # one, which the shop refuses in production mode (config/settings.py).
 TEST_WEBHOOK_SECRET = "whsec_" + secrets.token_urlsafe(24)
 
-LAUNCHER_MODULE = "storefront.payments.localstripe_launcher"
+LAUNCHER_MODULE = "devtools.stripe_stand_in"
 STARTUP_TIMEOUT = 20.0
 READY_LINE = re.compile(r"^localstripe ready on (http://127\.0\.0\.1:\d+)\s*$")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

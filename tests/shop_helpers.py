@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from storefront.catalog.models import Stock
 from storefront.checkout import services as checkout_services
-from storefront.checkout.complete import checkout_complete
 from storefront.orders.models import Order, OrderStatus
 from storefront.payments import gateway
+from storefront.payments.checkout_complete import checkout_complete
 from tests.factories import make_brand, make_product, make_workshop
 from tests.payments_stand_in import TEST_WEBHOOK_SECRET, sign_stripe_payload
 
@@ -93,11 +93,15 @@ def ready_checkout(
 
 
 def place_order(variants=None, **kwargs):
-    """checkout_complete on a fresh ready checkout: (order, payment)."""
+    """checkout_complete on a fresh ready checkout: (order, payment), or the
+    PaymentError that kept its payment from starting."""
     checkout = ready_checkout(variants, **kwargs)
     completed = checkout_complete(
         checkout_token=checkout.token, user=kwargs.get("user")
     )
+    if completed.payment_error is not None:
+        # Placed, but its PaymentIntent could not be opened.
+        raise completed.payment_error
     return completed.order, completed.payment
 
 

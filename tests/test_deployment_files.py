@@ -21,7 +21,7 @@ def test_docker_compose_defines_the_production_stack():
     assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
     # Without real keys the stack pays through the local Stripe stand-in.
-    assert "localstripe_launcher" in services["stripe"]["command"]
+    assert "devtools.stripe_stand_in" in services["stripe"]["command"]
     assert "/payments/stripe/webhook/" in services["stripe"]["command"]
     assert "stripe:8420" in web["environment"]["STRIPE_API_BASE"]
     # The worker reads the catalogue files the web process stored.

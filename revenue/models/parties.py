@@ -3,7 +3,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from brands.models import Brand, Village, Workshop
+from brands.models import Brand, Role, Village, Workshop
+from brands.permissions import Action, Scope
 
 
 class PartyKind(models.TextChoices):
@@ -113,6 +114,24 @@ class Party(models.Model):
     @property
     def target(self):
         return self.workshop or self.village or self.brand or self.host
+
+    def permission_scope(self, action: Action) -> Scope | None:
+        """Its balance and statements: for the people the party stands for
+        (the platform's, for operators only)."""
+        if action != Action.VIEW_PARTY_ACCOUNTS:
+            return None
+        if self.kind == PartyKind.HOST:
+            return Scope(user_id=self.host_id)
+        role = {
+            PartyKind.WORKSHOP: Role.WORKSHOP_MANAGER,
+            PartyKind.VILLAGE: Role.VILLAGE_TREASURER,
+            PartyKind.BRAND: Role.BRAND_OPERATOR,
+        }.get(self.kind)
+        if role is None:
+            return None
+        return Scope(
+            role=role, target_id=self.workshop_id or self.village_id or self.brand_id
+        )
 
     @property
     def has_bank_account(self) -> bool:

@@ -1,15 +1,22 @@
 """Operator admin for the catalogue.
 
-Thin, like every entry point: publishing goes through `products_set_published`,
-uploaded photos through `product_image_add` (decoded defensively, renditions
-made), and the admin is for platform operators only (`OperatorOnlyAdmin`).
+Thin, like every entry point: categories are written by `category_create` and
+`category_update` (a rename rebuilds its products' search text), publishing
+goes through `products_set_published`, uploaded photos through
+`product_image_add` (decoded defensively, renditions made), and the admin is
+for platform operators only (`OperatorOnlyAdmin`).
 """
 
 from django.contrib import admin, messages
 from django.db.models import Max, Min
 from django.utils.html import format_html
 
-from brands.admin import OperatorOnlyAdmin, StableSlugAdmin
+from brands.admin import (
+    OperatorOnlyAdmin,
+    ServiceWrittenAdmin,
+    StableSlugAdmin,
+    adopt,
+)
 from storefront.core.money import format_fen
 
 from . import services
@@ -104,7 +111,7 @@ class ProductImageInline(OperatorOnlyAdmin, admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(StableSlugAdmin):
+class CategoryAdmin(StableSlugAdmin, ServiceWrittenAdmin):
     list_display = ("name", "name_en", "slug", "parent", "sort_order")
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("parent",)
@@ -113,6 +120,15 @@ class CategoryAdmin(StableSlugAdmin):
 
     def slug_text(self, obj) -> str:
         return obj.name_en or obj.name
+
+    def service_create(self, fields):
+        return services.category_create(**fields)
+
+    def service_update(self, obj, fields):
+        services.category_update(category=obj, **fields)
+
+    def service_delete(self, obj):
+        services.category_delete(category=obj)
 
 
 @admin.register(Product)
@@ -339,9 +355,5 @@ class ProductImageAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
             alt=obj.alt,
             sort_order=obj.sort_order,
         )
-        # The admin goes on with `obj` (log entry, redirect): make it the record.
-        for field in ProductImage._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(record, field.attname))
-        obj._state.adding = False
-        obj._state.db = record._state.db
+        adopt(obj, record)
         return None

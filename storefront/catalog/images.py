@@ -268,8 +268,3 @@ def _encode_rendition(image: Image.Image) -> bytes:
     # progressive encode, nearly the same size.
     image.save(out, format="JPEG", quality=RENDITION_JPEG_QUALITY, optimize=True)
     return out.getvalue()
-
-
-def make_rendition(image: Image.Image, width: int) -> bytes:
-    """A JPEG no wider than `width` (chat-app previews read JPEG everywhere)."""
-    return _encode_rendition(fit_width(to_srgb(image), width))

@@ -56,6 +56,17 @@ class Category(LocalizedNameMixin, models.Model):
             node = node.parent
 
 
+# On sale: published, and both its brand and its workshop active. The one
+# statement of the rule; `Product.is_on_sale` is its twin for one object.
+ON_SALE = Q(is_published=True, brand__is_active=True, workshop__is_active=True)
+
+
+class ProductQuerySet(models.QuerySet):
+    def on_sale(self) -> "ProductQuerySet":
+        """What a customer may see and buy now."""
+        return self.filter(ON_SALE)
+
+
 class Product(LocalizedNameMixin, models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     product_code = models.CharField("商品编码 product code", max_length=64)
@@ -104,6 +115,8 @@ class Product(LocalizedNameMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ProductQuerySet.as_manager()
+
     class Meta:
         # Featured first, then newest: what a shop front shows, and an index
         # scan (no sort of the whole catalogue) on PostgreSQL.
@@ -143,6 +156,11 @@ class Product(LocalizedNameMixin, models.Model):
         self.description = sanitize_html(self.description)
         self.search_text = self.build_search_text()
         super().save(*args, **kwargs)
+
+    @property
+    def is_on_sale(self) -> bool:
+        """`Product.objects.on_sale()` for this one product (ON_SALE)."""
+        return self.is_published and self.brand.is_active and self.workshop.is_active
 
     @property
     def label_facts(self) -> list[tuple[str, str]]:

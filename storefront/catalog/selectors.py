@@ -3,9 +3,9 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from brands.models import Brand
-from brands.permissions import visible_product_filter
+from brands.permissions import managed_product_filter
 
-from .models import Category, Product, ProductImage, ProductVariant
+from .models import ON_SALE, Category, Product, ProductImage, ProductVariant
 
 SEARCH_MAX_LENGTH = 100
 
@@ -20,6 +20,14 @@ def clean_search(text: str | None) -> str:
 def normalise_search(text: str | None) -> str:
     """The query as matched against Product.search_text (lower-cased)."""
     return clean_search(text).lower()
+
+
+def visible_product_filter(user) -> Q:
+    """A Q() that limits a Product queryset to what `user` may view:
+    user_can(VIEW_PRODUCT) as one query. What is on sale, and what they
+    look after."""
+    managed = managed_product_filter(user)
+    return Q() if managed is None else ON_SALE | managed
 
 
 def products_visible(user) -> QuerySet[Product]:

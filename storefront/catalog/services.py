@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from brands.models import Brand, Village, Workshop
 from storefront.core.slugs import unique_slug
@@ -13,12 +14,19 @@ from .errors import CatalogError, CatalogErrorCode
 from .images import RENDITION_WIDTHS, content_hash, normalise_image
 from .models import Category, Product, ProductImage, ProductVariant, Stock
 
+SEARCH_TEXT_BATCH = 500
+
 
 def category_create(
-    *, name: str, name_en: str = "", parent: Category | None = None, sort_order=0
+    *,
+    name: str,
+    name_en: str = "",
+    parent: Category | None = None,
+    sort_order=0,
+    slug: str = "",
 ) -> Category:
     category = Category(
-        slug=unique_slug(Category, name_en or name, fallback="category"),
+        slug=slug or unique_slug(Category, name_en or name, fallback="category"),
         name=name,
         name_en=name_en,
         parent=parent,
@@ -28,6 +36,67 @@ def category_create(
     category.save()
     catalog_changed()
     return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, **fields) -> Category:
+    """Change the category; its products' search text follows a new name."""
+    if "slug" in fields:
+        raise TypeError("a slug does not change once made: links use it")
+    before = Category.objects.filter(pk=category.pk).values("name", "name_en").get()
+    for name, value in fields.items():
+        setattr(category, name, value)
+    category.full_clean()
+    category.save()
+    if before != {"name": category.name, "name_en": category.name_en}:
+        products_rebuild_search_text(category_ids=[category.pk])
+    catalog_changed()
+    return category
+
+
+def category_delete(*, category: Category) -> None:
+    category.delete()
+    catalog_changed()
+
+
+def products_rebuild_search_text(
+    *, brand_ids=(), workshop_ids=(), village_ids=(), category_ids=()
+) -> int:
+    """Recompute Product.search_text for the products that copy a name of
+    these brands, workshops, origin villages or categories: one read, then one
+    UPDATE per SEARCH_TEXT_BATCH products whose text changed. Returns how many
+    changed."""
+    which = Q(pk__in=[])
+    for field, ids in (
+        ("brand_id", brand_ids),
+        ("workshop_id", workshop_ids),
+        ("origin_village_id", village_ids),
+        ("category_id", category_ids),
+    ):
+        if ids:
+            which |= Q(**{f"{field}__in": list(ids)})
+    related = ("brand", "workshop", "origin_village", "category")
+    products = (
+        Product.objects.filter(which)
+        .select_related(*related)
+        .only(
+            "name",
+            "name_en",
+            "product_code",
+            "search_text",
+            *related,
+            *(f"{r}__{f}" for r in related for f in ("name", "name_en")),
+        )
+        .order_by("pk")
+    )
+    changed = []
+    for product in products.iterator(chunk_size=2000):
+        text = product.build_search_text()
+        if text != product.search_text:
+            product.search_text = text
+            changed.append(product)
+    Product.objects.bulk_update(changed, ["search_text"], batch_size=SEARCH_TEXT_BATCH)
+    return len(changed)
 
 
 def product_create(

@@ -4,8 +4,8 @@ in my cart?"). Carts change only through the checkout services."""
 from django.contrib import admin
 from django.db.models import Count
 
+from brands.admin import ViewOnlyOperatorAdmin
 from storefront.core.address import ADDRESS_FIELDS
-from storefront.orders.admin import ViewOnlyOperatorAdmin
 
 from .models import Checkout, CheckoutLine
 

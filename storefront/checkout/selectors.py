@@ -75,6 +75,7 @@ def checkout_lines(checkout: Checkout):
     return checkout.lines.select_related(
         "variant__stock",
         "variant__product__brand",
+        "variant__product__workshop",
         "variant__workshop__village",
     ).prefetch_related(
         Prefetch("variant__product__images"),

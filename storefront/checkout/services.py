@@ -60,10 +60,7 @@ def variant_for_sale(variant_id) -> ProductVariant:
 
 
 def is_for_sale(variant: ProductVariant) -> bool:
-    product = variant.product
-    return (
-        product.is_published and product.brand.is_active and product.workshop.is_active
-    )
+    return variant.product.is_on_sale
 
 
 def available_quantity(variant: ProductVariant) -> int | None:

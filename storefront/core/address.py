@@ -3,7 +3,6 @@ number rule, shared by the checkout and the order it becomes."""
 
 import re
 
-from django.core.exceptions import ValidationError
 from django.db import models
 
 # Mainland mobile numbers: 11 digits starting 13–19 (an optional +86 / 0086
@@ -57,15 +56,6 @@ def normalise_mobile(value: str) -> str:
 
 def is_mainland_mobile(value: str) -> bool:
     return bool(_MOBILE.match(normalise_mobile(value)))
-
-
-def validate_mainland_mobile(value: str) -> None:
-    if not is_mainland_mobile(value):
-        raise ValidationError(
-            "请输入 11 位中国大陆手机号 / "
-            "Enter an 11-digit mainland China mobile number",
-            code="invalid_phone",
-        )
 
 
 ADDRESS_FIELDS = (

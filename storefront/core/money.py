@@ -39,6 +39,14 @@ def fen_to_yuan_string(fen: int) -> str:
     return format_fen(fen, symbol="").replace(",", "")
 
 
+def fen_to_yuan(fen: int) -> Decimal:
+    """12800 -> Decimal('128.00'): the same amount as a number, for files a
+    spreadsheet reads (storefront.core.csv_safe writes it as 128.00)."""
+    if not isinstance(fen, int) or isinstance(fen, bool):
+        raise TypeError("money must be an int number of fen")
+    return Decimal(fen).scaleb(-2)
+
+
 def parse_yuan(text: str) -> int:
     """'12.8' / '１２.８０元' / '¥1,280' -> fen; more than 2 decimals is an error,
     and so is any comma that is not a thousands separator ('0,50', '1,23')."""

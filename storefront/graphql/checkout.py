@@ -12,7 +12,6 @@ import graphene
 from django.db import transaction
 
 from storefront.checkout import selectors
-from storefront.checkout.complete import checkout_complete
 from storefront.checkout.errors import CheckoutError, CheckoutErrorCode
 from storefront.checkout.models import Checkout, CheckoutLine
 from storefront.checkout.services import (
@@ -27,6 +26,7 @@ from storefront.checkout.services import (
 from storefront.core.address import ADDRESS_FIELDS
 from storefront.links.attribution import attribution_from_request
 from storefront.orders.models import Order
+from storefront.payments.checkout_complete import checkout_complete
 from storefront.payments.errors import PaymentError
 
 from .checkout_types import (
@@ -39,8 +39,9 @@ from .checkout_types import (
     may_use,
 )
 from .errors import CheckoutError as CheckoutErrorType
-from .errors import DomainMutation, decode_id, graphql_field
+from .errors import DomainMutation, graphql_field
 from .errors import PaymentError as PaymentErrorType
+from .ids import decode_id
 from .orders import OrderType
 
 
@@ -281,17 +282,15 @@ class CheckoutComplete(DomainMutation):
                 raise CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token")
         if not may_use(owner_id, user):
             raise CheckoutError(CheckoutErrorCode.NOT_FOUND, field="token")
-        try:
-            completed = checkout_complete(
-                checkout_token=token,
-                user=user,
-                expected_total_fen=expected_total,
-                attribution=attribution_from_request(info.context),
-            )
-        except PaymentError as exc:
+        completed = checkout_complete(
+            checkout_token=token,
+            user=user,
+            expected_total_fen=expected_total,
+            attribution=attribution_from_request(info.context),
+        )
+        if completed.payment_error is not None:
             # The order exists, unpaid; pressing "pay" again retries.
-            placed = Order.objects.filter(checkout_token=token).first()
-            return cls.failure(exc, order=placed)
+            return cls.failure(completed.payment_error, order=completed.order)
         return cls.success(order=completed.order, payment=completed.payment)
 
 

@@ -20,7 +20,7 @@ from graphql import (
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-from .limits import QUERY_TOO_COMPLEX, too_complex, too_many_tokens
+from .limits import too_complex, too_many_tokens
 
 # Longer texts are checked every time, so no one can fill memory with them.
 CACHEABLE_QUERY_CHARS = 20_000
@@ -91,7 +91,3 @@ def _validate(schema, document, introspection) -> list[GraphQLError]:
         None if introspection else RULES_WITHOUT_INTROSPECTION,
         max_errors=graphene_settings.MAX_VALIDATION_ERRORS,
     )
-
-
-def is_too_complex(error: GraphQLError) -> bool:
-    return (error.extensions or {}).get("code") == QUERY_TOO_COMPLEX

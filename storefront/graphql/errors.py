@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import graphene
 from graphene.utils.str_converters import to_camel_case
-from graphql_relay import from_global_id
 
 from storefront.checkout.errors import CheckoutErrorCode as CheckoutCodes
 from storefront.core.errors import DomainError
@@ -113,20 +112,6 @@ def error_value(exc: DomainError, field=_DOMAIN_FIELD) -> ErrorValue:
     if field is _DOMAIN_FIELD:
         field = graphql_field(exc.field)
     return ErrorValue(field=field, code=choice_value(exc.code), message=exc.message)
-
-
-def decode_id(global_id, expected_type: str) -> int | None:
-    """The primary key in a Relay global ID of `expected_type`, else None."""
-    if not isinstance(global_id, str):
-        return None
-    try:
-        type_name, pk = from_global_id(global_id)
-    except Exception:  # graphql_relay raises assorted errors on garbage
-        return None
-    if type_name != expected_type or not (pk.isascii() and pk.isdigit()):
-        return None
-    pk = int(pk)
-    return pk if 0 < pk < 2**63 else None
 
 
 def _unwrapped(graphene_type):

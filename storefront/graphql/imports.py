@@ -17,7 +17,8 @@ from catalog_import import selectors, services
 from catalog_import.errors import ImportJobError, ImportJobErrorCode, Severity
 from catalog_import.models import ImportMode, ImportStatus
 
-from .errors import DomainMutation, Error, choice_value, decode_id, mirror_enum
+from .errors import DomainMutation, Error, choice_value, mirror_enum
+from .ids import decode_id
 from .pagination import paginate
 from .types import CountedConnection
 

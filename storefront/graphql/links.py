@@ -25,11 +25,11 @@ from .errors import (
     DomainMutation,
     Error,
     choice_value,
-    decode_id,
     mirror_enum,
     mirror_error_enum,
 )
 from .errors import graphql_field as camel_field
+from .ids import decode_id
 from .money import Money
 from .pagination import paginate
 from .types import BrandType, CountedConnection, ProductType

@@ -27,12 +27,12 @@ from storefront.payments.services import order_expire_if_due
 from .errors import (
     DomainMutation,
     choice_value,
-    decode_id,
     graphql_field,
     mirror_enum,
 )
 from .errors import OrderError as OrderErrorType
 from .errors import PaymentError as PaymentErrorType
+from .ids import decode_id
 from .money import Money
 
 # Saleor's EXPIRED besides our stored statuses: an unpaid order that ran out

@@ -7,7 +7,7 @@ from brands import selectors as brand_selectors
 from storefront.catalog import selectors
 from storefront.catalog.models import Category
 
-from .errors import decode_id
+from .ids import parse_global_id
 from .pagination import paginate
 from .types import BrandType, CategoryType, ProductType, VillageType, WorkshopNode
 
@@ -32,15 +32,11 @@ class NodeField(BaseNodeField):
     Exceptions for both: the client's mistake, not our failure)."""
 
     def wrap_resolve(self, parent_resolver):
-        resolve = super().wrap_resolve(parent_resolver)
-
         def resolve_node(root, info, id):
-            try:
-                type_name, _ = relay.Node.resolve_global_id(info, id)
-            except Exception:  # graphql_relay raises assorted errors on garbage
-                raise invalid_node_id() from None
-            if decode_id(id, type_name) is None:
+            parsed = parse_global_id(id)
+            if parsed is None:
                 raise invalid_node_id()
+            type_name, pk = parsed
             graphql_type = info.schema.get_type(type_name)
             graphene_type = getattr(graphql_type, "graphene_type", None)
             interfaces = getattr(
@@ -48,7 +44,8 @@ class NodeField(BaseNodeField):
             )
             if relay.Node not in interfaces:
                 return None
-            return resolve(root, info, id=id)
+            get_node = getattr(graphene_type, "get_node", None)
+            return get_node(info, pk) if get_node else None
 
         return resolve_node
 

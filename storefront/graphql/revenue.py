@@ -25,7 +25,8 @@ from revenue.selectors import (
 )
 from revenue.statements import parse_month, party_statement
 
-from .errors import choice_value, decode_id, graphql_field
+from .errors import choice_value, graphql_field
+from .ids import decode_id
 from .pagination import paginate
 from .revenue_types import (
     LedgerBalanceType,

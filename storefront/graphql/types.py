@@ -8,7 +8,6 @@ from graphene import relay
 from graphene_django import DjangoObjectType
 
 from brands.models import Brand, Village, Workshop, WorkshopType
-from brands.permissions import visible_product_filter
 from storefront.catalog import selectors
 from storefront.catalog.models import Category, Product, ProductVariant
 
@@ -247,5 +246,5 @@ class ProductType(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        visible = visible_product_filter(info.context.user)
+        visible = selectors.visible_product_filter(info.context.user)
         return selectors.products_with_listing_data(queryset.filter(visible))

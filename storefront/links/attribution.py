@@ -3,34 +3,15 @@ to: the last host link tapped within the brand's attribution window, carried
 in a signed cookie (and the session), checked again when the order is placed.
 """
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
 
+from storefront.core.attribution import Attribution
+
 COOKIE = "gf_host"
 SALT = "storefront.links.attribution"
 SESSION_KEY = "gf_host"
-
-
-@dataclass(frozen=True)
-class Attribution:
-    link_id: int
-    host_id: int
-    live_session_id: int | None
-    clicked_at: int  # unix seconds
-
-    def as_value(self) -> str:
-        session = self.live_session_id or 0
-        return f"{self.link_id}:{self.host_id}:{session}:{self.clicked_at}"
-
-    @classmethod
-    def from_value(cls, value: str) -> "Attribution | None":
-        try:
-            link, host, session, clicked = (int(part) for part in value.split(":"))
-        except (ValueError, AttributeError):
-            return None
-        return cls(link, host, session or None, clicked)
 
 
 def link_attributes(link) -> bool:
@@ -82,7 +63,8 @@ def attribution_for_order(attribution: Attribution | None, *, buyer) -> dict:
     """Order fields {host_id, host_link_id, live_session_id} for a purchase
     now, or {} when nothing is credited: no tap, the window has passed, the
     link was revoked or expired, the host no longer sells the brand, or the
-    host is buying through their own link."""
+    host is buying through their own link. Registered as
+    `hooks.order_credit` (LinksConfig.ready)."""
     from brands.models import Membership, Role
 
     from .models import HostLink

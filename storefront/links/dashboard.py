@@ -6,7 +6,6 @@ of refund reversals) — and, for the whole host, commission paid out (the
 ledger cannot say which link a payout was for). Every figure is summed in
 SQL: a constant number of queries, however many links."""
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -23,7 +22,8 @@ from brands.models import Role
 from brands.permissions import Action, is_platform_operator, role_targets, user_can
 from revenue.models import Party, PartyKind, Share, ShareRole
 from revenue.selectors import party_balance
-from storefront.core.money import fen_to_yuan_string
+from storefront.core import csv_safe
+from storefront.core.money import fen_to_yuan
 from storefront.orders.models import Order
 from storefront.orders.status import PAID_STATES
 
@@ -290,13 +290,6 @@ CSV_HEADER = (
     "成交额（元）GMV (CNY)",
     "佣金（元）commission earned (CNY)",
 )
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def short_url(link) -> str:
@@ -313,8 +306,8 @@ def _figure_cells(figures: Figures) -> list:
         figures.clicks,
         figures.unique_visitors,
         figures.orders,
-        fen_to_yuan_string(figures.gmv_fen),
-        fen_to_yuan_string(figures.commission_fen),
+        fen_to_yuan(figures.gmv_fen),
+        fen_to_yuan(figures.commission_fen),
     ]
 
 
@@ -323,15 +316,15 @@ def dashboard_csv(board: Dashboard) -> bytes:
     per live session, the host's total, and commission paid when the viewer
     may see it. Every text cell is formula-safe."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out)
+    writer = csv_safe.writer(out)
     writer.writerow(CSV_HEADER)
     for row in board.links:
         link = row.obj
         writer.writerow(
             [
                 "链接 link",
-                safe_cell(link_name(link)),
-                safe_cell(link.brand.name),
+                link_name(link),
+                link.brand.name,
                 short_url(link),
                 *_figure_cells(row.figures),
             ]
@@ -341,8 +334,8 @@ def dashboard_csv(board: Dashboard) -> bytes:
         writer.writerow(
             [
                 "直播 live session",
-                safe_cell(session.title),
-                safe_cell(session.brand.name),
+                session.title,
+                session.brand.name,
                 "",
                 *_figure_cells(row.figures),
             ]
@@ -359,7 +352,7 @@ def dashboard_csv(board: Dashboard) -> bytes:
                 "",
                 "",
                 "",
-                fen_to_yuan_string(board.paid_out_fen),
+                fen_to_yuan(board.paid_out_fen),
             ]
         )
     return out.getvalue().encode("utf-8-sig")

@@ -85,7 +85,7 @@ class HostLinkForm(forms.Form):
         self.user = user
         brands = list(approved_brands(user)[:MAX_CHOICES])
         products = (
-            Product.objects.filter(brand__in=brands, is_published=True)
+            Product.objects.on_sale().filter(brand__in=brands)
             .only("pk", "name")
             .order_by("name")[:MAX_CHOICES]
         )
@@ -197,7 +197,7 @@ class LiveSessionForm(forms.Form):
             (b.pk, b.name) for b in brands
         ]
         products = (
-            Product.objects.filter(brand__in=brands, is_published=True)
+            Product.objects.on_sale().filter(brand__in=brands)
             .select_related("brand")
             .only("pk", "name", "brand__name")
             .order_by("brand__name", "name")[:MAX_CHOICES]

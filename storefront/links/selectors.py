@@ -103,15 +103,6 @@ def live_session_for_page(pk: int) -> LiveSession | None:
     )
 
 
-def _pinned_on_sale(product: Product | None) -> bool:
-    return bool(
-        product is not None
-        and product.is_published
-        and product.brand.is_active
-        and product.workshop.is_active
-    )
-
-
 def session_is_live(session: LiveSession, now=None) -> bool:
     now = now or timezone.now()
     return session.starts_at <= now < session.ends_at
@@ -128,7 +119,7 @@ def live_session_state(session: LiveSession) -> dict:
     Best with a session from live_session_for_page (no further query)."""
     product = session.pinned_product
     pinned = None
-    if _pinned_on_sale(product):
+    if product is not None and product.is_on_sale:
         if not hasattr(session, "pinned_price_fen"):
             session = live_session_for_page(session.pk) or session
         price_fen = getattr(session, "pinned_price_fen", None)
@@ -159,10 +150,7 @@ def live_session_state(session: LiveSession) -> dict:
 def featured_products(session: LiveSession, *, user=None) -> list[Product]:
     """The session's products on sale, in the host's order, with card data."""
     rows = LiveSessionProduct.objects.filter(
-        session=session,
-        product__is_published=True,
-        product__brand__is_active=True,
-        product__workshop__is_active=True,
+        session=session, product__in=Product.objects.on_sale()
     ).order_by("position", "pk")
     products = products_with_card_data(
         Product.objects.filter(pk__in=rows.values("product_id"))

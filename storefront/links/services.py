@@ -6,12 +6,13 @@ Every refusal is a LinkError naming the input field at fault.
 
 import re
 
-from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from brands.models import Brand, Membership, Role
 from brands.permissions import Action, user_can
+from brands.services import membership_grant
 from storefront.catalog.models import Product
 from storefront.core.slugs import unique_slug
 
@@ -67,13 +68,8 @@ def _utm_fields(utm: dict | None) -> dict:
     return fields
 
 
-def product_is_on_sale(product: Product) -> bool:
-    """What anyone may see: published, of an active brand and workshop."""
-    return user_can(AnonymousUser(), Action.VIEW_PRODUCT, product)
-
-
 def _require_on_sale(product: Product, *, field: str) -> None:
-    if not product_is_on_sale(product):
+    if not product.is_on_sale:
         raise LinkError(LinkErrorCode.PRODUCT_NOT_PUBLISHED, field=field)
 
 
@@ -247,6 +243,12 @@ def live_session_pin(
     return session
 
 
+def live_session_count_view(*, session: LiveSession) -> None:
+    """One more visitor on the session's page (the caller decides who
+    counts); F() so concurrent visitors all count."""
+    LiveSession.objects.filter(pk=session.pk).update(views=F("views") + 1)
+
+
 def host_apply(*, user, brand: Brand, note: str = "") -> HostApplication:
     if not (user and user.is_authenticated and user.is_active):
         raise LinkError(LinkErrorCode.PERMISSION_DENIED)
@@ -300,7 +302,7 @@ def host_application_decide(
     application.decided_at = timezone.now()
     application.save(update_fields=["status", "decided_by", "decided_at"])
     if approve:
-        Membership.objects.get_or_create(
+        membership_grant(
             user=application.host, role=Role.LIVESTREAM_HOST, brand=application.brand
         )
         _host_profile_ensure(application.host)

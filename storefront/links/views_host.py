@@ -20,6 +20,8 @@ from brands.permissions import (
     role_targets,
     user_can,
 )
+from storefront.core.http import private_page
+from storefront.core.ids import pk_from_text
 
 from . import qr
 from .dashboard import (
@@ -47,18 +49,12 @@ from .services import (
     live_session_create,
 )
 
-MAX_ID_DIGITS = 18
 LINKS_SHOWN = 200
-
-
-def _private(response):
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def _refused(request, status=403, code=LinkErrorCode.PERMISSION_DENIED):
     message = LinkError(code).message
-    return _private(
+    return private_page(
         render(
             request,
             "links/host_error.html",
@@ -71,13 +67,6 @@ def _refused(request, status=403, code=LinkErrorCode.PERMISSION_DENIED):
 def is_host(user) -> bool:
     """May keep links: approved for a brand, or a platform operator."""
     return is_platform_operator(user) or bool(role_targets(user, Role.LIVESTREAM_HOST))
-
-
-def _id(text) -> int | None:
-    text = text or ""
-    if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS:
-        return int(text)
-    return None
 
 
 @require_GET
@@ -133,7 +122,7 @@ def my_links(request):
     )
     now = timezone.now()
     sessions = LiveSession.objects.filter(host=request.user, ends_at__gt=now)
-    return _private(
+    return private_page(
         render(
             request,
             "links/my_links.html",
@@ -179,7 +168,7 @@ def live_session_new(request):
             messages.success(request, "直播已安排 / Live session scheduled")
             return redirect("links:console", pk=session.pk)
     status = 400 if form.is_bound else 200
-    return _private(
+    return private_page(
         render(request, "links/host_live_new.html", {"form": form}, status=status)
     )
 
@@ -204,7 +193,7 @@ def link_revoke(request, pk: int):
 @login_required
 @require_GET
 def link_qr(request, pk: str, kind: str):
-    number = _id(pk)
+    number = pk_from_text(pk)
     link = HostLink.objects.filter(pk=number).first() if number else None
     # Someone else's link answers as if it did not exist.
     if link is None or not user_can(request.user, Action.VIEW_HOST_FIGURES, link):
@@ -216,7 +205,7 @@ def link_qr(request, pk: str, kind: str):
     filename = f"link-{link.code}.{kind}"
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _private(response)
+    return private_page(response)
 
 
 @never_cache
@@ -249,7 +238,7 @@ def apply(request):
         .select_related("brand")
         .order_by("-pk")[:50]
     )
-    return _private(
+    return private_page(
         render(
             request,
             "links/host_apply.html",
@@ -277,7 +266,7 @@ def applications(request):
     pending = _approvable(request.user)
     if pending is None:
         return _refused(request)
-    return _private(
+    return private_page(
         render(
             request,
             "links/host_applications.html",
@@ -315,7 +304,8 @@ def _board(request):
         return None, _refused(request)
     picked = request.GET.get("host")
     if picked:
-        host = hosts.filter(pk=_id(picked)).first() if _id(picked) else None
+        number = pk_from_text(picked)
+        host = hosts.filter(pk=number).first() if number else None
         if host is None:
             return None, _refused(request)
     else:
@@ -356,7 +346,7 @@ def dashboard(request):
             link_rows=[(row, short_url(row.obj)) for row in board.links],
         )
     status = 400 if context["error"] else 200
-    return _private(render(request, "links/dashboard.html", context, status=status))
+    return private_page(render(request, "links/dashboard.html", context, status=status))
 
 
 @never_cache
@@ -367,7 +357,7 @@ def dashboard_csv_export(request):
     if refused is not None:
         return refused
     if context["error"]:
-        return _private(
+        return private_page(
             render(
                 request,
                 "links/host_error.html",
@@ -384,4 +374,4 @@ def dashboard_csv_export(request):
         dashboard_csv(board), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _private(response)
+    return private_page(response)

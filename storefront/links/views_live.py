@@ -3,7 +3,6 @@ state.json) and the host's console to pin products and watch the counts."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from brands.permissions import Action, user_can
 from storefront.catalog.models import Product
+from storefront.core.ids import pk_from_text
 
 from .bots import is_bot
 from .errors import LinkError, LinkErrorCode
@@ -23,7 +23,7 @@ from .selectors import (
     live_session_for_page,
     live_session_state,
 )
-from .services import live_session_pin
+from .services import live_session_count_view, live_session_pin
 
 POLL_SECONDS = 3
 FIGURES_POLL_SECONDS = 5
@@ -59,7 +59,7 @@ def _count_view(request, session: LiveSession, response) -> None:
     cookie = _visit_cookie(session.pk)
     if request.COOKIES.get(cookie):
         return
-    LiveSession.objects.filter(pk=session.pk).update(views=F("views") + 1)
+    live_session_count_view(session=session)
     response.set_cookie(
         cookie,
         "1",
@@ -159,11 +159,12 @@ def console_pin(request, pk: int):
     product = None
     try:
         if raw:
-            if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
+            pk = pk_from_text(raw)
+            if pk is None:
                 raise LinkError(LinkErrorCode.NOT_FOUND, field="product")
             product = (
                 Product.objects.select_related("brand", "workshop")
-                .filter(pk=int(raw))
+                .filter(pk=pk)
                 .first()
             )
             if product is None:

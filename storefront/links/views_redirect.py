@@ -16,15 +16,13 @@ LOCAL_SECONDS later, or LOCAL_SECONDS later when the revoking code calls
 
 from urllib.parse import parse_qsl, urlencode
 
-from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpResponseNotFound, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from brands.models import Brand
-from brands.permissions import Action, user_can
-from storefront.web.seo import absolute_url, plain_excerpt, product_meta
+from storefront.catalog.seo import absolute_url, plain_excerpt, product_meta
 
 from .attribution import attribution_record
 from .bots import is_bot
@@ -108,7 +106,7 @@ def _brand_meta(brand: Brand) -> dict:
 
 
 def _product_meta(product) -> dict | None:
-    if not user_can(AnonymousUser(), Action.VIEW_PRODUCT, product):
+    if not product.is_on_sale:
         return None
     found = product_meta(
         product,

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from brands.models import Workshop
+from brands.models import Role, Workshop
+from brands.permissions import Action, Scope
 from storefront.catalog.models import ProductVariant
 from storefront.core.address import AddressFields
 from storefront.core.money import CURRENCY
@@ -220,6 +221,12 @@ class Fulfillment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} / {self.workshop}"
+
+    def permission_scope(self, action: Action) -> Scope | None:
+        """Each workshop ships its own parcel of an order, and only its own."""
+        if action == Action.SHIP_FULFILLMENT:
+            return Scope(role=Role.WORKSHOP_MANAGER, target_id=self.workshop_id)
+        return None
 
 
 class OrderEventType(models.TextChoices):

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from storefront.checkout.reservations import stock_release, stock_return, stock_ship
+from storefront.catalog.inventory import stock_release, stock_return, stock_ship
+from storefront.core import hooks
 
 from .errors import OrderError, OrderErrorCode
 from .models import (
@@ -165,16 +166,14 @@ def order_mark_paid(*, order: Order, amount_fen: int, payment_intent_id: str) ->
         amount_fen=amount_fen,
         payment_intent=payment_intent_id,
     )
-    from revenue.tasks import allocate_order
-
     from .tasks import send_order_confirmation
 
     # robust: an email that cannot be sent must not fail the payment webhook
     # (with eager Celery the task runs right here); the task retries itself,
     # and the confirmation sweep sends any that is lost (orders.emails).
     transaction.on_commit(lambda: send_order_confirmation.delay(order.pk), robust=True)
-    # The split follows in its own task; a lost one is found by the beat sweep.
-    transaction.on_commit(lambda: allocate_order.delay(order.pk), robust=True)
+    # Revenue schedules the split (revenue.apps), after the email above.
+    hooks.order_paid(order=order)
     return True
 
 

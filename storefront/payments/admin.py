@@ -7,7 +7,8 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from storefront.orders.admin import ViewOnlyOperatorAdmin, fen_column, order_link
+from brands.admin import ViewOnlyOperatorAdmin
+from storefront.orders.admin import fen_column, order_link
 
 from .models import Payment, Refund, StripeEvent
 

@@ -1,5 +1,3 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,7 +8,7 @@ from storefront.orders.models import Order
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", "待支付 pending"
     SUCCEEDED = "succeeded", "已支付 succeeded"
-    CANCELED = "canceled", "已取消 canceled"
+    CANCELLED = "cancelled", "已取消 cancelled"
 
 
 class Payment(models.Model):
@@ -27,6 +25,9 @@ class Payment(models.Model):
     # Stripe's own status word, as last seen (requires_payment_method, processing…).
     provider_status = models.CharField(max_length=40, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # Stripe's refund of money that arrived after the order was cancelled;
+    # empty while it is owed (payments.services.late_refunds_owed).
+    late_refund_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -36,7 +37,7 @@ class Payment(models.Model):
             # A double click on "pay" can never open a second live charge.
             models.UniqueConstraint(
                 fields=["order"],
-                condition=~Q(status="canceled"),
+                condition=~Q(status=PaymentStatus.CANCELLED),
                 name="payment_one_live_per_order",
             ),
             models.CheckConstraint(
@@ -80,9 +81,14 @@ class Refund(models.Model):
     status = models.CharField(
         max_length=12, choices=RefundStatus.choices, default=RefundStatus.PENDING
     )
+    # Empty (null) until Stripe has answered: the row is then in flight and
+    # its amount already counts against what may still be refunded.
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True)
-    # Sent to Stripe so a retried request can never refund twice.
-    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Sent to Stripe with the refund, so a retried request can never refund
+    # twice (payments.refunds.order_refund).
+    idempotency_key = models.CharField(
+        max_length=255, unique=True, null=True, blank=True, editable=False
+    )
     reason = models.CharField(max_length=200, blank=True)
     restock = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(

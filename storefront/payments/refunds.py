@@ -1,9 +1,14 @@
-"""Refunds by an operator, through Stripe Refunds."""
+"""Refunds by an operator, through Stripe Refunds.
+
+Three steps, so that Stripe is never waited for under the order's lock:
+a pending Refund row is committed under the lock (it counts against what
+may still be refunded at once), Stripe is asked with no transaction open,
+and the answer is booked in a second transaction."""
 
 from django.db import transaction
 
 from brands.permissions import Action, user_can
-from revenue.services import orders_allocate, refund_reverse
+from storefront.core import hooks
 from storefront.core.money import format_fen
 from storefront.orders.errors import OrderError, OrderErrorCode
 from storefront.orders.models import Order, OrderStatus
@@ -11,6 +16,7 @@ from storefront.orders.services import clean_restock, lock_order, order_record_r
 from storefront.orders.status import PAID_STATES
 
 from . import gateway
+from .errors import PaymentError
 from .models import PaymentStatus, Refund, RefundStatus
 
 # Stripe's refund statuses. A pending refund is booked at once: Stripe has
@@ -25,17 +31,44 @@ REFUND_STATUS = {
 }
 
 
+def _in_flight(order: Order) -> tuple[int, dict[int, int]]:
+    """What refunds asked of Stripe but not yet answered hold: their amount
+    and {order line id: units} to restock."""
+    rows = order.refunds.filter(
+        status=RefundStatus.PENDING, stripe_refund_id__isnull=True
+    ).values_list("amount_fen", "restock")
+    amount = 0
+    units: dict[int, int] = {}
+    for row_amount, restock in rows:
+        amount += row_amount
+        for line_id, qty in (restock or {}).items():
+            units[int(line_id)] = units.get(int(line_id), 0) + qty
+    return amount, units
+
+
 def _idempotency_key(order: Order, amount: int) -> str:
-    """The same key for a retry of the same refund (a lost response rolls
-    our transaction back, so nothing below changes), a new one after a
-    refund went through or was declined (both are recorded)."""
+    """The key the next refund of `amount` is sent to Stripe with, stored on
+    its row. The same for a retry of the same refund (a request Stripe did
+    not answer leaves no row behind), a new one after a refund went through
+    or was declined (both are recorded), or while another is in flight."""
+    held, _ = _in_flight(order)
     failed = order.refunds.filter(status=RefundStatus.FAILED).count()
-    return f"gongfu-refund-{order.token}-{order.refunded_fen}-{amount}-{failed}"
+    key = f"gongfu-refund-{order.token}-{order.refunded_fen + held}-{amount}-{failed}"
+    taken = set(
+        Refund.objects.filter(idempotency_key__startswith=key).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    candidate, n = key, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{key}-{n}"
+    return candidate
 
 
 def _checked(order: Order, user, amount_fen, restock) -> tuple[int, dict[int, int]]:
     """The amount and restock that may be refunded now, or the OrderError
-    that says why not."""
+    that says why not. Refunds in flight count as refunded."""
     if not user_can(user, Action.REFUND_ORDER, order):
         raise OrderError(OrderErrorCode.PERMISSION_DENIED)
     if amount_fen is not None and (
@@ -46,15 +79,32 @@ def _checked(order: Order, user, amount_fen, restock) -> tuple[int, dict[int, in
         raise OrderError(OrderErrorCode.INVALID_AMOUNT, field="amount")
     if order.status not in PAID_STATES and order.status != OrderStatus.REFUNDED:
         raise OrderError(OrderErrorCode.NOT_PAID, field="order")
-    amount = order.refundable_fen if amount_fen is None else amount_fen
-    if amount <= 0 or amount > order.refundable_fen:
-        most = format_fen(order.refundable_fen)
+    held, held_units = _in_flight(order)
+    refundable = order.refundable_fen - held
+    amount = refundable if amount_fen is None else amount_fen
+    if amount <= 0 or amount > refundable:
+        most = format_fen(max(refundable, 0))
         raise OrderError(
             OrderErrorCode.REFUND_EXCEEDS_PAID,
             field="amount",
             detail=(f"最多可退 {most}", f"at most {most} remains"),
         )
-    return amount, clean_restock(order, restock or {})
+    cleaned = clean_restock(order, restock or {})
+    if held_units:
+        lines = {line.pk: line for line in order.lines.filter(pk__in=cleaned)}
+        for line_id, units in cleaned.items():
+            line = lines[line_id]
+            left = line.quantity - line.quantity_restocked - held_units.get(line_id, 0)
+            if units > left:
+                raise OrderError(OrderErrorCode.INVALID_RESTOCK, field="restock")
+    return amount, cleaned
+
+
+def _refunded_so_far(order: Order) -> int:
+    """Booked and in flight: what a confirmation page showed as refunded is
+    compared with this."""
+    held, _ = _in_flight(order)
+    return order.refunded_fen + held
 
 
 def order_refund_check(
@@ -82,50 +132,77 @@ def order_refund(
     already), a refund made meanwhile - the same confirmation sent twice -
     refuses with REFUND_CHANGED instead of paying out again.
 
-    The order row stays locked from the check to the booking, so two
-    operators refunding at once can never take back more than was paid.
-    The idempotency key is derived from the order's refund position: a retry
-    after a lost response reaches Stripe with the same key and is not paid
-    out twice."""
-    with transaction.atomic():
-        order = lock_order(order)
-        if (
-            expected_refunded_fen is not None
-            and order.refunded_fen != expected_refunded_fen
-        ):
-            raise OrderError(OrderErrorCode.REFUND_CHANGED, field="amount")
-        amount, cleaned_restock = _checked(order, user, amount_fen, restock)
-        # Split the order now if its task has not yet: whatever could stop the
-        # split must stop the refund before Stripe pays anything back.
-        orders_allocate(order_ids=[order.pk])
-        payment = order.payments.get(status=PaymentStatus.SUCCEEDED)
-        refund = Refund.objects.create(
-            order=order,
-            payment=payment,
-            amount_fen=amount,
-            reason=(reason or "")[:200],
-            restock={str(k): v for k, v in cleaned_restock.items()},
-            created_by=user if user.is_authenticated else None,
-        )
+    The pending row is committed under the order's lock before Stripe is
+    asked, so two operators refunding at once can never take back more than
+    was paid. Its idempotency key goes to Stripe: a retry after a lost
+    response reaches Stripe with the same key and is not paid out twice."""
+    # Whatever would stop the order's split must stop the refund before
+    # Stripe pays anything back (revenue splits it now if not yet).
+    hooks.order_refunding(order=order)
+    refund = _refund_open(
+        order=order,
+        user=user,
+        amount_fen=amount_fen,
+        restock=restock,
+        reason=reason,
+        expected_refunded_fen=expected_refunded_fen,
+    )
+    try:
         stripe_refund = gateway.create_refund(
-            payment_intent_id=payment.payment_intent_id,
-            amount_fen=amount,
-            metadata={"order_number": order.number, "refund": str(refund.pk)},
-            idempotency_key=_idempotency_key(order, amount),
+            payment_intent_id=refund.payment.payment_intent_id,
+            amount_fen=refund.amount_fen,
+            metadata={"order_number": refund.order.number, "refund": str(refund.pk)},
+            idempotency_key=refund.idempotency_key,
         )
-        refund.stripe_refund_id = stripe_refund.id
-        refund.status = REFUND_STATUS.get(stripe_refund.status, RefundStatus.PENDING)
-        refund.save(update_fields=["stripe_refund_id", "status"])
-        if refund.status == RefundStatus.FAILED:
-            return refund
-        order_record_refund(
-            order=order,
-            amount_fen=amount,
-            restock=cleaned_restock,
-            user=user,
-            refund_id=stripe_refund.id,
-        )
-        # The money is gone from the order: its split goes back in proportion,
-        # in the same transaction, so the ledger never shows it twice.
-        refund_reverse(refund=refund)
+    except PaymentError:
+        # No answer, or a refusal: nothing is booked and the amount is free
+        # again; a retry gets the same key, so Stripe replays a refund it
+        # made without telling us instead of paying twice.
+        Refund.objects.filter(pk=refund.pk, stripe_refund_id__isnull=True).delete()
+        raise
+    return _refund_settle(refund=refund, stripe_refund=stripe_refund, user=user)
+
+
+@transaction.atomic
+def _refund_open(
+    *, order, user, amount_fen, restock, reason, expected_refunded_fen
+) -> Refund:
+    order = lock_order(order)
+    if (
+        expected_refunded_fen is not None
+        and _refunded_so_far(order) != expected_refunded_fen
+    ):
+        raise OrderError(OrderErrorCode.REFUND_CHANGED, field="amount")
+    amount, cleaned_restock = _checked(order, user, amount_fen, restock)
+    payment = order.payments.get(status=PaymentStatus.SUCCEEDED)
+    return Refund.objects.create(
+        order=order,
+        payment=payment,
+        amount_fen=amount,
+        reason=(reason or "")[:200],
+        restock={str(k): v for k, v in cleaned_restock.items()},
+        created_by=user if user.is_authenticated else None,
+        idempotency_key=_idempotency_key(order, amount),
+    )
+
+
+@transaction.atomic
+def _refund_settle(*, refund: Refund, stripe_refund, user) -> Refund:
+    order = lock_order(refund.order)
+    refund.order = order
+    refund.stripe_refund_id = stripe_refund.id
+    refund.status = REFUND_STATUS.get(stripe_refund.status, RefundStatus.PENDING)
+    refund.save(update_fields=["stripe_refund_id", "status"])
+    if refund.status == RefundStatus.FAILED:
+        return refund
+    order_record_refund(
+        order=order,
+        amount_fen=refund.amount_fen,
+        restock={int(k): v for k, v in refund.restock.items()},
+        user=user,
+        refund_id=stripe_refund.id,
+    )
+    # The money is gone from the order: its split goes back in proportion,
+    # in the same transaction, so the ledger never shows it twice.
+    hooks.refund_booked(refund=refund)
     return refund

@@ -24,41 +24,82 @@ from .selectors import IN_FLIGHT
 
 log = logging.getLogger(__name__)
 
-# Stripe statuses after which a PaymentIntent can no longer take money.
+# Stripe statuses (Stripe spells "canceled") after which a PaymentIntent can
+# no longer take money.
 _FINAL_UNPAID = {"canceled"}
 
 
 def live_payment(order: Order) -> Payment | None:
-    return order.payments.exclude(status=PaymentStatus.CANCELED).first()
+    return order.payments.exclude(status=PaymentStatus.CANCELLED).first()
+
+
+def payment_start(*, order: Order) -> Payment:
+    """The PaymentIntent for this order's server-computed total. Repeating
+    the call (a double click on "pay") returns the same one.
+
+    Decided under the order lock in a short transaction, asked of Stripe
+    with no transaction open, recorded in a second one: Stripe is never
+    waited for while the order row is locked."""
+    existing, attempt = _payment_decide(order)
+    if existing is not None:
+        return existing
+    intent = gateway.create_payment_intent(
+        amount_fen=order.total_fen,
+        metadata={"order_number": order.number, "order_token": str(order.token)},
+        # The same attempt gets the same intent, so two starts racing here
+        # record one payment.
+        idempotency_key=f"gongfu-order-{order.token}-{attempt}",
+    )
+    return _payment_record(order, intent)
 
 
 @transaction.atomic
-def payment_start(*, order: Order) -> Payment:
-    """The PaymentIntent for this order's server-computed total. Repeating
-    the call (a double click on "pay") returns the same one."""
+def _payment_decide(order: Order) -> tuple[Payment | None, int]:
+    """(the live payment, 0) if there is one, else (None, the attempt
+    number of a new one), or the PaymentError why none may start."""
     order = lock_order(order)
     earlier = list(order.payments.all())
-    existing = next((p for p in earlier if p.status != PaymentStatus.CANCELED), None)
+    existing = next((p for p in earlier if p.status != PaymentStatus.CANCELLED), None)
     if existing is not None:
-        return existing
+        return existing, 0
     if order.status != OrderStatus.UNPAID:
         raise PaymentError(PaymentErrorCode.ORDER_NOT_PAYABLE, field="order")
     if order.reserved_until is None or order.reserved_until <= timezone.now():
         raise PaymentError(PaymentErrorCode.RESERVATION_EXPIRED, field="order")
-    attempt = len(earlier)
-    intent = gateway.create_payment_intent(
-        amount_fen=order.total_fen,
-        metadata={"order_number": order.number, "order_token": str(order.token)},
-        idempotency_key=f"gongfu-order-{order.token}-{attempt}",
-    )
-    payment = Payment.objects.create(
-        order=order,
-        payment_intent_id=intent.id,
-        client_secret=intent.client_secret,
-        amount_fen=order.total_fen,
-        currency=gateway.CURRENCY,
-        provider_status=intent.status or "",
-    )
+    return None, len(earlier)
+
+
+@transaction.atomic
+def _payment_record(order: Order, intent) -> Payment:
+    order = lock_order(order)
+    recorded = Payment.objects.filter(payment_intent_id=intent.id).first()
+    if recorded is not None:
+        # A concurrent start of the same attempt got the same intent first.
+        return recorded
+    live = live_payment(order)
+    if live is not None:
+        return live
+    if order.status != OrderStatus.UNPAID:
+        # Cancelled while Stripe was asked: the intent's secret is never
+        # handed out, so nobody can pay it.
+        raise PaymentError(PaymentErrorCode.ORDER_NOT_PAYABLE, field="order")
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                order=order,
+                payment_intent_id=intent.id,
+                client_secret=intent.client_secret,
+                amount_fen=order.total_fen,
+                currency=gateway.CURRENCY,
+                provider_status=intent.status or "",
+            )
+    except IntegrityError:
+        # Whatever wrote it meanwhile did not wait for the order lock.
+        found = Payment.objects.filter(payment_intent_id=intent.id).first()
+        found = found or live_payment(order)
+        if found is None:
+            raise
+        return found
     order_event(
         order=order, type=OrderEventType.PAYMENT_STARTED, payment_intent=intent.id
     )
@@ -69,11 +110,22 @@ def _as_dict(intent) -> dict:
     return intent.to_dict() if hasattr(intent, "to_dict") else dict(intent)
 
 
-@transaction.atomic(savepoint=False)
 def payment_settle(*, intent, source: str) -> str:
     """Bring our records in line with a PaymentIntent as Stripe reports it
     (from a webhook or a fresh fetch). Safe to repeat and in any order:
-    a succeeded payment is never downgraded. Returns what happened."""
+    a succeeded payment is never downgraded. Returns what happened.
+    Called with no transaction open: a late payment's refund is asked of
+    Stripe after the settling transaction commits."""
+    outcome, owed = _settle(intent=intent, source=source)
+    if owed is not None:
+        outcome = payment_refund_late(payment=owed)
+    return outcome
+
+
+@transaction.atomic(savepoint=False)
+def _settle(*, intent, source: str) -> tuple[str, Payment | None]:
+    """payment_settle's writes: (what happened, the payment whose late
+    arrival is owed back, if any)."""
     intent = _as_dict(intent)
     intent_id = intent.get("id")
     payment = (
@@ -83,18 +135,18 @@ def payment_settle(*, intent, source: str) -> str:
         .first()
     )
     if payment is None:
-        return "ignored: unknown PaymentIntent"
+        return "ignored: unknown PaymentIntent", None
     status = intent.get("status") or ""
     payment.provider_status = status
     if payment.status == PaymentStatus.SUCCEEDED:
         payment.save(update_fields=["provider_status", "updated_at"])
-        return "already settled"
+        return "already settled", None
     if status == "succeeded":
         return _settle_succeeded(payment, intent, source)
     if status in _FINAL_UNPAID:
-        payment.status = PaymentStatus.CANCELED
+        payment.status = PaymentStatus.CANCELLED
         payment.save(update_fields=["status", "provider_status", "updated_at"])
-        return "canceled"
+        return "cancelled", None
     error = intent.get("last_payment_error") or {}
     message = (error.get("message") or "")[:300]
     if message and message != payment.last_error:
@@ -107,10 +159,12 @@ def payment_settle(*, intent, source: str) -> str:
             source=source,
         )
     payment.save(update_fields=["provider_status", "last_error", "updated_at"])
-    return f"pending ({status})"
+    return f"pending ({status})", None
 
 
-def _settle_succeeded(payment: Payment, intent, source: str) -> str:
+def _settle_succeeded(
+    payment: Payment, intent, source: str
+) -> tuple[str, Payment | None]:
     # Only what Stripe says it received counts: `amount` is what was asked
     # for, and an intent that received nothing (or something else) never
     # pays the order. The money stays at Stripe for an operator to look at.
@@ -143,31 +197,63 @@ def _settle_succeeded(payment: Payment, intent, source: str) -> str:
                 source=source,
             )
         payment.save(update_fields=["provider_status", "last_error", "updated_at"])
-        return "refused: amount or currency differs from the order"
+        return "refused: amount or currency differs from the order", None
     payment.status = PaymentStatus.SUCCEEDED
     payment.save(update_fields=["status", "provider_status", "updated_at"])
     order = lock_order(payment.order)
     if order.status == OrderStatus.CANCELLED:
         # Only reachable if Stripe took money after we cancelled the intent;
-        # the stock is gone, so the money goes straight back.
-        gateway.create_refund(
-            payment_intent_id=payment.payment_intent_id,
-            amount_fen=payment.amount_fen,
-            metadata={"order_number": order.number, "reason": "late payment"},
-            idempotency_key=f"gongfu-late-{payment.payment_intent_id}",
-        )
+        # the stock is gone, so the money goes straight back: recorded as
+        # owed here, asked of Stripe once this transaction has committed.
         order_event(
             order=order,
             type=OrderEventType.LATE_PAYMENT_REFUNDED,
             amount_fen=payment.amount_fen,
         )
-        return "refunded: payment arrived after the order was cancelled"
+        return LATE_REFUND_OWED, payment
     marked = order_mark_paid(
         order=order,
         amount_fen=payment.amount_fen,
         payment_intent_id=payment.payment_intent_id,
     )
-    return f"order paid (via {source})" if marked else "already paid"
+    return (f"order paid (via {source})" if marked else "already paid"), None
+
+
+LATE_REFUNDED = "refunded: payment arrived after the order was cancelled"
+LATE_REFUND_OWED = "refund owed: payment arrived after the order was cancelled"
+
+
+def late_refunds_owed():
+    """Payments that arrived after their order was cancelled and whose
+    refund Stripe has not confirmed yet."""
+    return Payment.objects.filter(
+        status=PaymentStatus.SUCCEEDED,
+        order__status=OrderStatus.CANCELLED,
+        late_refund_id="",
+    ).select_related("order")
+
+
+def payment_refund_late(*, payment: Payment) -> str:
+    """Give a late payment's money back, with no transaction open. The key
+    makes a repeat (the reconciliation sweep, a retried event) a replay at
+    Stripe; until Stripe confirms, the payment stays in `late_refunds_owed`
+    for the sweep."""
+    try:
+        refund = gateway.create_refund(
+            payment_intent_id=payment.payment_intent_id,
+            amount_fen=payment.amount_fen,
+            metadata={"order_number": payment.order.number, "reason": "late payment"},
+            idempotency_key=f"gongfu-late-{payment.payment_intent_id}",
+        )
+    except PaymentError as error:
+        log.warning(
+            "late payment %s not refunded yet, the reconciliation retries: %s",
+            payment.payment_intent_id,
+            error,
+        )
+        return LATE_REFUND_OWED
+    Payment.objects.filter(pk=payment.pk).update(late_refund_id=refund.id)
+    return LATE_REFUNDED
 
 
 def order_cancel_unpaid(*, order: Order, user=None, expired: bool = False) -> Order:
@@ -183,7 +269,7 @@ def order_cancel_unpaid(*, order: Order, user=None, expired: bool = False) -> Or
         if intent.status in IN_FLIGHT:
             payment_settle(intent=intent, source="cancel")
             raise OrderError(OrderErrorCode.PAYMENT_IN_PROGRESS, field="order")
-        if intent.status != "canceled":
+        if intent.status not in _FINAL_UNPAID:
             intent = gateway.cancel_payment_intent(payment.payment_intent_id)
         payment_settle(intent=intent, source="cancel")
     order.refresh_from_db()
@@ -267,7 +353,7 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> str:
     leaves nothing recorded and Stripe's retry processes it afresh.
 
     An event about one of our orders' PaymentIntents whose payment row is
-    not committed yet (payment_start's transaction is still open) raises
+    not committed yet (payment_start has not recorded it yet) raises
     PAYMENT_NOT_RECORDED_YET having written nothing: the endpoint answers
     non-2xx, Stripe retries, and the retry is processed like a first
     delivery. Intents that name no order of ours are stored and ignored."""
@@ -284,6 +370,7 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> str:
             intent_id,
         )
         raise PaymentError(PaymentErrorCode.PAYMENT_NOT_RECORDED_YET)
+    owed = None
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -296,11 +383,13 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> str:
         except IntegrityError:
             return "replay: already processed"
         if intent_id:
-            outcome = payment_settle(intent=obj, source="webhook")
+            outcome, owed = _settle(intent=obj, source="webhook")
         elif obj.get("object") == "refund":
             outcome = refund_settle(refund=obj)
         else:
             outcome = "ignored: event type not used"
         record.outcome = outcome[:200]
         record.save(update_fields=["outcome"])
+    if owed is not None:
+        outcome = payment_refund_late(payment=owed)
     return outcome

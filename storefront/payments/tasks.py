@@ -3,10 +3,19 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from storefront.orders.errors import OrderError
+from storefront.orders.models import Order, OrderStatus
+
 from . import gateway
 from .errors import PaymentError
 from .models import Payment, PaymentStatus
-from .services import payment_settle
+from .services import (
+    LATE_REFUNDED,
+    late_refunds_owed,
+    order_cancel_unpaid,
+    payment_refund_late,
+    payment_settle,
+)
 
 # A payment younger than this is still being paid in the customer's browser.
 RECONCILE_AFTER = timedelta(minutes=2)
@@ -15,7 +24,9 @@ RECONCILE_AFTER = timedelta(minutes=2)
 @shared_task
 def reconcile_pending_payments() -> dict:
     """Ask Stripe about every payment still pending, in case a webhook was
-    lost; settle what Stripe says. Idempotent: run it as often as you like."""
+    lost; settle what Stripe says. Idempotent: run it as often as you like.
+    Late payments whose refund Stripe has not confirmed are refunded again
+    (by the same idempotency key) and counted under `late_refunds`."""
     cutoff = timezone.now() - RECONCILE_AFTER
     ids = list(
         Payment.objects.filter(
@@ -31,4 +42,28 @@ def reconcile_pending_payments() -> dict:
             continue
         payment_settle(intent=intent, source="reconciliation")
         outcomes["checked"] += 1
+    owed = list(late_refunds_owed()[:100])
+    if owed:
+        refunded = sum(payment_refund_late(payment=p) == LATE_REFUNDED for p in owed)
+        outcomes["late_refunds"] = {"refunded": refunded, "owed": len(owed) - refunded}
     return outcomes
+
+
+@shared_task
+def release_expired_reservations() -> dict:
+    """Cancel unpaid orders whose reservation ran out and give their stock
+    back — unless Stripe says the payment went through meanwhile."""
+    released = kept = 0
+    due = Order.objects.filter(
+        status=OrderStatus.UNPAID, reserved_until__lt=timezone.now()
+    ).values_list("pk", flat=True)[:500]
+    for order_id in list(due):
+        order = Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID).first()
+        if order is None:
+            continue
+        try:
+            order_cancel_unpaid(order=order, expired=True)
+            released += 1
+        except (OrderError, PaymentError):
+            kept += 1
+    return {"released": released, "kept": kept}

@@ -8,7 +8,7 @@ belongs to an account other than the visitor's.
 
 from storefront.checkout.models import Checkout
 from storefront.checkout.selectors import checkout_by_token
-from storefront.checkout.services import checkout_attach_to_user, checkout_create
+from storefront.checkout.services import checkout_attach_to_user
 
 SESSION_KEY = "checkout_token"
 
@@ -49,15 +49,6 @@ def current_checkout(request) -> Checkout | None:
             remember(request, checkout)
             return checkout
     return None
-
-
-def checkout_for_adding(request) -> Checkout:
-    """The visitor's checkout, created (and remembered) if they have none."""
-    checkout = current_checkout(request)
-    if checkout is None:
-        checkout = checkout_create(user=request.user)
-        remember(request, checkout)
-    return checkout
 
 
 def attach_after_login(request, guest_token: str | None) -> None:

@@ -7,9 +7,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
 from brands.models import Brand, Role, Village, Workshop
-from brands.permissions import Action, user_can, visible_product_filter
+from brands.permissions import Action, user_can
 from revenue.models import Party
 from storefront.catalog.models import Product
+from storefront.catalog.selectors import visible_product_filter
 from storefront.links.models import HostLink
 from storefront.orders.models import Fulfillment, Order
 from tests.factories import (

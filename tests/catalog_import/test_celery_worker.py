@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 from kombu import pools as kombu_pools
 
 from catalog_import import services
@@ -163,10 +162,8 @@ def _wait_for(job: ImportJob, process, log: Path) -> list[int]:
     )
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="the worker test needs PostgreSQL: the worker is another process and "
-    "cannot reach SQLite's in-memory test database",
+@pytest.mark.requires_postgres(
+    "the worker is another process and cannot reach SQLite's in-memory test database"
 )
 def test_a_real_worker_runs_an_import_job(settings, tmp_path):
     broker_url = _broker_url(settings)

@@ -12,7 +12,6 @@ import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from brands.models import Role
 from catalog_import import columns
@@ -161,8 +160,9 @@ def test_a_file_that_cannot_be_processed_is_refused_in_one_line(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="another process needs PostgreSQL"
+@pytest.mark.requires_postgres(
+    "the command runs in another process, which cannot reach SQLite's in-memory "
+    "test database"
 )
 def test_exit_status_from_a_shell(world, sheet, settings):
     """As a shell sees it: 0 with row errors (JSON on stdout), 1 with one

@@ -9,8 +9,9 @@ from openpyxl import load_workbook
 
 from catalog_import.errors import ImportErrorCode as Code
 from catalog_import.errors import Severity
-from catalog_import.report import HEADERS, escape_cell, problems_csv, problems_xlsx
+from catalog_import.report import HEADERS, problems_csv, problems_xlsx
 from catalog_import.types import Problem
+from storefront.core.csv_safe import safe_cell as escape_cell
 
 PROBLEMS = [
     Problem(code=Code.FILE_EMPTY),

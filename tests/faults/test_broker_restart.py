@@ -22,7 +22,6 @@ import redis
 import yaml
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.db import connection
 
 from revenue.models import EntryKind, JournalEntry
 from revenue.tasks import allocate_order
@@ -52,10 +51,8 @@ def test_docker_compose_keeps_the_broker_and_taps_across_restarts():
     assert django_settings.CELERY_TASK_REJECT_ON_WORKER_LOST
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="the broker test needs PostgreSQL: the worker is another process and "
-    "cannot reach SQLite's in-memory test database",
+@pytest.mark.requires_postgres(
+    "the worker is another process and cannot reach SQLite's in-memory test database"
 )
 @pytest.mark.django_db(transaction=True)
 def test_a_paid_orders_split_and_email_survive_a_broker_crash(

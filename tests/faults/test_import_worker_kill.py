@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 
 from catalog_import import services
@@ -45,12 +44,9 @@ from tests.catalog_import.test_celery_worker import (
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason=(
-            "the worker is another process and cannot reach SQLite's in-memory "
-            "test database; this test runs on the PostgreSQL run (DATABASE_URL)"
-        ),
+    pytest.mark.requires_postgres(
+        "the worker is another process and cannot reach SQLite's in-memory "
+        "test database; this test runs on the PostgreSQL run (DATABASE_URL)"
     ),
 ]
 

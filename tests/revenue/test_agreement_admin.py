@@ -522,3 +522,19 @@ def test_an_agreement_that_started_or_went_while_the_page_was_open_is_kept(
     assert not form.is_valid()
     assert form.errors["__all__"] == ["找不到该记录 / Not found"]
     assert not ShareAgreement.objects.filter(effective_from=data["effective_from"])
+
+
+def test_the_form_only_checks_and_the_admin_writes(operator, brand):
+    """Validation writes nothing; the admin's save goes through
+    revenue.agreements."""
+    form = ShareAgreementForm(_form(brand), user=operator)
+
+    assert form.is_valid(), form.errors
+    assert not ShareAgreement.objects.filter(brand=brand).exists()
+    assert "_post_clean" not in vars(ShareAgreementForm)
+
+    future = _create(brand, day=TODAY() + datetime.timedelta(days=5))
+    changed = _form(brand, day=TODAY() + datetime.timedelta(days=6))
+    form = ShareAgreementForm(changed, instance=future, user=operator)
+    assert form.is_valid(), form.errors
+    assert ShareAgreement.objects.filter(pk=future.pk).exists()

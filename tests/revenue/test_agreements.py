@@ -28,7 +28,8 @@ from tests.revenue.allocation_helpers import (
     unsplit_paid_order,
 )
 
-pytestmark = pytest.mark.django_db
+# "Today" is read here and in the shop: at noon, it is the same day.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("midday")]
 
 
 @pytest.fixture

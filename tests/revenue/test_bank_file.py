@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from revenue.bank_file import HEADER, bank_file, safe_cell
+from revenue.bank_file import HEADER, bank_file
 from revenue.errors import RevenueError, RevenueErrorCode
 from revenue.models import PartyKind, PayoutStatus
 from revenue.payouts import (
@@ -16,6 +16,7 @@ from revenue.payouts import (
     payout_cancel,
     payout_mark_paid,
 )
+from storefront.core.csv_safe import safe_cell
 from tests.factories import make_user
 
 from .payout_helpers import make_party, owe

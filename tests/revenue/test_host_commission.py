@@ -13,11 +13,11 @@ from django.utils import timezone
 from brands.models import Membership, Role
 from revenue.models import AccountKind, JournalLine, Party, Share, ShareRole
 from revenue.services import order_allocate, orders_allocate
-from storefront.checkout.complete import checkout_complete
 from storefront.links.attribution import Attribution
 from storefront.links.codes import new_code
 from storefront.links.models import HostLink, LinkTarget
 from storefront.orders.models import Order, OrderStatus
+from storefront.payments.checkout_complete import checkout_complete
 from tests.factories import grant, make_user
 from tests.revenue.allocation_helpers import (
     assert_ledger_consistent,

@@ -26,9 +26,7 @@ from tests.factories import make_brand, make_workshop
 from tests.revenue.ledger_builders import build_paid_order
 
 pytestmark = pytest.mark.django_db
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the ledger triggers are PostgreSQL's"
-)
+ledger_triggers = pytest.mark.requires_postgres("the ledger triggers are PostgreSQL's")
 
 
 @pytest.fixture
@@ -127,7 +125,7 @@ def test_the_same_cause_cannot_be_posted_twice(accounts, order):
     assert balances(accounts)[0] == -1000
 
 
-@postgres_only
+@ledger_triggers
 def test_the_database_refuses_an_unbalanced_line_inserted_behind_the_code(
     accounts, order
 ):
@@ -143,7 +141,7 @@ def test_the_database_refuses_an_unbalanced_line_inserted_behind_the_code(
     assert entry.lines.count() == 2
 
 
-@postgres_only
+@ledger_triggers
 def test_the_database_checks_each_insert_statement_on_its_own(accounts, order):
     """Two halves of a balanced entry in two statements: the first is refused."""
     a, _, clearing = accounts
@@ -160,7 +158,7 @@ def test_the_database_checks_each_insert_statement_on_its_own(accounts, order):
     assert entry.lines.aggregate(s=Sum("amount_fen"))["s"] == 0
 
 
-@postgres_only
+@ledger_triggers
 @pytest.mark.parametrize(
     "statement",
     [
@@ -192,7 +190,7 @@ def test_posted_lines_entries_and_shares_cannot_change(accounts, order, statemen
     assert JournalEntry.objects.get().memo == entry.memo
 
 
-@postgres_only
+@ledger_triggers
 def test_the_orm_cannot_edit_or_delete_posted_rows(accounts, order):
     a, _, clearing = accounts
     entry = ledger_post(sale(order, {a: -1000, clearing: 1000}))

@@ -59,9 +59,7 @@ from tests.shop_helpers import make_variant, paid_order
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the ledger triggers are PostgreSQL's"
-    ),
+    pytest.mark.requires_postgres("the ledger triggers are PostgreSQL's"),
 ]
 
 

@@ -3,7 +3,7 @@ is retried — the task run twice, a send after a crash between Stripe's answer
 and our commit, a retry after a refused transfer.
 
 Transfers are made at the session's localstripe with its Connect routes
-(storefront/payments/localstripe_connect.py) and checked there through
+(devtools/stripe_stand_in/connect.py) and checked there through
 gateway.find_transfers; nothing is mocked."""
 
 import threading
@@ -288,10 +288,9 @@ def test_stripe_and_bank_payouts_of_one_batch(operator):
     _assert_paid_once(batch.payouts.get(party=stripe_party), stripe_party, 21_000)
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="two writers at once need row locks: SQLite refuses the second "
-    "(database table is locked)",
+@pytest.mark.requires_postgres(
+    "two writers at once need row locks: SQLite has none, and its in-memory test "
+    "database refuses the second writer (database table is locked)"
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sending_the_same_payout_pay_once(operator):

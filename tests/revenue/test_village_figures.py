@@ -88,7 +88,7 @@ def test_village_page_shows_flow_back_current_after_each_paid_order(
     assert _flow_figures(client.get(url).content.decode()) == ("¥4.35", "¥4.35")
 
 
-@pytest.mark.usefixtures("stripe_settings")
+@pytest.mark.usefixtures("stripe_settings", "midday")
 def test_year_counts_earlier_months_and_not_last_year():
     shop = split_shop()
     now = timezone.localtime(timezone.now(), TIMEZONE)
@@ -160,7 +160,7 @@ def test_no_agreement_no_village_share(client):
     assert "回流" not in html and 'class="village-share"' not in html
 
 
-def test_agreement_from_tomorrow_does_not_show_today(client):
+def test_agreement_from_tomorrow_does_not_show_today(client, midday):
     shop = split_shop()
     product = shop.variant.product
     tomorrow = timezone.localdate() + timedelta(days=1)

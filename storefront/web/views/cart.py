@@ -28,6 +28,7 @@ from storefront.checkout.services import (
     checkout_lines_delete,
     checkout_lines_update,
 )
+from storefront.core.ids import pk_from_text
 
 from .. import cart_session
 from .catalog import product_context
@@ -46,13 +47,6 @@ class CartRow:
         return self.available is not None and self.priced.quantity > self.available
 
 
-def _on_sale(variant) -> bool:
-    product = variant.product
-    return (
-        product.is_published and product.brand.is_active and variant.workshop.is_active
-    )
-
-
 def cart_context(checkout) -> dict:
     """The summary (one block per workshop) and a row per line saying whether
     it can still be bought as it is; reads only what checkout_lines loads."""
@@ -65,7 +59,7 @@ def cart_context(checkout) -> dict:
             [
                 CartRow(
                     priced=priced,
-                    on_sale=_on_sale(priced.variant),
+                    on_sale=priced.variant.product.is_on_sale,
                     available=available_quantity(priced.variant),
                 )
                 for priced in shipment.lines
@@ -110,15 +104,11 @@ def cart_add(request):
     return redirect("web:cart")
 
 
-def _as_id(value: str) -> int | None:
-    return int(value) if value.isascii() and value.isdigit() else None
-
-
 def _add_refused(request, checkout, variant_id, quantity, error):
     """The product page again with the message by its form, when the visitor
     may see that product; otherwise the cart with the message."""
     product = None
-    if (pk := _as_id(variant_id)) is not None:
+    if (pk := pk_from_text(variant_id)) is not None:
         product = (
             catalog_selectors.products_with_detail_data(Product.objects.all())
             .filter(variants__pk=pk)
@@ -148,7 +138,7 @@ def cart_update(request):
             checkout,
             status=ERROR_STATUS,
             error=error.message,
-            error_variant_id=_as_id(variant_id),
+            error_variant_id=pk_from_text(variant_id),
             error_quantity=quantity,
         )
     return redirect("web:cart")

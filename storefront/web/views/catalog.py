@@ -7,9 +7,9 @@ from brands.permissions import Action, user_can
 from revenue.figures import village_share_for_product
 from storefront.catalog import selectors
 from storefront.catalog.models import Category, Product
+from storefront.catalog.seo import product_meta
 
 from ..page_cache import public_page_cache
-from ..seo import product_meta
 from .listing import product_page, products_for
 
 

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from storefront.checkout.complete import checkout_complete
 from storefront.checkout.errors import CheckoutError, CheckoutErrorCode
 from storefront.checkout.services import (
     checkout_email_update,
@@ -18,8 +17,7 @@ from storefront.checkout.services import (
     checkout_shipping_address_update,
 )
 from storefront.links.attribution import attribution_from_request
-from storefront.orders.models import Order
-from storefront.payments.errors import PaymentError
+from storefront.payments.checkout_complete import checkout_complete
 
 from .. import cart_session
 from ..forms import CheckoutForm
@@ -91,13 +89,7 @@ def _place(request, checkout, form, expected_total_fen: int):
             return _price_changed(request, checkout, summary.total_fen)
         form.add_domain_error(error)
         return _render(request, checkout, form, status=ERROR_STATUS)
-    except PaymentError:
-        # The order was placed but Stripe could not be reached: the pay page
-        # shows why and starts the payment again when reloaded.
-        order = Order.objects.filter(checkout_token=checkout.token).first()
-        if order is None:
-            raise
-        cart_session.forget(request)
-        return redirect("web:order-pay", token=order.token)
+    # Placed, whether or not Stripe could be reached (completed.payment_error):
+    # the pay page shows why and starts the payment again when reloaded.
     cart_session.forget(request)
     return redirect("web:order-pay", token=completed.order.token)

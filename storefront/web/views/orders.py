@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from storefront.core.http import private_page
 from storefront.orders.models import Fulfillment, Order, OrderStatus
 from storefront.payments.errors import PaymentError, PaymentErrorCode
 from storefront.payments.gateway import payment_method_types
@@ -26,11 +27,6 @@ from storefront.payments.services import (
 
 # Seconds between reloads of the order page while Stripe's webhook is awaited.
 PROCESSING_REFRESH_SECONDS = 3
-
-
-def _private(response):
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def _reservation_open(order: Order) -> bool:
@@ -58,7 +54,7 @@ def order_detail(request, token):
     ]
     unpaid = order.status == OrderStatus.UNPAID
     processing = unpaid and not expired and live_payment(order) is not None
-    return _private(
+    return private_page(
         render(
             request,
             "web/order.html",
@@ -103,7 +99,7 @@ def order_pay(request, token):
     payment, error = _payment_for(order)
     order_url = reverse("web:order", args=[order.token])
     extra_methods = [m for m in payment_method_types() if m != "card"]
-    return _private(
+    return private_page(
         render(
             request,
             "web/pay.html",

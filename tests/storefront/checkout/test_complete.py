@@ -5,7 +5,6 @@ import re
 import pytest
 from django.utils import timezone
 
-from storefront.checkout.complete import checkout_complete
 from storefront.checkout.errors import CheckoutError, CheckoutErrorCode
 from storefront.checkout.models import Checkout
 from storefront.checkout.services import checkout_create, checkout_lines_add
@@ -19,6 +18,7 @@ from storefront.orders.models import (
     OrderStatus,
 )
 from storefront.payments import gateway
+from storefront.payments.checkout_complete import checkout_complete
 from storefront.payments.errors import PaymentError, PaymentErrorCode
 from storefront.payments.models import Payment, PaymentStatus
 from storefront.payments.services import payment_start
@@ -52,6 +52,7 @@ def two_workshops():
 
 def test_complete_places_an_order_with_snapshot_lines_and_one_parcel_per_workshop(
     two_workshops,
+    midday,
 ):
     mussels, seaweed = two_workshops
     buyer = make_user(email="buyer@example.com")
@@ -260,11 +261,13 @@ def test_stripe_unreachable_leaves_the_order_unpaid_and_pay_can_be_retried(
     good_base = settings.STRIPE_API_BASE
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
 
-    with pytest.raises(PaymentError) as caught:
-        checkout_complete(checkout_token=checkout.token)
+    completed = checkout_complete(checkout_token=checkout.token)
 
-    assert caught.value.code == PaymentErrorCode.PROVIDER_ERROR
+    assert isinstance(completed.payment_error, PaymentError)
+    assert completed.payment_error.code == PaymentErrorCode.PROVIDER_ERROR
+    assert completed.payment is None
     order = Order.objects.get(checkout_token=checkout.token)
+    assert completed.order.pk == order.pk
     assert order.status == OrderStatus.UNPAID
     assert not Payment.objects.exists()
     assert stock_of(mussels).quantity_allocated == 1

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 
 from storefront.catalog.models import Stock
-from storefront.checkout.complete import checkout_complete
 from storefront.checkout.errors import CheckoutError, CheckoutErrorCode
 from storefront.orders.models import Order, OrderLine, OrderStatus
+from storefront.payments.checkout_complete import checkout_complete
 from storefront.payments.models import Payment, PaymentStatus
 from tests.shop_helpers import (
     deliver_event,
@@ -49,8 +49,8 @@ def run_at_once(count, work):
     return results
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks need PostgreSQL"
+@pytest.mark.requires_postgres(
+    "buyers at once need row locks on the stock: SQLite refuses the second writer"
 )
 def test_twenty_buyers_racing_for_five_units_make_exactly_five_paid_orders(client):
     variant = make_variant(1280, 5)
@@ -94,8 +94,8 @@ def test_twenty_buyers_racing_for_five_units_make_exactly_five_paid_orders(clien
     )
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks need PostgreSQL"
+@pytest.mark.requires_postgres(
+    "buyers at once need row locks on the stock: SQLite refuses the second writer"
 )
 def test_one_checkout_completed_from_five_threads_makes_one_order():
     variant = make_variant(1280, 10)

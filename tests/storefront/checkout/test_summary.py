@@ -3,11 +3,11 @@ rate, totals in fen, prices always read from the variants on the server."""
 
 import pytest
 
-from storefront.checkout.complete import checkout_complete
 from storefront.checkout.errors import CheckoutError, CheckoutErrorCode
 from storefront.checkout.models import Checkout, CheckoutLine
 from storefront.checkout.selectors import checkout_summary
 from storefront.orders.models import Order
+from storefront.payments.checkout_complete import checkout_complete
 from storefront.payments.models import Payment
 from tests.factories import make_brand, make_workshop
 from tests.shop_helpers import make_variant, ready_checkout, stock_of

@@ -5,6 +5,7 @@ featured products, the first pinned; and what a second run does to them."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from brands.models import Membership, Role
@@ -19,8 +20,17 @@ from storefront.links.models import (
     LiveSession,
     LiveSessionProduct,
 )
+from tests.clock import today_at_noon
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _midday():
+    """The demo's live session is "today": loaded and checked on the same day."""
+    with time_machine.travel(today_at_noon()):
+        yield
+
 
 PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36"
 

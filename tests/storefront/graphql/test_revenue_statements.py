@@ -30,7 +30,11 @@ from tests.storefront.graphql.test_revenue_balance import (
     split_order,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
+# "This month" is read here and in the shop: at noon, it is the same month.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("stripe_settings", "midday"),
+]
 
 STATEMENT = """query($party: ID!, $month: String!, $first: Int, $after: String) {
   statements(party: $party, month: $month) {

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brands.models import Membership, Role
-from storefront.checkout.complete import checkout_complete
 from storefront.checkout.models import Checkout
 from storefront.checkout.selectors import checkout_order_lines, checkout_summary
 from storefront.links.attribution import COOKIE, SALT, Attribution
@@ -26,6 +25,7 @@ from storefront.links.services import (
     live_session_create,
 )
 from storefront.orders.models import Order, OrderEventType
+from storefront.payments.checkout_complete import checkout_complete
 from tests.factories import grant, make_brand, make_user, make_workshop
 from tests.shop_helpers import VALID_ADDRESS, make_variant
 from tests.shop_helpers import ready_checkout as service_checkout

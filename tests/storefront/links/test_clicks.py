@@ -64,9 +64,8 @@ def make_links(count: int) -> list[HostLink]:
     ]
 
 
-# SQLite's in-memory test database locks out concurrent writers.
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL"
+concurrent_writers = pytest.mark.requires_postgres(
+    "concurrent writers: SQLite's in-memory test database locks out the second"
 )
 
 
@@ -97,7 +96,7 @@ def tap(link: HostLink, visitor: str) -> None:
     click_record(link_id=link.pk, visitor=visitor, live_session_id=None)
 
 
-@postgres_only
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_taps_then_a_flush_count_exactly(with_redis):
     links = make_links(3)
@@ -115,7 +114,7 @@ def test_concurrent_taps_then_a_flush_count_exactly(with_redis):
     assert ClickFlush.objects.count() == 1
 
 
-@postgres_only
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_taps_through_the_redirect_from_many_clients_count_exactly(with_redis):
     (link,) = make_links(1)
@@ -135,7 +134,7 @@ def test_taps_through_the_redirect_from_many_clients_count_exactly(with_redis):
     assert unique == 8
 
 
-@postgres_only
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_taps_arriving_during_flushes_are_neither_lost_nor_doubled(with_redis):
     links = make_links(2)
@@ -203,7 +202,7 @@ def test_a_flush_that_died_before_its_commit_is_finished_by_the_next(with_redis)
     assert ClickFlush.objects.filter(token=token, clicks=4).exists()
 
 
-@postgres_only
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_one_batch_applied_by_two_flushes_at_once_counts_once(with_redis):
     (link,) = make_links(1)
@@ -231,7 +230,7 @@ def test_taps_on_a_deleted_link_are_dropped_without_failing_the_batch(with_redis
     assert not with_redis.smembers(clicks.TOKENS)
 
 
-@postgres_only
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_without_redis_concurrent_taps_are_written_exactly(without_redis):
     links = make_links(2)
@@ -247,7 +246,7 @@ def test_without_redis_concurrent_taps_are_written_exactly(without_redis):
 
 
 @pytest.mark.django_db
-def test_without_redis_the_redirect_counts_at_once(client, without_redis):
+def test_without_redis_the_redirect_counts_at_once(client, without_redis, midday):
     (link,) = make_links(1)
     for _ in range(3):
         client.get(f"/l/{link.code}", HTTP_USER_AGENT=PHONE)

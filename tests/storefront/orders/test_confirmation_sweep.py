@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from storefront.orders.emails import (
@@ -122,12 +122,12 @@ def test_a_claimed_confirmation_is_left_to_its_sender_until_the_claim_expires(
     assert len(mailoutbox) == 1
 
 
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent senders need PostgreSQL"
+concurrent_senders = pytest.mark.requires_postgres(
+    "concurrent senders need row locks: SQLite refuses the second writer"
 )
 
 
-@postgres_only
+@concurrent_senders
 @pytest.mark.django_db(transaction=True)
 def test_sweeps_running_at_once_send_each_email_once(client, settings):
     settings.EMAIL_BACKEND = LOCMEM
@@ -180,7 +180,7 @@ class LockProbeBackend(LocmemBackend):
         return super().send_messages(messages)
 
 
-@postgres_only
+@concurrent_senders
 @pytest.mark.django_db(transaction=True)
 def test_no_row_lock_is_held_while_the_email_is_sent(client, settings):
     settings.EMAIL_BACKEND = f"{__name__}.LockProbeBackend"

@@ -10,11 +10,11 @@ import socket
 import pytest
 from django.urls import reverse
 
-from storefront.checkout.tasks import release_expired_reservations
 from storefront.orders.models import OrderEventType, OrderStatus
 from storefront.payments import gateway
 from storefront.payments.models import PaymentStatus
 from storefront.payments.services import order_cancel_unpaid
+from storefront.payments.tasks import release_expired_reservations
 from tests.shop_helpers import (
     expire_reservation,
     make_variant,
@@ -73,7 +73,7 @@ def _assert_released(order, payment, variant):
     payment.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert order.events.filter(type=OrderEventType.RESERVATION_EXPIRED).count() == 1
-    assert payment.status == PaymentStatus.CANCELED
+    assert payment.status == PaymentStatus.CANCELLED
     intent = gateway.retrieve_payment_intent(payment.payment_intent_id)
     assert intent.status == "canceled"
     assert stock_of(variant).quantity_allocated == 0

@@ -395,7 +395,7 @@ def test_a_payment_arriving_after_cancellation_is_refunded_once(client, placed):
     """Only reachable if Stripe took money after the intent was cancelled
     (slow methods like Alipay); the order stays cancelled, the money goes back."""
     order, payment, intent = placed
-    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.CANCELED)
+    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.CANCELLED)
     order_cancel(order=order)
 
     first = deliver_event(client, SUCCEEDED, intent)

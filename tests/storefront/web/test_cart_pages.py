@@ -351,6 +351,22 @@ def test_cart_flags_lines_that_can_no_longer_be_bought(client):
     assert "该商品已下架，请移除后再结算。" in html
 
 
+def test_cart_asks_the_products_workshop_not_the_variants(client):
+    """A product whose own workshop stopped is off sale, whatever workshop
+    its variant row still names (the cart once asked the variant's)."""
+    variant = make_variant(990, 5, name="搬了工坊的虾干")
+    add(client, variant, 1)
+    stopped = make_workshop(brands=[variant.product.brand], is_active=False)
+    # Products do not move in the shop; this one did, behind its back.
+    type(variant.product).objects.filter(pk=variant.product_id).update(workshop=stopped)
+    variant.refresh_from_db()
+    assert variant.workshop.is_active
+
+    html = client.get(CART).content.decode()
+
+    assert "该商品已下架，请移除后再结算。" in html
+
+
 def test_a_session_token_never_opens_someone_elses_cart(client, shop):
     owner = make_user()
     other_client_variant = shop.product.variants.first()

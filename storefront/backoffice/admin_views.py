@@ -3,7 +3,7 @@
 Thin, like every entry point: they parse what the operator typed
 (`admin_forms`), call `payments.refunds.order_refund` or
 `orders.services.fulfillment_ship`, and show the service's `DomainError`
-message when it refuses. Mixed into `OrderAdmin` (storefront/orders/admin.py).
+message when it refuses. Mixed into `OrderAdmin` (storefront/backoffice/admin.py).
 """
 
 from django.contrib import admin, messages
@@ -16,6 +16,10 @@ from django.urls import path, reverse
 from brands.permissions import Action, user_can
 from storefront.core.errors import DomainError
 from storefront.core.money import fen_to_yuan_string, format_fen
+from storefront.orders.errors import OrderError, OrderErrorCode
+from storefront.orders.models import Fulfillment, FulfillmentStatus, Order
+from storefront.orders.services import fulfillment_ship
+from storefront.orders.status import PAID_STATES
 from storefront.payments.models import RefundStatus
 from storefront.payments.refunds import order_refund, order_refund_check
 from storefront.payments.services import order_cancel_unpaid
@@ -32,10 +36,6 @@ from .admin_refund_plan import (
     refund_plan_load,
     refund_plan_sign,
 )
-from .errors import OrderError, OrderErrorCode
-from .models import Fulfillment, FulfillmentStatus, Order
-from .services import fulfillment_ship
-from .status import PAID_STATES
 
 STRIPE_DECLINED = "Stripe 拒绝了这笔退款 / Stripe declined the refund"
 

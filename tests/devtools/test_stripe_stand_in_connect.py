@@ -1,7 +1,7 @@
 """Stripe Connect on the local Stripe stand-in, through the shop's gateway.
 
 localstripe runs in a subprocess (tests/payments_stand_in.py) with the routes
-of storefront/payments/localstripe_connect.py; nothing here is mocked. The
+of devtools/stripe_stand_in/connect.py; nothing here is mocked. The
 server is shared by the session, so each test makes its own account and uses
 fresh idempotency keys and transfer groups.
 """

@@ -16,9 +16,9 @@ every write. This launcher:
   as Stripe does, and a fake Stripe.js whose ``confirmCardPayment`` creates
   the PaymentMethod from the card element;
 - adds the Stripe Connect routes localstripe lacks (connected accounts and
-  transfers, honouring idempotency keys), from localstripe_connect.py.
+  transfers, honouring idempotency keys), from connect.py.
 
-Run it with ``python -m storefront.payments.localstripe_launcher --help``.
+Run it with ``python -m devtools.stripe_stand_in --help``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from localstripe.errors import UserError
 from localstripe.resources import PaymentIntent, PaymentMethod, store
 from localstripe.webhooks import register_webhook
 
-from storefront.payments import localstripe_connect
+from devtools.stripe_stand_in import connect
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8420
@@ -58,7 +58,7 @@ PAYMENT_INTENT_EVENTS = [
 
 STRIPE_JS_PATH = "/js.stripe.com/v3/"
 CONFIRM_PATH = "/v1/payment_intents/{id}/confirm"
-CONFIRM_OVERRIDE_JS = Path(__file__).with_name("localstripe_confirm.js")
+CONFIRM_OVERRIDE_JS = Path(__file__).with_name("confirm.js")
 LOCALSTRIPE_JS = Path(server.__file__).with_name("localstripe-v3.js")
 
 # Statuses from which Stripe lets a PaymentIntent be confirmed with a new
@@ -223,7 +223,7 @@ def stripe_js_text() -> str:
     """localstripe's fake Stripe.js with the shop's confirmCardPayment."""
     return (
         LOCALSTRIPE_JS.read_text(encoding="utf-8")
-        + "\n\n// ---- storefront/payments/localstripe_confirm.js ----\n"
+        + "\n\n// ---- devtools/stripe_stand_in/confirm.js ----\n"
         + CONFIRM_OVERRIDE_JS.read_text(encoding="utf-8")
     )
 
@@ -260,7 +260,7 @@ def build_app(
         path = route.resource.canonical
         handler = replaced.get((route.method, path), route.handler)
         app.router.add_route(route.method, path, handler)
-    localstripe_connect.add_routes(app)
+    connect.add_routes(app)
     return app
 
 
@@ -291,7 +291,7 @@ async def serve(app: web.Application, host: str, port: int) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m storefront.payments.localstripe_launcher",
+        prog="python -m devtools.stripe_stand_in",
         description=(
             "Serve localstripe (a Stripe stand-in) for tests and the demo shop. "
             "State lives in memory only; it listens on HOST alone; any sk_... "

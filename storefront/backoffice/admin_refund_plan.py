@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from django.core import signing
 
-from .errors import MESSAGES, OrderErrorCode
+from storefront.orders.errors import MESSAGES, OrderErrorCode
 
+# Named after the module it was first in: pages open across a deploy still load.
 SALT = "storefront.orders.admin.refund-confirmation"
 MAX_AGE_SECONDS = 15 * 60
 

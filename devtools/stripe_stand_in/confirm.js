@@ -1,6 +1,6 @@
 /*
  * Appended to localstripe's fake Stripe.js by
- * storefront/payments/localstripe_launcher.py (served at /js.stripe.com/v3/).
+ * devtools/stripe_stand_in/launcher.py (served at /js.stripe.com/v3/).
  *
  * localstripe 1.15's confirmCardPayment() only runs its 3D Secure modal. This
  * makes `stripe.confirmCardPayment(clientSecret, {payment_method: {card:

@@ -1,4 +1,6 @@
-"""Share metadata (Open Graph, Twitter cards, canonical links) for pages."""
+"""Share metadata (Open Graph, Twitter cards, canonical links) for product
+pages and host links: the product page (web) and a host link's preview (links)
+both read it, so it lives with the catalogue."""
 
 import html
 from dataclasses import dataclass

@@ -749,7 +749,7 @@ def test_a_tampered_or_foreign_confirmation_refunds_nothing(
 ):
     from django.core import signing
 
-    from storefront.orders.admin_refund_plan import SALT, refund_plan_sign
+    from storefront.backoffice.admin_refund_plan import SALT, refund_plan_sign
 
     if tamper == "amount":
         token = refund_plan_sign(
@@ -780,7 +780,7 @@ def test_a_tampered_or_foreign_confirmation_refunds_nothing(
 
 
 def test_an_old_confirmation_page_asks_again(operator_client, order, monkeypatch):
-    from storefront.orders import admin_refund_plan
+    from storefront.backoffice import admin_refund_plan
 
     page = _enter_refund(operator_client, order, amount="1.00")
     monkeypatch.setattr(admin_refund_plan, "MAX_AGE_SECONDS", -1)

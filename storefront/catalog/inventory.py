@@ -1,13 +1,23 @@
-"""Stock held for orders. Every change locks the Stock rows in primary-key
-order (so two checkouts never deadlock) and moves numbers with F()."""
+"""Stock reservation: units held for orders, released, shipped and returned.
+
+The checkout reserves, orders release and ship, refunds return. Every change
+locks the Stock rows in primary-key order (so two checkouts never deadlock) and
+moves numbers with F()."""
 
 from collections.abc import Iterable
 
 from django.db.models import F
 
-from storefront.catalog.models import Stock
+from .models import Stock
 
-from .errors import CheckoutError, CheckoutErrorCode, left_in_stock
+
+class InsufficientStock(Exception):
+    """Raised by `stock_reserve`; the checkout turns it into its own error."""
+
+    def __init__(self, *, variant_id: int, available: int):
+        self.variant_id = variant_id
+        self.available = available
+        super().__init__(f"variant {variant_id}: only {available} available")
 
 
 def _locked_stocks(variant_ids: Iterable[int]) -> dict[int, Stock]:
@@ -20,7 +30,7 @@ def _locked_stocks(variant_ids: Iterable[int]) -> dict[int, Stock]:
 
 
 def stock_reserve(*, wanted: dict[int, int], tracked: set[int]) -> None:
-    """Allocate `wanted` {variant id: quantity} or raise INSUFFICIENT_STOCK
+    """Allocate `wanted` {variant id: quantity} or raise InsufficientStock
     having changed nothing. Variants not in `tracked` are made to order."""
     counted = {vid: qty for vid, qty in wanted.items() if vid in tracked}
     if not counted:
@@ -30,11 +40,7 @@ def stock_reserve(*, wanted: dict[int, int], tracked: set[int]) -> None:
         stock = stocks.get(variant_id)
         available = stock.quantity_available if stock else 0
         if quantity > available:
-            raise CheckoutError(
-                CheckoutErrorCode.INSUFFICIENT_STOCK,
-                field="lines",
-                detail=left_in_stock(available),
-            )
+            raise InsufficientStock(variant_id=variant_id, available=available)
     for variant_id, quantity in counted.items():
         Stock.objects.filter(pk=stocks[variant_id].pk).update(
             quantity_allocated=F("quantity_allocated") + quantity

@@ -34,9 +34,7 @@ from tests.payments_stand_in import (
 
 PICKLE = Path("/tmp/localstripe.pickle")
 LOCALSTRIPE_JS = Path(find_spec("localstripe").origin).with_name("localstripe-v3.js")
-CONFIRM_OVERRIDE_JS = (
-    PROJECT_ROOT / "storefront" / "payments" / "localstripe_confirm.js"
-)
+CONFIRM_OVERRIDE_JS = PROJECT_ROOT / "devtools" / "stripe_stand_in" / "confirm.js"
 CHROMIUM = "/usr/bin/chromium"
 CARD_OK = "4242424242424242"
 CARD_DECLINED = "4000000000000002"
@@ -281,7 +279,7 @@ def test_sign_stripe_payload_is_accepted_by_stripe():
 def test_launcher_help_and_flag_checks():
     def launcher(*args):
         return subprocess.run(
-            [sys.executable, "-m", "storefront.payments.localstripe_launcher", *args],
+            [sys.executable, "-m", "devtools.stripe_stand_in", *args],
             cwd=PROJECT_ROOT,
             capture_output=True,
             text=True,
@@ -300,14 +298,14 @@ def test_launcher_help_and_flag_checks():
 
 def test_start_localstripe_reports_the_launchers_output_when_it_fails(monkeypatch):
     monkeypatch.setattr(
-        payments_stand_in, "LAUNCHER_MODULE", "storefront.payments.no_such_launcher"
+        payments_stand_in, "LAUNCHER_MODULE", "devtools.no_such_stand_in"
     )
 
     with pytest.raises(payments_stand_in.LocalStripeError) as raised:
         start_localstripe()
 
     assert "exited with status 1" in str(raised.value)
-    assert "No module named storefront.payments.no_such_launcher" in str(raised.value)
+    assert "No module named devtools.no_such_stand_in" in str(raised.value)
 
 
 CHECKOUT_PAGE = """<!doctype html>

@@ -12,8 +12,7 @@ from storefront.checkout.services import clean_address
 from storefront.core.address import ADDRESS_FIELDS
 from storefront.core.errors import DomainError
 from storefront.core.money import MoneyParseError, fen_to_yuan_string, parse_yuan
-
-from .models import Order
+from storefront.orders.models import Order
 
 # Fields an operator may correct on a customer's behalf: nothing about money,
 # status or what was bought.
