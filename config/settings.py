@@ -115,6 +115,11 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # SQLite has no row locks: select_for_update does nothing, and two
+    # transactions that both read then write deadlock ("database is locked").
+    # BEGIN IMMEDIATE makes each transaction take the write lock first, so a
+    # second writer waits its turn (up to `timeout` seconds) instead.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     # SQLite cannot make the share-agreement constraint treat empty scopes as
     # equal; revenue.agreements checks that overlap itself before saving.
     SILENCED_SYSTEM_CHECKS.append("models.W047")

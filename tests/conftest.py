@@ -13,10 +13,23 @@ from tests.payments_stand_in import (
 
 
 def pytest_configure(config):
-    """The file cache (SQLite runs) goes to a folder of this run's own: the
-    suite clears it after every test, which must not empty the cache of a shop
-    served from this checkout (var/cache) or of another run."""
+    """SQLite runs get a test database file and a file cache of their own: the
+    suite clears the cache after every test, which must not empty the cache of
+    a shop served from this checkout (var/cache) or of another run."""
     from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        # A file, not Django's default in-memory shared-cache test database:
+        # that one refuses a second connection's write at once ("database
+        # table is locked") instead of waiting, so tests with two writers
+        # (live server, racing threads) failed at random.
+        folder = tempfile.mkdtemp(prefix="shop-tests-db-")
+        database["TEST"] = {
+            **database.get("TEST", {}),
+            "NAME": f"{folder}/test.sqlite3",
+        }
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
     cache = settings.CACHES["default"]
     if cache["BACKEND"].endswith("FileBasedCache"):

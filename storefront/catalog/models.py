@@ -3,11 +3,11 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
-from pypinyin import lazy_pinyin
 
 from brands.models import Brand, Village, Workshop
 from storefront.core.html import sanitize_html
 from storefront.core.localized import LocalizedNameMixin
+from storefront.core.slugs import pinyin
 
 SC_LICENCE_VALIDATOR = RegexValidator(
     r"^SC\d{14}$", "生产许可证编号应为 SC 加 14 位数字 (SC + 14 digits)"
@@ -184,8 +184,9 @@ class Product(LocalizedNameMixin, models.Model):
 
     def build_search_text(self) -> str:
         parts = [self.name, self.name_en, self.product_code]
-        parts.append("".join(lazy_pinyin(self.name)))
-        parts.append(" ".join(lazy_pinyin(self.name)))
+        words = pinyin(self.name)
+        parts.append("".join(words))
+        parts.append(" ".join(words))
         for related in (self.brand, self.workshop, self.origin_village):
             if related is not None:
                 parts.extend([related.name, getattr(related, "name_en", "")])

@@ -3,14 +3,22 @@ Chinese names are transliterated to pinyin first."""
 
 from django.db.models import Model
 from django.utils.text import slugify
-from pypinyin import lazy_pinyin
 
 SLUG_MAX_LENGTH = 80
 
 
+def pinyin(text: str) -> list[str]:
+    """'活黄鱼' -> ['huo', 'huang', 'yu']; other characters pass through."""
+    # Imported on first use: pypinyin loads its phrase dictionary (~1 s) at
+    # import, which every process start (commands, workers, tests) would pay.
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin(text or "", errors="default")
+
+
 def slug_base(text: str, *, fallback: str = "item") -> str:
     """'斑斓海岸 活黄鱼' -> 'ban-lan-hai-an-huo-huang-yu'."""
-    words = lazy_pinyin(text or "", errors="default")
+    words = pinyin(text)
     base = slugify(" ".join(words))[: SLUG_MAX_LENGTH - 8].strip("-")
     return base or slugify(fallback)[: SLUG_MAX_LENGTH - 8] or "item"
 

@@ -288,10 +288,6 @@ def test_stripe_and_bank_payouts_of_one_batch(operator):
     _assert_paid_once(batch.payouts.get(party=stripe_party), stripe_party, 21_000)
 
 
-@pytest.mark.requires_postgres(
-    "two writers at once need row locks: SQLite has none, and its in-memory test "
-    "database refuses the second writer (database table is locked)"
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sending_the_same_payout_pay_once(operator):
     """The task and an operator's retry at the same moment, on PostgreSQL."""

@@ -187,10 +187,6 @@ def test_only_parties_without_a_method_tells_the_operator_and_makes_no_batch(
     assert party_balance(brand).owed_fen == 50_000
 
 
-@pytest.mark.requires_postgres(
-    "two writers at once need row locks: SQLite has none, and its in-memory test "
-    "database refuses the second writer (database table is locked)"
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_proposals_at_once_never_put_a_party_in_both(operator):
     """The weekly job and an operator's "propose now" at the same moment."""
