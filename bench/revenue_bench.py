@@ -9,7 +9,7 @@ In a separate database (<name>_revenue_bench, recreated each run; or
    20 workshops in 12 villages selling 5 brands, a parcel per workshop with
    its shipping, a third sold by one of 50 hosts), 5 brand agreements and 4
    workshop overrides besides the platform default;
-2. splits and posts them through revenue.services.orders_allocate, --batch
+2. splits and posts them through revenue.order_split.orders_split, --batch
    orders a call (as the sweep task does), and reports lines/s;
 3. books partial and full refunds for 2 % of the orders (order_record_refund
    + refund_reverse, as order_refund does after Stripe) and pays everyone
@@ -19,7 +19,7 @@ In a separate database (<name>_revenue_bench, recreated each run; or
    party's balance, the busiest village's statement for this month;
 5. runs the whole ledger check (revenue.checks) over it, and `manage.py
    ledger_check` once end to end.
---profile prints where one allocation batch spends its time. Not part of the
+--profile prints where one split batch spends its time. Not part of the
 test suite.
 """
 
@@ -241,8 +241,8 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def allocate(order_ids: list[int], batch: int, profile: bool) -> tuple[float, str]:
-    from revenue.services import orders_allocate
+def split_orders(order_ids: list[int], batch: int, profile: bool) -> tuple[float, str]:
+    from revenue.order_split import orders_split
 
     report = ""
     started = time.perf_counter()
@@ -251,19 +251,19 @@ def allocate(order_ids: list[int], batch: int, profile: bool) -> tuple[float, st
         if n & (n - 1) == 0 and n:
             # PostgreSQL keeps a connection's plans for its foreign-key
             # checks; made while the ledger was empty they scan it whole,
-            # and allocation turns quadratic. Fresh statistics replan them,
+            # and the split turns quadratic. Fresh statistics replan them,
             # as autovacuum's ANALYZE does while the tables grow.
             analyze()
         if profile and n == 16:  # warm caches, fresh statistics
             profiler = cProfile.Profile()
             profiler.enable()
-            orders_allocate(order_ids=ids)
+            orders_split(order_ids=ids)
             profiler.disable()
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
             report = out.getvalue()
         else:
-            orders_allocate(order_ids=ids)
+            orders_split(order_ids=ids)
     return time.perf_counter() - started, report
 
 
@@ -416,9 +416,11 @@ def main() -> None:
         flush=True,
     )
 
-    alloc_seconds, profile = allocate([o.pk for o in orders], args.batch, args.profile)
+    alloc_seconds, profile = split_orders(
+        [o.pk for o in orders], args.batch, args.profile
+    )
     rate = args.lines / alloc_seconds
-    print(f"allocated in {alloc_seconds:.1f} s: {rate:,.0f} lines/s", flush=True)
+    print(f"split in {alloc_seconds:.1f} s: {rate:,.0f} lines/s", flush=True)
     analyze()
     refunds, refund_seconds = refund_some(orders, rng)
     payouts, payout_seconds = pay_everyone(operator)
@@ -441,7 +443,7 @@ def main() -> None:
 
     row("bulk load (orders, lines, parcels)", f"{load_seconds:.1f} s")
     row(
-        f"split + post, orders_allocate × {args.batch} orders",
+        f"split + post, orders_split × {args.batch} orders",
         f"{alloc_seconds:.1f} s, **{rate:,.0f} lines/s**",
         f"≥ {TARGETS['lines_per_second']:,} lines/s",
         rate >= TARGETS["lines_per_second"],
@@ -485,7 +487,7 @@ def main() -> None:
     for violation in checked["violations"][:10]:
         print(violation)
     if profile:
-        print(f"\ncProfile of one orders_allocate call ({args.batch} orders):\n")
+        print(f"\ncProfile of one orders_split call ({args.batch} orders):\n")
         print(profile)
     if checked["violations"] or checked["command_rc"] != 0:
         sys.exit(1)

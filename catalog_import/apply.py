@@ -48,7 +48,7 @@ SEARCH_FIELDS = {"name", "name_en", "brand", "category"}
 # A constraint that can still fail on a race → the problem to report.
 CONSTRAINT_PROBLEMS = {
     "variant_sku_per_workshop": (Code.DUPLICATE_SKU_IN_WORKSHOP, "sku"),
-    "stock_allocated_within_quantity": (Code.STOCK_BELOW_ALLOCATED, "stock"),
+    "stock_reserved_within_quantity": (Code.STOCK_BELOW_RESERVED, "stock"),
 }
 
 

@@ -53,7 +53,7 @@ class ImportErrorCode(TextChoices):
     IMAGE_NOT_FOUND = "image_not_found"
     INVALID_SC_LICENCE = "invalid_sc_licence"
     INVALID_CHARACTER = "invalid_character"
-    STOCK_BELOW_ALLOCATED = "stock_below_allocated"
+    STOCK_BELOW_RESERVED = "stock_below_reserved"
     SAVE_FAILED = "save_failed"
     INVALID_BOOLEAN = "invalid_boolean"
     PERMISSION_DENIED = "permission_denied"
@@ -179,9 +179,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "含有无法保存的字符（如空字符）",
         "Contains a character that cannot be stored (such as NUL)",
     ),
-    ImportErrorCode.STOCK_BELOW_ALLOCATED: (
+    ImportErrorCode.STOCK_BELOW_RESERVED: (
         "库存不能少于已被订单占用的数量",
-        "Stock cannot be below the quantity already allocated to orders",
+        "Stock cannot be below the quantity already reserved for orders",
     ),
     ImportErrorCode.SAVE_FAILED: (
         "该商品保存失败，未做任何更改",

@@ -45,13 +45,13 @@ _VARIANT_COLUMNS = (
     "weight_grams",
     "stock__id",
     "stock__quantity",
-    "stock__quantity_allocated",
+    "stock__quantity_reserved",
 )
 
 
 def read_products(workshop) -> dict[str, dict]:
     """The workshop's products by code, each a dict of its values with
-    "variants": {sku: {...values, "stock_id", "quantity", "allocated"}}."""
+    "variants": {sku: {...values, "stock_id", "quantity", "reserved"}}."""
     products = Product.objects.filter(workshop=workshop)
     variants = ProductVariant.objects.filter(workshop=workshop)
     by_code: dict[str, dict] = {}
@@ -70,7 +70,7 @@ def read_products(workshop) -> dict[str, dict]:
     for values in variants.values_list(*_VARIANT_COLUMNS).order_by():
         variant = dict(zip(_VARIANT_COLUMNS, values, strict=True))
         variant["quantity"] = variant.pop("stock__quantity")
-        variant["allocated"] = variant.pop("stock__quantity_allocated")
+        variant["reserved"] = variant.pop("stock__quantity_reserved")
         variant["stock_id"] = variant.pop("stock__id")
         by_id[variant["product_id"]]["variants"][variant["sku"]] = variant
     return by_code
@@ -211,14 +211,14 @@ def _check_skus(draft, code, product, sku_owner, labels) -> None:
             )
         old = product["variants"].get(variant.sku) if product else None
         stock = variant.stock
-        if old is not None and stock is not None and stock < (old["allocated"] or 0):
+        if old is not None and stock is not None and stock < (old["reserved"] or 0):
             add_problem(
                 draft,
-                Code.STOCK_BELOW_ALLOCATED,
+                Code.STOCK_BELOW_RESERVED,
                 row=variant.row,
                 key="stock",
                 labels=labels,
-                detail=f"{stock} < {old['allocated']}",
+                detail=f"{stock} < {old['reserved']}",
             )
 
 

@@ -205,7 +205,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 30.0,
     },
     "split-unsplit-paid-orders": {
-        "task": "revenue.tasks.allocate_unsplit_orders",
+        "task": "revenue.tasks.split_unsplit_orders",
         "schedule": 600.0,
     },
     "finish-unsent-transfers": {

@@ -1,7 +1,7 @@
 """The arithmetic of a split, free of the database: who gets what of an
 amount under an agreement's terms, always summing exactly to the amount."""
 
-from storefront.core.money import allocate
+from storefront.core.money import split_largest_remainder
 
 from .agreements import Terms
 from .models import ShareRole
@@ -25,7 +25,7 @@ def split_line(
     if not has_host:
         weights[terms.unattributed_host_share_to] += weights.pop(ShareRole.HOST)
     roles = list(weights)
-    parts = allocate(total_fen, [weights[r] for r in roles])
+    parts = split_largest_remainder(total_fen, [weights[r] for r in roles])
     return [(role, fen) for role, fen in zip(roles, parts, strict=True) if fen]
 
 
@@ -49,4 +49,4 @@ def village_share_of(price_fen: int, terms: Terms, *, has_host: bool = False) ->
 def reverse_parts(refund_fen: int, net_parts: list[int]) -> list[int]:
     """How much of each remaining part a refund takes back: in proportion to
     what remains, never more than a part holds, summing to the refund."""
-    return allocate(refund_fen, net_parts)
+    return split_largest_remainder(refund_fen, net_parts)

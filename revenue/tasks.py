@@ -8,8 +8,8 @@ from storefront.orders.models import Order
 
 from .errors import RevenueError
 from .models import EntryKind, Payout, PayoutBatchStatus, PayoutMethod, PayoutStatus
+from .order_split import orders_split
 from .payouts import payout_batch_propose_scheduled, payout_send
-from .services import orders_allocate
 
 log = logging.getLogger(__name__)
 
@@ -19,13 +19,13 @@ SWEEP_BATCH = 500
 
 
 @shared_task
-def allocate_order(order_id: int) -> int:
+def split_order(order_id: int) -> int:
     """Split one paid order (a no-op if it already is)."""
-    return orders_allocate(order_ids=[order_id])
+    return orders_split(order_ids=[order_id])
 
 
 @shared_task
-def allocate_unsplit_orders() -> int:
+def split_unsplit_orders() -> int:
     """Split paid orders whose own task never ran (a broker outage, a crash):
     each order is still split exactly once. Walks forward by id, so orders
     that cannot be split yet never hold back the ones after them."""
@@ -39,13 +39,13 @@ def allocate_unsplit_orders() -> int:
     split, after = 0, 0
     while ids := list(unsplit.filter(pk__gt=after)[:SWEEP_BATCH]):
         after = ids[-1]
-        split += _allocate_batch(ids)
+        split += _split_batch(ids)
     return split
 
 
-def _allocate_batch(ids: list[int]) -> int:
+def _split_batch(ids: list[int]) -> int:
     try:
-        return orders_allocate(order_ids=ids)
+        return orders_split(order_ids=ids)
     except RevenueError:
         pass
     # One order that cannot be split (no agreement in force on its day) must
@@ -54,7 +54,7 @@ def _allocate_batch(ids: list[int]) -> int:
     split = 0
     for order_id in ids:
         try:
-            split += orders_allocate(order_ids=[order_id])
+            split += orders_split(order_ids=[order_id])
         except RevenueError as exc:
             log.error("order %s not split: %s", order_id, exc)
     return split

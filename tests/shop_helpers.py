@@ -179,12 +179,12 @@ def stock_of(variant) -> Stock:
     return Stock.objects.get(variant=variant)
 
 
-def set_stock(variant, *, quantity=None, allocated=None) -> None:
+def set_stock(variant, *, quantity=None, reserved=None) -> None:
     changes = {}
     if quantity is not None:
         changes["quantity"] = quantity
-    if allocated is not None:
-        changes["quantity_allocated"] = allocated
+    if reserved is not None:
+        changes["quantity_reserved"] = reserved
     Stock.objects.filter(variant=variant).update(**changes)
 
 

@@ -213,7 +213,7 @@ class ProductAdmin(StableSlugAdmin):
 
 
 def _save_stock(stock: Stock) -> None:
-    # Checkout changes quantity_allocated concurrently with F(); writing back
+    # Checkout changes quantity_reserved concurrently with F(); writing back
     # the value this form loaded would lose those reservations.
     if stock.pk:
         stock.save(update_fields=["quantity"])
@@ -224,8 +224,8 @@ def _save_stock(stock: Stock) -> None:
 class StockInline(OperatorOnlyAdmin, admin.StackedInline):
     model = Stock
     form = StockForm
-    fields = ("quantity", "quantity_allocated", "available")
-    readonly_fields = ("quantity_allocated", "available")
+    fields = ("quantity", "quantity_reserved", "available")
+    readonly_fields = ("quantity_reserved", "available")
     can_delete = False
     max_num = 1
     min_num = 1
@@ -294,7 +294,7 @@ class ProductVariantAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
 @admin.register(Stock)
 class StockAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
     form = StockForm
-    list_display = ("sku", "product", "quantity", "quantity_allocated", "available")
+    list_display = ("sku", "product", "quantity", "quantity_reserved", "available")
     list_filter = ("variant__product__brand", "variant__workshop")
     list_select_related = ("variant__product", "variant__workshop")
     search_fields = (
@@ -303,7 +303,7 @@ class StockAdmin(OperatorOnlyAdmin, admin.ModelAdmin):
         "variant__product__product_code",
     )
     autocomplete_fields = ("variant",)
-    readonly_fields = ("quantity_allocated",)
+    readonly_fields = ("quantity_reserved",)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))

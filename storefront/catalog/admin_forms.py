@@ -134,11 +134,11 @@ class StockForm(forms.ModelForm):
 
     def clean_quantity(self):
         quantity = self.cleaned_data["quantity"]
-        if quantity < self.instance.quantity_allocated:
+        if quantity < self.instance.quantity_reserved:
             raise forms.ValidationError(
                 "库存不能少于已占用数量 %(n)s (quantity cannot go below the %(n)s "
-                "units already allocated)",
-                params={"n": self.instance.quantity_allocated},
-                code="below_allocated",
+                "units already reserved)",
+                params={"n": self.instance.quantity_reserved},
+                code="below_reserved",
             )
         return quantity

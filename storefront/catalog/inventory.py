@@ -30,7 +30,7 @@ def _locked_stocks(variant_ids: Iterable[int]) -> dict[int, Stock]:
 
 
 def stock_reserve(*, wanted: dict[int, int], tracked: set[int]) -> None:
-    """Allocate `wanted` {variant id: quantity} or raise InsufficientStock
+    """Reserve `wanted` {variant id: quantity} or raise InsufficientStock
     having changed nothing. Variants not in `tracked` are made to order."""
     counted = {vid: qty for vid, qty in wanted.items() if vid in tracked}
     if not counted:
@@ -43,28 +43,28 @@ def stock_reserve(*, wanted: dict[int, int], tracked: set[int]) -> None:
             raise InsufficientStock(variant_id=variant_id, available=available)
     for variant_id, quantity in counted.items():
         Stock.objects.filter(pk=stocks[variant_id].pk).update(
-            quantity_allocated=F("quantity_allocated") + quantity
+            quantity_reserved=F("quantity_reserved") + quantity
         )
 
 
 def stock_release(*, held: dict[int, int]) -> None:
-    """Give back allocated units {variant id: quantity} without shipping them."""
+    """Give back reserved units {variant id: quantity} without shipping them."""
     stocks = _locked_stocks(held)
     for variant_id, quantity in held.items():
         if quantity and variant_id in stocks:
             Stock.objects.filter(pk=stocks[variant_id].pk).update(
-                quantity_allocated=F("quantity_allocated") - quantity
+                quantity_reserved=F("quantity_reserved") - quantity
             )
 
 
 def stock_ship(*, held: dict[int, int]) -> None:
-    """Allocated units leave the workshop: both counts drop."""
+    """Reserved units leave the workshop: both counts drop."""
     stocks = _locked_stocks(held)
     for variant_id, quantity in held.items():
         if quantity and variant_id in stocks:
             Stock.objects.filter(pk=stocks[variant_id].pk).update(
                 quantity=F("quantity") - quantity,
-                quantity_allocated=F("quantity_allocated") - quantity,
+                quantity_reserved=F("quantity_reserved") - quantity,
             )
 
 

@@ -255,15 +255,15 @@ class Stock(models.Model):
         ProductVariant, on_delete=models.CASCADE, related_name="stock"
     )
     quantity = models.PositiveIntegerField("库存 quantity", default=0)
-    quantity_allocated = models.PositiveIntegerField("已占用 allocated", default=0)
+    quantity_reserved = models.PositiveIntegerField("已占用 reserved", default=0)
 
     class Meta:
         verbose_name = "库存 stock"
         verbose_name_plural = "库存 stock"
         constraints = [
             models.CheckConstraint(
-                condition=Q(quantity_allocated__lte=F("quantity")),
-                name="stock_allocated_within_quantity",
+                condition=Q(quantity_reserved__lte=F("quantity")),
+                name="stock_reserved_within_quantity",
             ),
         ]
 
@@ -272,7 +272,7 @@ class Stock(models.Model):
 
     @property
     def quantity_available(self) -> int:
-        return self.quantity - self.quantity_allocated
+        return self.quantity - self.quantity_reserved
 
 
 class ProductImage(models.Model):

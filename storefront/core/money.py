@@ -87,7 +87,7 @@ def parse_yuan(text: str) -> int:
         raise MoneyParseError("金额超出范围", "amount out of range", text) from exc
 
 
-def allocate(total: int, weights: list[int]) -> list[int]:
+def split_largest_remainder(total: int, weights: list[int]) -> list[int]:
     """Split `total` fen in proportion to integer `weights` by largest remainder.
 
     The parts always sum to `total`. Ties in remainder go to the earlier weight,

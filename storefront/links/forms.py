@@ -85,7 +85,8 @@ class HostLinkForm(forms.Form):
         self.user = user
         brands = list(approved_brands(user)[:MAX_CHOICES])
         products = (
-            Product.objects.on_sale().filter(brand__in=brands)
+            Product.objects.on_sale()
+            .filter(brand__in=brands)
             .only("pk", "name")
             .order_by("name")[:MAX_CHOICES]
         )
@@ -197,7 +198,8 @@ class LiveSessionForm(forms.Form):
             (b.pk, b.name) for b in brands
         ]
         products = (
-            Product.objects.on_sale().filter(brand__in=brands)
+            Product.objects.on_sale()
+            .filter(brand__in=brands)
             .select_related("brand")
             .only("pk", "name", "brand__name")
             .order_by("brand__name", "name")[:MAX_CHOICES]

@@ -61,7 +61,7 @@ class HostApplication(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["host", "brand"],
-                condition=Q(status="pending"),
+                condition=Q(status=ApplicationStatus.PENDING),
                 name="host_application_one_pending",
             )
         ]

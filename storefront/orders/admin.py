@@ -52,7 +52,7 @@ class OrderLineInline(ViewOnlyOperatorAdmin, admin.TabularInline):
         "unit_price",
         "quantity",
         "total",
-        "quantity_allocated",
+        "quantity_reserved",
         "quantity_fulfilled",
         "quantity_restocked",
     )

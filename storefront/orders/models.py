@@ -71,7 +71,7 @@ class Order(AddressFields, models.Model):
     total_fen = models.PositiveIntegerField("应付（分）total")
     paid_fen = models.PositiveIntegerField("已付（分）paid", default=0)
     refunded_fen = models.PositiveIntegerField("已退（分）refunded", default=0)
-    # Stock stays allocated to an unpaid order until this moment.
+    # Stock stays reserved for an unpaid order until this moment.
     reserved_until = models.DateTimeField("库存保留至 reserved until", null=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     # The confirmation email (the only carrier of the order link): claimed by
@@ -92,7 +92,7 @@ class Order(AddressFields, models.Model):
         indexes = [
             models.Index(
                 fields=["reserved_until"],
-                condition=Q(status="unpaid"),
+                condition=Q(status=OrderStatus.UNPAID),
                 name="order_unpaid_reserved_until",
             ),
             models.Index(
@@ -156,8 +156,8 @@ class OrderLine(models.Model):
     unit_price_fen = models.PositiveIntegerField()
     quantity = models.PositiveIntegerField()
     total_fen = models.PositiveIntegerField()
-    # Units holding Stock.quantity_allocated right now.
-    quantity_allocated = models.PositiveIntegerField(default=0)
+    # Units holding Stock.quantity_reserved right now.
+    quantity_reserved = models.PositiveIntegerField(default=0)
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     quantity_restocked = models.PositiveIntegerField(default=0)
 
@@ -170,9 +170,9 @@ class OrderLine(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    quantity__gte=F("quantity_allocated") + F("quantity_fulfilled")
+                    quantity__gte=F("quantity_reserved") + F("quantity_fulfilled")
                 ),
-                name="order_line_allocated_and_fulfilled_within_quantity",
+                name="order_line_reserved_and_fulfilled_within_quantity",
             ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="order_line_quantity_positive"

@@ -106,9 +106,7 @@ def order_create(*, checkout, summary, user=None, credit: dict | None = None) ->
                     unit_price_fen=priced.unit_price_fen,
                     quantity=priced.quantity,
                     total_fen=priced.total_fen,
-                    quantity_allocated=priced.quantity
-                    if variant.track_inventory
-                    else 0,
+                    quantity_reserved=priced.quantity if variant.track_inventory else 0,
                 )
             )
     OrderLine.objects.bulk_create(lines)
@@ -124,20 +122,20 @@ def order_create(*, checkout, summary, user=None, credit: dict | None = None) ->
     return order
 
 
-def _allocated(lines) -> dict[int, int]:
+def _reserved_units(lines) -> dict[int, int]:
     held: dict[int, int] = {}
     for line in lines:
-        if line.variant_id and line.quantity_allocated:
+        if line.variant_id and line.quantity_reserved:
             held[line.variant_id] = (
-                held.get(line.variant_id, 0) + line.quantity_allocated
+                held.get(line.variant_id, 0) + line.quantity_reserved
             )
     return held
 
 
-def _release_allocations(order: Order) -> None:
+def _release_reservations(order: Order) -> None:
     lines = list(order.lines.all())
-    stock_release(held=_allocated(lines))
-    OrderLine.objects.filter(order=order).update(quantity_allocated=0)
+    stock_release(held=_reserved_units(lines))
+    OrderLine.objects.filter(order=order).update(quantity_reserved=0)
 
 
 # No savepoint of its own: its callers let any error end their transaction.
@@ -183,7 +181,7 @@ def order_cancel(*, order: Order, user=None, expired: bool = False) -> Order:
     no payment can still succeed (payments.services.order_cancel_unpaid)."""
     order = lock_order(order)
     check_transition(order.status, OrderStatus.CANCELLED)
-    _release_allocations(order)
+    _release_reservations(order)
     order.reserved_until = None
     order.save(update_fields=["reserved_until", "updated_at"])
     order.fulfillments.update(status=FulfillmentStatus.CANCELLED)
@@ -219,11 +217,11 @@ def fulfillment_ship(
     if order.status not in PAID_STATES:
         raise OrderError(OrderErrorCode.NOT_PAID, field="order")
     lines = list(order.lines.filter(workshop_id=fulfillment.workshop_id))
-    stock_ship(held=_allocated(lines))
+    stock_ship(held=_reserved_units(lines))
     for line in lines:
-        line.quantity_fulfilled += line.quantity_allocated
-        line.quantity_allocated = 0
-        line.save(update_fields=["quantity_fulfilled", "quantity_allocated"])
+        line.quantity_fulfilled += line.quantity_reserved
+        line.quantity_reserved = 0
+        line.save(update_fields=["quantity_fulfilled", "quantity_reserved"])
     fulfillment.status = FulfillmentStatus.SHIPPED
     fulfillment.carrier = carrier
     fulfillment.tracking_number = tracking_number
@@ -281,19 +279,19 @@ def order_record_refund(
     lines = {line.pk: line for line in order.lines.select_related("variant")}
     for line_id, units in restock.items():
         line = lines[line_id]
-        from_allocation = min(units, line.quantity_allocated)
-        from_shipped = units - from_allocation
+        from_reserved = min(units, line.quantity_reserved)
+        from_shipped = units - from_reserved
         # Made-to-order goods (no stock count) have no shelf to return to.
         if line.variant_id and line.variant.track_inventory:
-            stock_release(held={line.variant_id: from_allocation})
+            stock_release(held={line.variant_id: from_reserved})
             stock_return(returned={line.variant_id: from_shipped})
-        line.quantity_allocated -= from_allocation
+        line.quantity_reserved -= from_reserved
         line.quantity_restocked += units
-        line.save(update_fields=["quantity_allocated", "quantity_restocked"])
+        line.save(update_fields=["quantity_reserved", "quantity_restocked"])
     fully = order.refunded_fen == order.paid_fen
     if fully:
         # Nothing more will ship: whatever is still held goes back on sale.
-        _release_allocations(order)
+        _release_reservations(order)
         order.fulfillments.filter(status=FulfillmentStatus.PENDING).update(
             status=FulfillmentStatus.CANCELLED
         )

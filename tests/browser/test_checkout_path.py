@@ -40,7 +40,7 @@ def test_buy_with_the_test_card_and_see_the_order_paid(
     ).exists()
     assert order.events.filter(type=OrderEventType.PAID).count() == 1
     variant.stock.refresh_from_db()
-    assert (variant.stock.quantity, variant.stock.quantity_allocated) == (10, 2)
+    assert (variant.stock.quantity, variant.stock.quantity_reserved) == (10, 2)
 
 
 def _buy(page, base_url, product):

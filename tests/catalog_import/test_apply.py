@@ -276,16 +276,16 @@ def test_a_sku_taken_between_plan_and_apply_skips_only_that_product(shop):
     assert not Product.objects.filter(product_code="P3").exists()
 
 
-def test_stock_allocated_between_plan_and_apply_skips_only_that_product(shop):
+def test_stock_reserved_between_plan_and_apply_skips_only_that_product(shop):
     import_drafts(catalogue(), shop.workshop)
     drafts = catalogue()
     drafts[0].variants[0].stock = 2
     drafts[1].fields["name"] = "新虾皮"
     plan = plan_for(drafts, shop.workshop)
-    Stock.objects.filter(variant__sku="P1-A").update(quantity_allocated=3)
+    Stock.objects.filter(variant__sku="P1-A").update(quantity_reserved=3)
     counts = apply_plan(plan, workshop=shop.workshop, actor=PLATFORM)
     assert (counts["updated"], counts["skipped"]) == (1, 1)
-    assert drafts[0].problems[0].code == "stock_below_allocated"
+    assert drafts[0].problems[0].code == "stock_below_reserved"
     assert Stock.objects.get(variant__sku="P1-A").quantity == 10
 
 

@@ -134,14 +134,14 @@ def test_a_draft_with_errors_is_skipped(shop):
 
 def test_stock_below_what_orders_hold_is_a_row_error(shop):
     import_drafts(catalogue(), shop.workshop)
-    Stock.objects.filter(variant__sku="P1-B").update(quantity_allocated=4)
+    Stock.objects.filter(variant__sku="P1-B").update(quantity_reserved=4)
     lower = catalogue()
     lower[0].variants[1].stock = 3
     plan = plan_for(lower, shop.workshop)
     assert plan[0].action == Action.SKIP
     [problem] = plan[0].draft.problems
     assert (problem.code, problem.row, problem.column) == (
-        "stock_below_allocated",
+        "stock_below_reserved",
         3,
         "stock",
     )

@@ -24,12 +24,12 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from revenue.models import EntryKind, JournalEntry
-from revenue.tasks import allocate_order
+from revenue.tasks import split_order
 from storefront.orders.models import Order, OrderEventType
 from storefront.orders.tasks import send_order_confirmation
 from tests.catalog_import.test_celery_worker import _tasks_sent_to, _worker
 from tests.faults.private_redis import DURABLE, PrivateRedis, require_redis_server
-from tests.revenue.allocation_helpers import make_scene
+from tests.revenue.split_helpers import make_scene
 from tests.shop_helpers import paid_order
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +67,7 @@ def test_a_paid_orders_split_and_email_survive_a_broker_crash(
         with _tasks_sent_to(url, settings):
             order = paid_order(client, [(scene.variant(2560), 2)])
             # A second copy of each, as a redelivery or a sweep would send.
-            allocate_order.delay(order.pk)
+            split_order.delay(order.pk)
             send_order_confirmation.delay(order.pk)
         assert queued(url) == 4
         assert not JournalEntry.objects.filter(kind=EntryKind.SALE).exists()

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from revenue.agreements import agreement_create
 from revenue.models import PayoutMethod, PayoutStatus
+from revenue.order_split import refund_reverse
 from revenue.payouts import payout_batch_approve, payout_batch_propose, payout_mark_paid
-from revenue.services import refund_reverse
 from storefront.orders.models import Fulfillment, Order, OrderLine, OrderStatus
 from storefront.orders.services import lock_order, order_record_refund
 from storefront.payments.models import Payment, PaymentStatus, Refund, RefundStatus
@@ -75,7 +75,7 @@ def build_paid_order(lines, *, shipping=None, host=None, user=None, paid_at=None
             unit_price_fen=price,
             quantity=qty,
             total_fen=price * qty,
-            quantity_allocated=qty,
+            quantity_reserved=qty,
         )
         for i, (workshop, brand, price, qty) in enumerate(lines)
     )

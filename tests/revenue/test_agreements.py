@@ -13,11 +13,11 @@ from brands.models import Role
 from revenue.agreements import AgreementBook, agreement_create, agreement_is_editable
 from revenue.errors import RevenueError, RevenueErrorCode
 from revenue.models import Share, ShareAgreement, ShareRole
-from revenue.services import order_allocate
+from revenue.order_split import order_split
 from storefront.catalog.services import category_create
 from storefront.orders.models import Order
 from tests.factories import grant, make_brand, make_user, make_workshop
-from tests.revenue.allocation_helpers import (
+from tests.revenue.split_helpers import (
     RATES,
     SINCE,
     assert_ledger_consistent,
@@ -449,8 +449,8 @@ def test_an_order_is_split_by_the_version_in_force_the_day_it_was_paid(client):
         paid_at=timezone.now() - timedelta(days=1)
     )
 
-    order_allocate(order=today)
-    order_allocate(order=yesterday)
+    order_split(order=today)
+    order_split(order=yesterday)
 
     def split_by(order):
         shares = Share.objects.filter(order=order).exclude(role=ShareRole.FEE)
@@ -469,7 +469,7 @@ def test_an_order_is_split_by_the_version_in_force_the_day_it_was_paid(client):
 def test_a_new_version_never_changes_a_split_already_posted(client):
     scene = make_scene()
     order = unsplit_paid_order(client, [(scene.variant(999, scene.w2), 1)])
-    order_allocate(order=order)
+    order_split(order=order)
     posted = share_table(order)
     balances = owed(scene.w2), owed(scene.v2), owed(scene.brand)
 
@@ -480,7 +480,7 @@ def test_a_new_version_never_changes_a_split_already_posted(client):
         allow_past=True,
         **rates_with(4000),
     )
-    assert order_allocate(order=order) is False
+    assert order_split(order=order) is False
 
     assert share_table(order) == posted
     assert (owed(scene.w2), owed(scene.v2), owed(scene.brand)) == balances
@@ -503,7 +503,7 @@ def test_each_line_is_split_by_its_own_override(client):
     seafood = scene.variant(10000, scene.w2, category=category)
     plain = scene.variant(10000, scene.w2)
     order = unsplit_paid_order(client, [(w1_line, 1), (seafood, 1), (plain, 1)])
-    order_allocate(order=order)
+    order_split(order=order)
 
     def workshop_share(variant):
         share = Share.objects.get(

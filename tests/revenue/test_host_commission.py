@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from brands.models import Membership, Role
 from revenue.models import AccountKind, JournalLine, Party, Share, ShareRole
-from revenue.services import order_allocate, orders_allocate
+from revenue.order_split import order_split, orders_split
 from storefront.links.attribution import Attribution
 from storefront.links.codes import new_code
 from storefront.links.models import HostLink, LinkTarget
 from storefront.orders.models import Order, OrderStatus
 from storefront.payments.checkout_complete import checkout_complete
 from tests.factories import grant, make_user
-from tests.revenue.allocation_helpers import (
+from tests.revenue.split_helpers import (
     assert_ledger_consistent,
     make_scene,
     owed,
@@ -92,7 +92,7 @@ def test_an_attributed_order_pays_the_host_their_rate_of_the_line(client):
 
     order = paid_through(client, [(variant, 1)], tapped(link))
     assert (order.host_id, order.host_link_id) == (host.pk, link.pk)
-    assert order_allocate(order=order)
+    assert order_split(order=order)
 
     line = order.lines.get()
     host_party = Party.objects.get(host=host)
@@ -118,7 +118,7 @@ def test_a_line_of_a_brand_the_host_does_not_sell_earns_no_commission(client):
 
     order = paid_through(client, [(ours, 1), (theirs, 1)], tapped(link))
     assert order.host_id == host.pk
-    order_allocate(order=order)
+    order_split(order=order)
 
     lines = {line.brand_id: line.pk for line in order.lines.all()}
     assert host_shares(order) == {lines[hosted.brand.pk]: 500}
@@ -137,7 +137,7 @@ def test_a_host_buying_through_their_own_link_earns_nothing(client):
 
     order = paid_through(client, [(variant, 1)], tapped(link), user=host)
     assert (order.host_id, order.host_link_id, order.user_id) == (None, None, host.pk)
-    order_allocate(order=order)
+    order_split(order=order)
 
     assert host_shares(order) == {}
     assert not Party.objects.filter(host=host).exists()
@@ -153,7 +153,7 @@ def test_a_host_approval_withdrawn_before_the_split_earns_nothing(client):
     assert order.host_id == host.pk
     Membership.objects.filter(user=host, role=Role.LIVESTREAM_HOST).delete()
 
-    order_allocate(order=order)
+    order_split(order=order)
     assert host_shares(order) == {}
     assert owed(scene.v2) == 1500
     assert_ledger_consistent()
@@ -169,7 +169,7 @@ def test_approvals_are_read_once_for_a_whole_batch(client):
         orders.append(paid_through(client, [(variant, 1)], tapped(link)))
 
     with CaptureQueriesContext(connection) as queries:
-        assert orders_allocate(order_ids=[o.pk for o in orders]) == 3
+        assert orders_split(order_ids=[o.pk for o in orders]) == 3
     membership_reads = [
         q["sql"] for q in queries.captured_queries if "brands_membership" in q["sql"]
     ]

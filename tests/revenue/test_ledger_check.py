@@ -41,8 +41,8 @@ from revenue.models import (
     Share,
     ShareRole,
 )
+from revenue.order_split import order_split, orders_split
 from revenue.parties import accounts_for
-from revenue.services import order_allocate, orders_allocate
 from storefront.orders.models import Order
 from storefront.payments.models import Refund, RefundStatus
 from storefront.payments.refunds import order_refund
@@ -87,12 +87,12 @@ def ledger(client, stripe_settings):
         user=buyer,
     )
     Order.objects.filter(pk=order.pk).update(host=host)
-    assert order_allocate(order=order)
+    assert order_split(order=order)
     order_refund(order=order, user=operator, amount_fen=1001)
     # Built without Stripe: one refunded in full, one left alone.
     refunded = build_paid_order([(sea, brand, 1500, 2)], shipping={sea: 800})
     plain = build_paid_order([(hill, brand, 4200, 1), (sea, brand, 300, 5)])
-    orders_allocate(order_ids=[refunded.pk, plain.pk])
+    orders_split(order_ids=[refunded.pk, plain.pk])
     book_refund(refunded, refunded.paid_fen)
     parties = Party.objects.exclude(kind=PartyKind.PLATFORM)
     give_bank_accounts(parties)
@@ -429,7 +429,7 @@ def test_the_command_exits_0_when_whole_and_1_when_not():
     make_agreement(operator, brand=brand)  # the flush removed the default
     workshop = make_workshop(brands=[brand])
     order = build_paid_order([(workshop, brand, 2500, 2)], shipping={workshop: 600})
-    assert orders_allocate(order_ids=[order.pk]) == 1
+    assert orders_split(order_ids=[order.pk]) == 1
 
     passed = _run_check()
     assert passed.returncode == 0, passed.stderr

@@ -20,8 +20,8 @@ from revenue.models import (
     PartyKind,
     Share,
 )
+from revenue.order_split import order_split
 from revenue.parties import party_get_or_create
-from revenue.services import order_allocate
 from storefront.core.money import format_fen
 from storefront.payments.refunds import order_refund
 from tests.factories import grant, make_brand, make_user, make_workshop
@@ -71,7 +71,7 @@ def _sold(client, *, price_fen=12800, quantity=2, workshop=None):
     """A paid order, split by the revenue service."""
     variant = make_variant(price_fen, 10, workshop=workshop)
     order = paid_order(client, [(variant, quantity)], user=make_user())
-    order_allocate(order=order)
+    order_split(order=order)
     return order
 
 

@@ -18,6 +18,7 @@ from revenue.models import (
     PayoutBatchStatus,
     PayoutStatus,
 )
+from revenue.order_split import order_split
 from revenue.parties import party_get_or_create
 from revenue.payouts import (
     idempotency_key,
@@ -30,7 +31,6 @@ from revenue.payouts import (
     transfer_group,
 )
 from revenue.selectors import party_balance
-from revenue.services import order_allocate
 from revenue.tasks import send_batch_transfers
 from storefront.payments import gateway
 from tests.factories import make_user
@@ -94,7 +94,7 @@ def test_approval_sends_one_transfer_for_a_really_paid_order(
 ):
     variant = make_variant(40_000, 5)
     order = paid_order(client, [(variant, 1)], user=make_user())
-    assert order_allocate(order=order)
+    assert order_split(order=order)
     workshop = party_get_or_create(
         kind=PartyKind.WORKSHOP, target=variant.product.workshop
     )

@@ -3,7 +3,7 @@ refunds, bank payouts marked paid, cancelling, and every refused move.
 
 Balances are posted through revenue.ledger (payout_helpers.owe) where exact
 figures matter, or come from orders really paid at localstripe and split by
-revenue.services; nothing is mocked. Stripe payouts: test_payout_stripe.py."""
+revenue.order_split; nothing is mocked. Stripe payouts: test_payout_stripe.py."""
 
 import threading
 
@@ -23,6 +23,7 @@ from revenue.models import (
     PayoutEvent,
     PayoutStatus,
 )
+from revenue.order_split import order_split
 from revenue.parties import party_get_or_create, platform_party
 from revenue.payouts import (
     payout_batch_approve,
@@ -34,7 +35,6 @@ from revenue.payouts import (
     payout_send,
 )
 from revenue.selectors import party_balance
-from revenue.services import order_allocate
 from revenue.tasks import propose_payout_batch
 from storefront.payments.refunds import order_refund
 from tests.factories import make_user
@@ -331,7 +331,7 @@ def sold(client):
     bank. Returns (order, workshop party)."""
     variant = make_variant(30_000, 5)
     order = paid_order(client, [(variant, 1)], user=make_user())
-    assert order_allocate(order=order)
+    assert order_split(order=order)
     party = party_get_or_create(
         kind=PartyKind.WORKSHOP, target=variant.product.workshop
     )

@@ -33,8 +33,8 @@ from revenue.models import (
     ShareRole,
 )
 from revenue.models.agreements import FULL_BP, RecipientKind
+from revenue.order_split import orders_split
 from revenue.selectors import party_balance
-from revenue.services import orders_allocate
 from revenue.split import RATE_ROLES, processor_fee, reverse_parts, split_line
 from tests.factories import grant, make_brand, make_user, make_workshop
 from tests.revenue.ledger_builders import (
@@ -249,7 +249,7 @@ def run_scenario(operator, agreements, carts, steps) -> None:
         )
         orders.append(o)
         hosted[o.pk] = cart["host"] == "host"
-    assert orders_allocate(order_ids=[o.pk for o in orders]) == len(orders)
+    assert orders_split(order_ids=[o.pk for o in orders]) == len(orders)
     check_sale_split(orders, hosted)
     check_whole(orders, hosted)
     give_bank_accounts(Party.objects.exclude(kind=PartyKind.PLATFORM))
@@ -338,7 +338,7 @@ def test_two_workers_splitting_the_same_order_at_once_split_it_once():
         [(workshop, brand, 3333, 3)], shipping={workshop: 700}, host=make_user()
     )
 
-    results = _at_once(lambda: orders_allocate(order_ids=[o.pk]), [(), ()])
+    results = _at_once(lambda: orders_split(order_ids=[o.pk]), [(), ()])
 
     assert sorted(results, key=repr) == [0, 1], results
     assert JournalEntry.objects.filter(order=o, kind=EntryKind.SALE).count() == 1
@@ -362,9 +362,7 @@ def test_two_workers_splitting_orders_of_one_workshop_at_once_both_count():
         build_paid_order([(workshop, brand, price, 1)]) for price in (10_000, 20_000)
     ]
 
-    results = _at_once(
-        lambda o: orders_allocate(order_ids=[o.pk]), [(o,) for o in orders]
-    )
+    results = _at_once(lambda o: orders_split(order_ids=[o.pk]), [(o,) for o in orders])
 
     assert results == [1, 1], results
     assert Party.objects.filter(workshop=workshop).count() == 1

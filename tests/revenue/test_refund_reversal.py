@@ -17,19 +17,19 @@ from revenue.models import (
     Share,
     ShareRole,
 )
+from revenue.order_split import order_split, refund_reverse
 from revenue.payouts import (
     payout_batch_approve,
     payout_batch_propose,
     payout_mark_paid,
 )
 from revenue.selectors import party_balance
-from revenue.services import order_allocate, refund_reverse
 from storefront.orders.errors import OrderError, OrderErrorCode
 from storefront.orders.models import Order, OrderStatus
 from storefront.payments.models import Refund
 from storefront.payments.refunds import order_refund
 from tests.factories import grant, make_user
-from tests.revenue.allocation_helpers import (
+from tests.revenue.split_helpers import (
     assert_ledger_consistent,
     make_scene,
     owed,
@@ -58,7 +58,7 @@ def order(client, scene):
     """9.99 from W2 plus its 10.00 shipping: paid 19.99, split 699 / 150 /
     100 / 50 and 1000 shipping; the 12 fen fee is the platform's."""
     order = unsplit_paid_order(client, [(scene.variant(999, scene.w2), 1)])
-    order_allocate(order=order)
+    order_split(order=order)
     return order
 
 
@@ -168,7 +168,7 @@ def test_a_full_refund_at_once_reverses_every_share(scene, order):
 def test_a_fee_borne_by_the_workshop_stays_with_it_after_a_full_refund(client):
     scene = make_scene(fee_bearer="workshop")
     order = unsplit_paid_order(client, [(scene.variant(999, scene.w2), 1)])
-    order_allocate(order=order)
+    order_split(order=order)
 
     order_refund(order=order, user=scene.operator)
 
@@ -237,7 +237,7 @@ def test_a_refund_before_the_split_splits_first_then_reverses(client, scene):
     assert sale.pk < reversal.pk
     assert balances(scene) == {"w": 349 + 500, "v": 75, "b": 50, "p": 25 - 12}
     # The split's own task, arriving late, finds nothing left to do.
-    assert order_allocate(order=order) is False
+    assert order_split(order=order) is False
     assert sale_entries(order) == 1
     assert_ledger_consistent()
 
@@ -247,7 +247,7 @@ def test_a_refund_of_an_order_with_a_host_takes_back_the_commission_too(client, 
     grant(host, Role.LIVESTREAM_HOST, scene.brand)
     order = unsplit_paid_order(client, [(scene.variant(999, scene.w2), 1)])
     Order.objects.filter(pk=order.pk).update(host=host)
-    order_allocate(order=order)
+    order_split(order=order)
     assert owed(host) == 50
 
     order_refund(order=order, user=scene.operator, amount_fen=1999)
@@ -300,7 +300,7 @@ def test_what_a_party_owes_is_netted_from_its_next_payout(client, scene, order):
     assert party_balance(workshop).owed_fen == -850
 
     later = unsplit_paid_order(client, [(scene.variant(3333, scene.w2), 3)])
-    order_allocate(order=later)  # earns 6999 (free shipping)
+    order_split(order=later)  # earns 6999 (free shipping)
 
     assert party_balance(workshop).owed_fen == 6999 - 850
     batch = payout_batch_propose(user=scene.operator, threshold_fen=1)

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from revenue.errors import RevenueError, RevenueErrorCode
 from revenue.models import EntryKind, JournalEntry, Share
-from revenue.tasks import SWEEP_GRACE, allocate_order, allocate_unsplit_orders
+from revenue.tasks import SWEEP_GRACE, split_order, split_unsplit_orders
 from storefront.orders.models import Order, OrderStatus
-from tests.revenue.allocation_helpers import (
+from tests.revenue.split_helpers import (
     assert_ledger_consistent,
     brand_agreement,
     make_scene,
@@ -38,9 +38,9 @@ def test_the_split_task_run_twice_posts_once(client):
     scene = make_scene()
     order = unsplit_paid_order(client, [(scene.variant(999), 1)])
 
-    assert allocate_order.delay(order.pk).get() == 1
-    assert allocate_order.delay(order.pk).get() == 0
-    assert allocate_order(order.pk) == 0
+    assert split_order.delay(order.pk).get() == 1
+    assert split_order.delay(order.pk).get() == 0
+    assert split_order(order.pk) == 0
 
     assert sale_entries(order) == 1
     assert owed(scene.w1) == 699 + 777
@@ -52,8 +52,8 @@ def test_the_split_task_leaves_an_unpaid_order_alone():
     scene = make_scene()
     order, _payment = place_order([(scene.variant(999), 1)])
 
-    assert allocate_order(order.pk) == 0
-    assert allocate_order(0) == 0  # gone: nothing to do
+    assert split_order(order.pk) == 0
+    assert split_order(0) == 0  # gone: nothing to do
     assert not JournalEntry.objects.exists()
 
 
@@ -68,16 +68,16 @@ def test_the_sweep_splits_paid_orders_whose_task_never_ran(client):
     paid_minutes_ago(also_lost, 6)
     paid_minutes_ago(just_paid, 4)
 
-    assert allocate_unsplit_orders.delay().get() == 2
+    assert split_unsplit_orders.delay().get() == 2
 
     assert (sale_entries(lost), sale_entries(also_lost)) == (1, 1)
     # Paid under five minutes ago: its own task may still be on its way.
     assert (sale_entries(just_paid), sale_entries(unpaid)) == (0, 0)
-    assert allocate_unsplit_orders() == 0
+    assert split_unsplit_orders() == 0
     assert_ledger_consistent()
 
     paid_minutes_ago(just_paid, 6)
-    assert allocate_unsplit_orders() == 1
+    assert split_unsplit_orders() == 1
     assert sale_entries(just_paid) == 1
     assert_ledger_consistent()
 
@@ -86,7 +86,7 @@ def test_the_sweep_splits_paid_orders_whose_task_never_ran(client):
 def test_the_sweep_grace_is_five_minutes_and_it_runs_every_ten():
     assert SWEEP_GRACE == timedelta(minutes=5)
     beat = settings.CELERY_BEAT_SCHEDULE["split-unsplit-paid-orders"]
-    assert beat == {"task": "revenue.tasks.allocate_unsplit_orders", "schedule": 600.0}
+    assert beat == {"task": "revenue.tasks.split_unsplit_orders", "schedule": 600.0}
 
 
 @pytest.mark.django_db
@@ -98,7 +98,7 @@ def test_a_split_order_is_never_swept_again(client, django_capture_on_commit_cal
     paid_minutes_ago(order, 60)
     shares = Share.objects.count()
 
-    assert allocate_unsplit_orders() == 0
+    assert split_unsplit_orders() == 0
     assert Share.objects.count() == shares
 
 
@@ -118,19 +118,19 @@ def test_an_order_without_an_agreement_waits_for_one_and_holds_up_no_other(
     paid_minutes_ago(fine, 30)
 
     with pytest.raises(RevenueError) as raised:
-        allocate_order(stranded.pk)
+        split_order(stranded.pk)
     assert raised.value.code == RevenueErrorCode.AGREEMENT_MISSING
     assert sale_entries(stranded) == 0
     assert not Share.objects.filter(order=stranded).exists()
 
-    assert allocate_unsplit_orders() == 1
+    assert split_unsplit_orders() == 1
     assert (sale_entries(stranded), sale_entries(fine)) == (0, 1)
     assert f"order {stranded.pk} not split: agreement_missing" in caplog.text
-    assert allocate_unsplit_orders() == 0
+    assert split_unsplit_orders() == 0
     assert_ledger_consistent()
 
     brand_agreement(scene.operator, scene.brand, effective_from=date(2025, 1, 1))
-    assert allocate_unsplit_orders() == 1
+    assert split_unsplit_orders() == 1
     assert sale_entries(stranded) == 1
     assert owed(scene.w1) == 699 + 777
     assert_ledger_consistent()
@@ -182,9 +182,7 @@ def test_two_workers_splitting_the_same_order_at_once_post_once():
     scene = make_scene()
     order = order_paid_without_its_task(scene)
 
-    results = run_at_once(
-        lambda: allocate_order(order.pk), lambda: allocate_order(order.pk)
-    )
+    results = run_at_once(lambda: split_order(order.pk), lambda: split_order(order.pk))
 
     assert sorted(results, key=str) == [0, 1], results
     assert sale_entries(order) == 1
@@ -203,9 +201,9 @@ def test_the_sweep_and_a_late_task_at_once_post_once():
     other = order_paid_without_its_task(scene)
 
     results = run_at_once(
-        allocate_unsplit_orders,
-        lambda: allocate_order(other.pk),
-        lambda: allocate_order(order.pk),
+        split_unsplit_orders,
+        lambda: split_order(other.pk),
+        lambda: split_order(order.pk),
     )
 
     assert not [r for r in results if isinstance(r, Exception)], results

@@ -294,7 +294,7 @@ def test_full_refund_action_asks_first_then_refunds_through_stripe(
     )
     # Nothing more will ship: the held stock is back on sale.
     variant = order.lines.get().variant
-    assert stock_of(variant).quantity_allocated == 0
+    assert stock_of(variant).quantity_reserved == 0
     assert order.fulfillments.get().status == FulfillmentStatus.CANCELLED
 
 
@@ -326,7 +326,7 @@ def test_refund_form_shows_what_remains(operator_client, order):
 def test_partial_refund_with_restock(operator_client, operator, order):
     line = order.lines.get()
     variant = line.variant
-    assert stock_of(variant).quantity_allocated == 2
+    assert stock_of(variant).quantity_reserved == 2
     response = _refund_form(
         operator_client,
         order,
@@ -341,7 +341,7 @@ def test_partial_refund_with_restock(operator_client, operator, order):
     assert order.status == OrderStatus.PARTIALLY_REFUNDED
     assert (order.refunded_fen, order.refundable_fen) == (1280, 2280)
     assert line.quantity_restocked == 1
-    assert stock_of(variant).quantity_allocated == 1
+    assert stock_of(variant).quantity_reserved == 1
     refund = Refund.objects.get(order=order)
     assert refund.restock == {str(line.pk): 1} and refund.created_by == operator
     assert OrderEvent.objects.filter(
@@ -607,7 +607,7 @@ def test_cancelling_unpaid_orders_releases_stock_and_cancels_the_intent(
 ):
     variant = make_variant(990, 5)
     unpaid, payment = place_order([(variant, 2)])
-    assert stock_of(variant).quantity_allocated == 2
+    assert stock_of(variant).quantity_reserved == 2
 
     response = operator_client.post(
         _url(Order, "changelist"),
@@ -622,7 +622,7 @@ def test_cancelling_unpaid_orders_releases_stock_and_cancels_the_intent(
     unpaid.refresh_from_db()
     order.refresh_from_db()
     assert (unpaid.status, order.status) == (OrderStatus.CANCELLED, OrderStatus.PAID)
-    assert stock_of(variant).quantity_allocated == 0
+    assert stock_of(variant).quantity_reserved == 0
     intent = gateway.client().v1.payment_intents.retrieve(payment.payment_intent_id)
     assert intent.status == "canceled"
     event = OrderEvent.objects.get(order=unpaid, type=OrderEventType.CANCELLED)

@@ -383,21 +383,21 @@ def test_photo_upload_is_required_on_add(operator_client, catalogue):
     assert "upload" in response.context["adminform"].form.errors
 
 
-def test_stock_edit_keeps_concurrent_allocations(operator_client, catalogue):
+def test_stock_edit_keeps_concurrent_reservations(operator_client, catalogue):
     stock = Stock.objects.get(variant__sku=catalogue.variants.first().sku)
     response = operator_client.get(_url(Stock, "change", stock.pk))
     assert response.status_code == 200
     # Checkout reserves two units after the operator opened the page.
-    Stock.objects.filter(pk=stock.pk).update(quantity_allocated=2)
+    Stock.objects.filter(pk=stock.pk).update(quantity_reserved=2)
     response = operator_client.post(_url(Stock, "change", stock.pk), {"quantity": "40"})
     assert response.status_code == 302
     stock.refresh_from_db()
-    assert (stock.quantity, stock.quantity_allocated) == (40, 2)
+    assert (stock.quantity, stock.quantity_reserved) == (40, 2)
 
 
-def test_stock_cannot_go_below_allocated(operator_client, catalogue):
+def test_stock_cannot_go_below_reserved(operator_client, catalogue):
     stock = Stock.objects.get(variant__sku=catalogue.variants.first().sku)
-    Stock.objects.filter(pk=stock.pk).update(quantity_allocated=3)
+    Stock.objects.filter(pk=stock.pk).update(quantity_reserved=3)
     response = operator_client.post(_url(Stock, "change", stock.pk), {"quantity": "2"})
     assert response.status_code == 200
     assert "quantity" in response.context["adminform"].form.errors
@@ -597,12 +597,12 @@ def test_every_admin_and_inline_asks_the_permissions_module(rf, who, allowed):
         assert model_admin.has_add_permission(request) is allowed
 
 
-def test_variant_page_stock_inline_keeps_concurrent_allocations(
+def test_variant_page_stock_inline_keeps_concurrent_reservations(
     operator_client, catalogue
 ):
     variant = catalogue.variants.order_by("sort_order").first()
     stock = variant.stock
-    Stock.objects.filter(pk=stock.pk).update(quantity_allocated=4)
+    Stock.objects.filter(pk=stock.pk).update(quantity_reserved=4)
     data = {
         "sku": variant.sku,
         "name": variant.name,
@@ -622,6 +622,6 @@ def test_variant_page_stock_inline_keeps_concurrent_allocations(
     )
     stock.refresh_from_db()
     variant.refresh_from_db()
-    assert (stock.quantity, stock.quantity_allocated) == (30, 4)
+    assert (stock.quantity, stock.quantity_reserved) == (30, 4)
     assert variant.price_fen == 1580
     assert variant.product_id == catalogue.pk

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def counts(variant) -> tuple[int, int]:
     stock = Stock.objects.get(variant=variant)
-    return stock.quantity, stock.quantity_allocated
+    return stock.quantity, stock.quantity_reserved
 
 
 @pytest.fixture

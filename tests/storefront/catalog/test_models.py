@@ -74,12 +74,12 @@ def test_compare_at_above_price_accepted():
     assert variant.compare_at_price_fen == 1580
 
 
-def test_stock_allocated_cannot_exceed_quantity():
+def test_stock_reserved_cannot_exceed_quantity():
     product = make_product(variants=((1280, 5),))
     stock = Stock.objects.get(variant__product=product)
-    stock.quantity_allocated = 6
+    stock.quantity_reserved = 6
     _refused_by_database(stock.save)
-    stock.quantity_allocated = 5
+    stock.quantity_reserved = 5
     stock.save()
     assert Stock.objects.get(pk=stock.pk).quantity_available == 0
 
@@ -296,7 +296,7 @@ def test_variant_create_makes_its_stock_row():
         product=product, sku="S1", price_fen=1280, quantity=9
     )
     assert variant.stock.quantity == 9
-    assert variant.stock.quantity_allocated == 0
+    assert variant.stock.quantity_reserved == 0
 
 
 def test_variant_create_refuses_zero_price_before_writing():

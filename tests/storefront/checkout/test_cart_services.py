@@ -66,7 +66,7 @@ def test_update_sets_the_quantity_and_zero_removes_the_line(cart, variant):
 
 def test_lowering_a_quantity_is_allowed_even_when_sold_out(cart, variant):
     checkout_lines_add(checkout=cart, lines=[(variant.pk, 4)])
-    set_stock(variant, allocated=10)
+    set_stock(variant, reserved=10)
 
     checkout_lines_update(checkout=cart, lines=[(variant.pk, 2)])
     assert lines_of(cart) == {variant.pk: 2}
@@ -213,7 +213,7 @@ def test_a_sold_out_variant_cannot_be_added(cart):
 
 def test_units_held_by_unpaid_orders_are_not_available(cart):
     variant = make_variant(1280, 5)
-    set_stock(variant, allocated=5)
+    set_stock(variant, reserved=5)
     with pytest.raises(CheckoutError) as caught:
         checkout_lines_add(checkout=cart, lines=[(variant.pk, 1)])
     assert caught.value.code == CheckoutErrorCode.INSUFFICIENT_STOCK

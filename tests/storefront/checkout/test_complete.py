@@ -87,7 +87,7 @@ def test_complete_places_an_order_with_snapshot_lines_and_one_parcel_per_worksho
     assert first.workshop_name == "嵊泗贻贝工坊"
     assert first.village_name == "黄家台村"
     assert (first.unit_price_fen, first.quantity, first.total_fen) == (3980, 2, 7960)
-    assert first.quantity_allocated == 2
+    assert first.quantity_reserved == 2
     assert lines[seaweed.pk].total_fen == 4500
 
     parcels = {f.workshop_id: f for f in Fulfillment.objects.filter(order=order)}
@@ -97,9 +97,9 @@ def test_complete_places_an_order_with_snapshot_lines_and_one_parcel_per_worksho
     assert parcels[seaweed.workshop_id].shipping_fen == 800
     assert {f.status for f in parcels.values()} == {FulfillmentStatus.PENDING}
 
-    assert stock_of(mussels).quantity_allocated == 2
+    assert stock_of(mussels).quantity_reserved == 2
     assert stock_of(mussels).quantity == 10
-    assert stock_of(seaweed).quantity_allocated == 3
+    assert stock_of(seaweed).quantity_reserved == 3
     assert order.reserved_until > timezone.now()
     assert list(
         OrderEvent.objects.filter(order=order).values_list("type", flat=True)
@@ -167,7 +167,7 @@ def test_completing_twice_returns_the_same_order_and_payment_intent(two_workshop
     assert second.payment.payment_intent_id == first.payment.payment_intent_id
     assert Order.objects.filter(checkout_token=checkout.token).count() == 1
     assert Payment.objects.count() == 1
-    assert stock_of(mussels).quantity_allocated == 3
+    assert stock_of(mussels).quantity_reserved == 3
     assert OrderEvent.objects.filter(type=OrderEventType.PAYMENT_STARTED).count() == 1
 
 
@@ -189,7 +189,7 @@ def test_a_checkout_without_email_cannot_be_completed(two_workshops):
         "email",
     )
     assert not Order.objects.exists()
-    assert stock_of(mussels).quantity_allocated == 0
+    assert stock_of(mussels).quantity_reserved == 0
     assert Checkout.objects.filter(pk=checkout.pk).exists()
 
 
@@ -203,7 +203,7 @@ def test_a_checkout_without_address_cannot_be_completed(two_workshops):
     assert caught.value.field == "recipient_name"
     assert not Order.objects.exists()
     assert not Payment.objects.exists()
-    assert stock_of(mussels).quantity_allocated == 0
+    assert stock_of(mussels).quantity_reserved == 0
 
 
 @pytest.mark.parametrize("token", ["00000000-0000-0000-0000-000000000000", "nope"])
@@ -225,13 +225,13 @@ def test_a_product_unpublished_after_adding_to_cart_cannot_be_bought(two_worksho
 
     assert caught.value.code == CheckoutErrorCode.PRODUCT_UNAVAILABLE
     assert not Order.objects.exists()
-    assert stock_of(mussels).quantity_allocated == 0
+    assert stock_of(mussels).quantity_reserved == 0
 
 
 def test_stock_sold_elsewhere_after_adding_to_cart_stops_the_order(two_workshops):
     mussels, seaweed = two_workshops
     checkout = ready_checkout([(seaweed, 1), (mussels, 4)])
-    set_stock(mussels, allocated=7)  # 3 left, the cart wants 4
+    set_stock(mussels, reserved=7)  # 3 left, the cart wants 4
 
     with pytest.raises(CheckoutError) as caught:
         checkout_complete(checkout_token=checkout.token)
@@ -239,8 +239,8 @@ def test_stock_sold_elsewhere_after_adding_to_cart_stops_the_order(two_workshops
     assert caught.value.code == CheckoutErrorCode.INSUFFICIENT_STOCK
     assert not Order.objects.exists()
     # Nothing of the other line was reserved either.
-    assert stock_of(seaweed).quantity_allocated == 0
-    assert stock_of(mussels).quantity_allocated == 7
+    assert stock_of(seaweed).quantity_reserved == 0
+    assert stock_of(mussels).quantity_reserved == 7
 
 
 def test_an_order_of_untracked_goods_reserves_no_stock():
@@ -249,8 +249,8 @@ def test_an_order_of_untracked_goods_reserves_no_stock():
 
     order = checkout_complete(checkout_token=checkout.token).order
 
-    assert OrderLine.objects.get(order=order).quantity_allocated == 0
-    assert stock_of(variant).quantity_allocated == 0
+    assert OrderLine.objects.get(order=order).quantity_reserved == 0
+    assert stock_of(variant).quantity_reserved == 0
 
 
 def test_stripe_unreachable_leaves_the_order_unpaid_and_pay_can_be_retried(
@@ -270,7 +270,7 @@ def test_stripe_unreachable_leaves_the_order_unpaid_and_pay_can_be_retried(
     assert completed.order.pk == order.pk
     assert order.status == OrderStatus.UNPAID
     assert not Payment.objects.exists()
-    assert stock_of(mussels).quantity_allocated == 1
+    assert stock_of(mussels).quantity_reserved == 1
 
     settings.STRIPE_API_BASE = good_base
     payment = payment_start(order=order)

@@ -72,7 +72,7 @@ def test_twenty_buyers_racing_for_five_units_make_exactly_five_paid_orders(clien
     assert OrderLine.objects.filter(variant=variant).count() == 5
     assert Payment.objects.count() == 5
     stock = stock_of(variant)
-    assert (stock.quantity, stock.quantity_allocated) == (5, 5)
+    assert (stock.quantity, stock.quantity_reserved) == (5, 5)
     assert stock.quantity_available == 0
 
     for completed in placed:
@@ -85,10 +85,10 @@ def test_twenty_buyers_racing_for_five_units_make_exactly_five_paid_orders(clien
     assert set(Order.objects.values_list("paid_fen", flat=True)) == {1280 + 1000}
     assert Payment.objects.filter(status=PaymentStatus.SUCCEEDED).count() == 5
     stock = stock_of(variant)
-    assert (stock.quantity, stock.quantity_allocated) == (5, 5)
+    assert (stock.quantity, stock.quantity_reserved) == (5, 5)
     assert stock.quantity_available == 0
     assert (
-        not Stock.objects.filter(quantity_allocated__gt=0)
+        not Stock.objects.filter(quantity_reserved__gt=0)
         .exclude(variant=variant)
         .exists()
     )
@@ -109,4 +109,4 @@ def test_one_checkout_completed_from_five_threads_makes_one_order():
     assert len({r.payment.payment_intent_id for r in results}) == 1
     assert Order.objects.count() == 1
     assert Payment.objects.count() == 1
-    assert stock_of(variant).quantity_allocated == 2
+    assert stock_of(variant).quantity_reserved == 2

@@ -44,7 +44,7 @@ def intent_status(payment) -> str:
 def test_an_expired_unpaid_order_is_cancelled_and_its_stock_released():
     variant = make_variant(1280, 5)
     order, payment = place_order([(variant, 3)])
-    assert stock_of(variant).quantity_allocated == 3
+    assert stock_of(variant).quantity_reserved == 3
     expire_reservation(order)
 
     result = release_expired_reservations.delay().get()
@@ -57,8 +57,8 @@ def test_an_expired_unpaid_order_is_cancelled_and_its_stock_released():
     assert payment.status == PaymentStatus.CANCELLED
     assert intent_status(payment) == "canceled"
     stock = stock_of(variant)
-    assert (stock.quantity, stock.quantity_allocated) == (5, 0)
-    assert OrderLine.objects.get(order=order).quantity_allocated == 0
+    assert (stock.quantity, stock.quantity_reserved) == (5, 0)
+    assert OrderLine.objects.get(order=order).quantity_reserved == 0
     assert set(order.fulfillments.values_list("status", flat=True)) == {
         FulfillmentStatus.CANCELLED
     }
@@ -77,7 +77,7 @@ def test_an_order_still_within_its_reservation_is_kept():
 
     order.refresh_from_db()
     assert order.status == OrderStatus.UNPAID
-    assert stock_of(variant).quantity_allocated == 2
+    assert stock_of(variant).quantity_reserved == 2
     assert intent_status(payment) == "requires_payment_method"
 
 
@@ -96,7 +96,7 @@ def test_an_order_paid_at_stripe_whose_webhook_was_lost_is_settled_not_cancelled
     assert order.paid_fen == order.total_fen
     assert payment.status == PaymentStatus.SUCCEEDED
     assert intent_status(payment) == "succeeded"
-    assert stock_of(variant).quantity_allocated == 2
+    assert stock_of(variant).quantity_reserved == 2
     assert not OrderEvent.objects.filter(
         order=order, type=OrderEventType.RESERVATION_EXPIRED
     ).exists()
@@ -123,7 +123,7 @@ def test_an_order_whose_payment_never_started_expires_and_cannot_be_paid(setting
     assert release_expired_reservations()["released"] == 1
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
-    assert stock_of(variant).quantity_allocated == 0
+    assert stock_of(variant).quantity_reserved == 0
 
 
 def test_running_the_task_again_changes_nothing_more():
@@ -134,7 +134,7 @@ def test_running_the_task_again_changes_nothing_more():
 
     assert release_expired_reservations() == {"released": 0, "kept": 0}
 
-    assert stock_of(variant).quantity_allocated == 0
+    assert stock_of(variant).quantity_reserved == 0
     assert (
         OrderEvent.objects.filter(order=order).count() == 3
     )  # placed, started, expired
@@ -171,7 +171,7 @@ def test_the_beat_schedule_runs_its_tasks_and_their_names_resolve():
         "storefront.payments.tasks.release_expired_reservations",
         "storefront.payments.tasks.reconcile_pending_payments",
         "catalog_import.tasks.fail_stalled_import_jobs",
-        "revenue.tasks.allocate_unsplit_orders",
+        "revenue.tasks.split_unsplit_orders",
         "storefront.links.tasks.flush_clicks",
         "revenue.tasks.finish_unsent_transfers",
         "revenue.tasks.propose_payout_batch",
@@ -203,7 +203,7 @@ def test_an_operator_cancels_an_unpaid_order():
     assert order.status == OrderStatus.CANCELLED
     assert payment.status == PaymentStatus.CANCELLED
     assert intent_status(payment) == "canceled"
-    assert stock_of(variant).quantity_allocated == 0
+    assert stock_of(variant).quantity_reserved == 0
     event = OrderEvent.objects.get(order=order, type=OrderEventType.CANCELLED)
     assert event.user == operator
     assert event.data["previous"] == OrderStatus.UNPAID
@@ -220,7 +220,7 @@ def test_cancelling_an_order_already_paid_at_stripe_settles_it_instead():
     assert caught.value.code == OrderErrorCode.PAYMENT_IN_PROGRESS
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
-    assert stock_of(variant).quantity_allocated == 1
+    assert stock_of(variant).quantity_reserved == 1
 
 
 def test_a_cancelled_order_cannot_be_cancelled_again():
@@ -232,7 +232,7 @@ def test_a_cancelled_order_cannot_be_cancelled_again():
         order_cancel_unpaid(order=order)
 
     assert caught.value.code == OrderErrorCode.INVALID_TRANSITION
-    assert stock_of(variant).quantity_allocated == 0
+    assert stock_of(variant).quantity_reserved == 0
     assert (
         OrderEvent.objects.filter(order=order, type=OrderEventType.CANCELLED).count()
         == 1

@@ -128,7 +128,7 @@ def test_a_changed_price_stops_the_order_with_price_changed(brand, island):
     )
     assert not Order.objects.exists()
     assert not Payment.objects.exists()
-    assert stock_of(variant).quantity_allocated == 0
+    assert stock_of(variant).quantity_reserved == 0
     assert Checkout.objects.filter(pk=checkout.pk).exists()
     assert CheckoutLine.objects.filter(checkout=checkout).count() == 1
 

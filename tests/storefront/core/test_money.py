@@ -5,10 +5,10 @@ import pytest
 
 from storefront.core.money import (
     MoneyParseError,
-    allocate,
     fen_to_yuan_string,
     format_fen,
     parse_yuan,
+    split_largest_remainder,
 )
 
 
@@ -95,50 +95,50 @@ def test_parse_yuan_error_is_a_value_error():
         parse_yuan("abc")
 
 
-def test_allocate_largest_remainder_known_examples():
-    assert allocate(100, [1, 1, 1]) == [34, 33, 33]
-    assert allocate(101, [1, 1, 1]) == [34, 34, 33]
-    assert allocate(10, [1, 2, 3, 4]) == [1, 2, 3, 4]
+def test_split_largest_remainder_largest_remainder_known_examples():
+    assert split_largest_remainder(100, [1, 1, 1]) == [34, 33, 33]
+    assert split_largest_remainder(101, [1, 1, 1]) == [34, 34, 33]
+    assert split_largest_remainder(10, [1, 2, 3, 4]) == [1, 2, 3, 4]
     # 1000 * (70, 20, 7, 3) / 100: exact, no remainder to hand out.
-    assert allocate(1000, [70, 20, 7, 3]) == [700, 200, 70, 30]
+    assert split_largest_remainder(1000, [70, 20, 7, 3]) == [700, 200, 70, 30]
     # 5 fen split 1:1: remainders tie, the earlier weight gets the extra fen.
-    assert allocate(5, [1, 1]) == [3, 2]
+    assert split_largest_remainder(5, [1, 1]) == [3, 2]
     # Largest remainder, not first: 7 * (1, 2) / 3 = 2.33, 4.67.
-    assert allocate(7, [1, 2]) == [2, 5]
+    assert split_largest_remainder(7, [1, 2]) == [2, 5]
 
 
-def test_allocate_zero_weight_parts_get_nothing():
-    assert allocate(100, [0, 1, 0, 1]) == [0, 50, 0, 50]
+def test_split_largest_remainder_zero_weight_parts_get_nothing():
+    assert split_largest_remainder(100, [0, 1, 0, 1]) == [0, 50, 0, 50]
 
 
-def test_allocate_negative_total_mirrors_positive():
-    assert allocate(-100, [1, 1, 1]) == [-34, -33, -33]
-    assert allocate(-7, [1, 2]) == [-2, -5]
+def test_split_largest_remainder_negative_total_mirrors_positive():
+    assert split_largest_remainder(-100, [1, 1, 1]) == [-34, -33, -33]
+    assert split_largest_remainder(-7, [1, 2]) == [-2, -5]
 
 
-def test_allocate_zero_total():
-    assert allocate(0, [3, 1]) == [0, 0]
+def test_split_largest_remainder_zero_total():
+    assert split_largest_remainder(0, [3, 1]) == [0, 0]
 
 
 @pytest.mark.parametrize("weights", [[], [0], [0, 0, 0]])
-def test_allocate_refuses_all_zero_weights(weights):
+def test_split_largest_remainder_refuses_all_zero_weights(weights):
     with pytest.raises(ValueError):
-        allocate(100, weights)
+        split_largest_remainder(100, weights)
 
 
-def test_allocate_refuses_negative_weights():
+def test_split_largest_remainder_refuses_negative_weights():
     with pytest.raises(ValueError):
-        allocate(100, [3, -1])
+        split_largest_remainder(100, [3, -1])
 
 
-def test_allocate_parts_always_sum_to_total():
+def test_split_largest_remainder_parts_always_sum_to_total():
     rng = random.Random(20240601)
     for _ in range(2000):
         total = rng.randint(-10_000_000, 10_000_000)
         weights = [rng.randint(0, 10_000) for _ in range(rng.randint(1, 8))]
         if not any(weights):
             weights[0] = 1
-        parts = allocate(total, weights)
+        parts = split_largest_remainder(total, weights)
         assert sum(parts) == total
         assert len(parts) == len(weights)
         for part, weight in zip(parts, weights, strict=True):

@@ -12,8 +12,8 @@ from brands.models import Brand
 from revenue.agreements import AgreementBook
 from revenue.models import Account, Party, PartyKind, Share, ShareAgreement
 from revenue.models.agreements import RATE_FIELDS
+from revenue.order_split import order_split
 from revenue.payouts import payout_batch_propose
-from revenue.services import order_allocate
 from storefront.catalog.models import ProductVariant
 from storefront.demo import data
 from storefront.demo.data import revenue as revenue_data
@@ -309,7 +309,7 @@ def test_demo_orders_split_by_its_agreements_and_the_unpaid_party_is_skipped(
         for sku in ("BL-ZB-001-JD", "XD-YG-001-400")
     ]
     for order in orders:
-        assert order_allocate(order=order)
+        assert order_split(order=order)
 
     override = ShareAgreement.objects.get(workshop__slug="xihugang-zhibo")
     line_share = Share.objects.get(

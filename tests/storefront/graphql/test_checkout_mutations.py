@@ -831,8 +831,8 @@ def test_double_complete_returns_the_same_order_and_payment_intent(
     assert second["payment"] == first["payment"]
     order = Order.objects.get()
     assert Payment.objects.filter(order=order).count() == 1
-    assert order.lines.get().quantity_allocated == 2
-    assert Stock.objects.get(variant=mussels).quantity_allocated == 2
+    assert order.lines.get().quantity_reserved == 2
+    assert Stock.objects.get(variant=mussels).quantity_reserved == 2
 
 
 def test_completing_a_paid_order_again_returns_it_without_a_payment(
@@ -879,7 +879,7 @@ def test_complete_refusals_place_nothing_and_keep_the_cart(
         mussels.product.is_published = False
         mussels.product.save(update_fields=["is_published"])
     if prepare == "sold_out":
-        set_stock(mussels, allocated=9)
+        set_stock(mussels, reserved=9)
     expected = 1 if prepare == "price_changed" else None
     before = db_state()
 
@@ -906,7 +906,7 @@ def test_when_stripe_is_not_set_up_the_order_waits_and_a_retry_pays(
     ]
     assert result["order"]["status"] == "UNPAID"
     assert Payment.objects.count() == 0
-    assert Stock.objects.get(variant=mussels).quantity_allocated == 1
+    assert Stock.objects.get(variant=mussels).quantity_reserved == 1
 
     settings.STRIPE_SECRET_KEY = "sk_test_gongfu_local"
     retry = complete(gql, token)

@@ -268,7 +268,7 @@ def test_an_operator_refunds_part_then_the_rest(client, gql, paid, operator):
     assert payload["order"]["refundable"] == {"amount": 11940 - 3980}
     assert payload["order"]["lines"] == [{"id": line_gid(line), "quantityRestocked": 1}]
     stock = Stock.objects.get(variant=line.variant)
-    assert stock.quantity_allocated == stock_before.quantity_allocated - 1
+    assert stock.quantity_reserved == stock_before.quantity_reserved - 1
     refund = Refund.objects.get()
     stripe_refund = gateway.client().v1.refunds.retrieve(refund.stripe_refund_id)
     assert stripe_refund.amount == 3980

@@ -1,7 +1,7 @@
 """Revenue over GraphQL: who may see a party, its balance straight from the
 ledger, and the parties a viewer may see. Orders are real: paid at the
 session's localstripe, marked paid by their signed webhook and split by
-revenue.services.order_allocate under the platform-default agreement
+revenue.order_split.order_split under the platform-default agreement
 (workshop 70 %, village 10 %, brand 10 %, host 5 %, platform 5 % less the
 processor's fee)."""
 
@@ -15,8 +15,8 @@ from graphql_relay import to_global_id
 from brands.models import Membership, Role
 from brands.permissions import Action, user_can
 from revenue.models import Account, AccountKind, Party, PartyKind, Share, ShareRole
+from revenue.order_split import order_split
 from revenue.parties import party_get_or_create
-from revenue.services import order_allocate
 from storefront.orders.models import Order
 from storefront.payments.refunds import order_refund
 from tests.factories import (
@@ -65,7 +65,7 @@ def split_order(client, *, host=None, items=((3980, 3),), place=None):
             grant(host, Role.LIVESTREAM_HOST, brand)
         Order.objects.filter(pk=order.pk).update(host=host)
         order.refresh_from_db()
-    assert order_allocate(order=order) is True
+    assert order_split(order=order) is True
     return order
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from brands.models import Role
-from revenue.services import order_allocate
+from revenue.order_split import order_split
 from storefront.links.dashboard import TIMEZONE, today
 from storefront.links.models import HostProfile, LinkDailyStat, LiveSession
 from storefront.links.services import host_link_create
@@ -120,7 +120,7 @@ def credited_order(world, link, price_fen, *, day=None, buyer=None, unpaid=False
             status=OrderStatus.UNPAID, paid_fen=0, paid_at=None
         )
     order.refresh_from_db()
-    assert order_allocate(order=order) is not unpaid
+    assert order_split(order=order) is not unpaid
     return order
 
 

@@ -61,13 +61,13 @@ def test_each_workshop_ships_its_own_parcel(client, two_parcels):
     assert (first.carrier, first.tracking_number) == ("顺丰速运", "SF1234567890")
     assert first.shipped_at is not None
     assert parcel(order, seaweed).status == FulfillmentStatus.PENDING
-    assert (stock_of(mussels).quantity, stock_of(mussels).quantity_allocated) == (8, 0)
-    assert (stock_of(seaweed).quantity, stock_of(seaweed).quantity_allocated) == (
+    assert (stock_of(mussels).quantity, stock_of(mussels).quantity_reserved) == (8, 0)
+    assert (stock_of(seaweed).quantity, stock_of(seaweed).quantity_reserved) == (
         10,
         3,
     )
     line = OrderLine.objects.get(order=order, variant=mussels)
-    assert (line.quantity_allocated, line.quantity_fulfilled) == (0, 2)
+    assert (line.quantity_reserved, line.quantity_fulfilled) == (0, 2)
 
     fulfillment_ship(
         fulfillment=parcel(order, seaweed),
@@ -78,7 +78,7 @@ def test_each_workshop_ships_its_own_parcel(client, two_parcels):
 
     order.refresh_from_db()
     assert order.status == OrderStatus.FULFILLED
-    assert (stock_of(seaweed).quantity, stock_of(seaweed).quantity_allocated) == (
+    assert (stock_of(seaweed).quantity, stock_of(seaweed).quantity_reserved) == (
         7,
         0,
     )
@@ -123,7 +123,7 @@ def test_carrier_and_tracking_number_are_required(
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert order.fulfillments.get().status == FulfillmentStatus.PENDING
-    assert (stock_of(mussels).quantity, stock_of(mussels).quantity_allocated) == (10, 2)
+    assert (stock_of(mussels).quantity, stock_of(mussels).quantity_reserved) == (10, 2)
 
 
 def test_a_parcel_ships_once(client, two_parcels):

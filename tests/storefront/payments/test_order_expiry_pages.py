@@ -43,7 +43,7 @@ def expired():
     variant = make_variant(1280, 5)
     order, payment = place_order([(variant, 3)])
     expire_reservation(order)
-    assert stock_of(variant).quantity_allocated == 3
+    assert stock_of(variant).quantity_reserved == 3
     return order, payment, variant
 
 
@@ -76,7 +76,7 @@ def _assert_released(order, payment, variant):
     assert payment.status == PaymentStatus.CANCELLED
     intent = gateway.retrieve_payment_intent(payment.payment_intent_id)
     assert intent.status == "canceled"
-    assert stock_of(variant).quantity_allocated == 0
+    assert stock_of(variant).quantity_reserved == 0
 
 
 def test_the_order_page_says_expired_stops_polling_and_releases(client, expired):
@@ -130,7 +130,7 @@ def test_without_stripe_it_still_reads_expired_and_the_sweep_releases_later(
     # Nothing was released behind Stripe's back: the intent might still pay.
     order.refresh_from_db()
     assert order.status == OrderStatus.UNPAID
-    assert stock_of(variant).quantity_allocated == 3
+    assert stock_of(variant).quantity_reserved == 3
 
     settings.STRIPE_API_BASE = stripe_settings.url  # Stripe is back
     assert release_expired_reservations() == {"released": 1, "kept": 0}
@@ -172,4 +172,4 @@ def test_before_its_deadline_an_order_keeps_waiting_for_payment(client):
     assert _status_over_graphql(client, order) == "UNPAID"
     order.refresh_from_db()
     assert order.status == OrderStatus.UNPAID
-    assert stock_of(variant).quantity_allocated == 1
+    assert stock_of(variant).quantity_reserved == 1

@@ -48,7 +48,7 @@ def test_a_payment_whose_webhook_never_came_is_settled_after_the_grace_period():
     assert waiting_order.status == OrderStatus.UNPAID
     assert waiting_payment.status == PaymentStatus.PENDING
     assert waiting_payment.provider_status == "requires_payment_method"
-    assert stock_of(variant).quantity_allocated == 3
+    assert stock_of(variant).quantity_reserved == 3
     assert not StripeEvent.objects.exists()  # no webhook was involved
 
 

@@ -179,16 +179,16 @@ def test_only_platform_operators_may_refund(order, who):
 # --- restocking ------------------------------------------------------------
 
 
-def test_restocking_before_shipping_releases_allocated_units(order, operator, variant):
+def test_restocking_before_shipping_releases_reserved_units(order, operator, variant):
     line = OrderLine.objects.get(order=order)
-    assert stock_of(variant).quantity_allocated == 3
+    assert stock_of(variant).quantity_reserved == 3
 
     order_refund(order=order, user=operator, amount_fen=2560, restock={line.pk: 2})
 
     stock = stock_of(variant)
-    assert (stock.quantity, stock.quantity_allocated) == (10, 1)
+    assert (stock.quantity, stock.quantity_reserved) == (10, 1)
     line.refresh_from_db()
-    assert (line.quantity_allocated, line.quantity_restocked) == (1, 2)
+    assert (line.quantity_reserved, line.quantity_restocked) == (1, 2)
     restocked = OrderEvent.objects.get(order=order, type=OrderEventType.RESTOCKED)
     assert restocked.data == {"lines": {str(line.pk): 2}}
     assert Refund.objects.get(order=order).restock == {str(line.pk): 2}
@@ -198,14 +198,14 @@ def test_restocking_before_shipping_releases_allocated_units(order, operator, va
         fulfillment=order.fulfillments.get(), carrier="顺丰", tracking_number="SF1"
     )
     stock = stock_of(variant)
-    assert (stock.quantity, stock.quantity_allocated) == (9, 0)
+    assert (stock.quantity, stock.quantity_reserved) == (9, 0)
 
 
 def test_restocking_after_shipping_returns_units_to_the_shelf(order, operator, variant):
     fulfillment_ship(
         fulfillment=order.fulfillments.get(), carrier="中通", tracking_number="ZT1"
     )
-    assert (stock_of(variant).quantity, stock_of(variant).quantity_allocated) == (
+    assert (stock_of(variant).quantity, stock_of(variant).quantity_reserved) == (
         7,
         0,
     )
@@ -214,7 +214,7 @@ def test_restocking_after_shipping_returns_units_to_the_shelf(order, operator, v
     order_refund(order=order, user=operator, amount_fen=1280, restock={line.pk: 1})
 
     stock = stock_of(variant)
-    assert (stock.quantity, stock.quantity_allocated) == (8, 0)
+    assert (stock.quantity, stock.quantity_reserved) == (8, 0)
     line.refresh_from_db()
     assert (line.quantity_fulfilled, line.quantity_restocked) == (3, 1)
     order.refresh_from_db()
@@ -233,7 +233,7 @@ def test_restocking_more_than_the_line_or_nonsense_is_refused(
     assert caught.value.code == OrderErrorCode.INVALID_RESTOCK
     order.refresh_from_db()
     assert (order.status, order.refunded_fen) == (OrderStatus.PAID, 0)
-    assert stock_of(variant).quantity_allocated == 3
+    assert stock_of(variant).quantity_reserved == 3
     assert not Refund.objects.exists()
     assert stripe_refunds(order) == []
 
@@ -264,8 +264,8 @@ def test_a_full_refund_of_an_unshipped_order_releases_all_its_stock(
     order_refund(order=order, user=operator)
 
     stock = stock_of(variant)
-    assert (stock.quantity, stock.quantity_allocated) == (10, 0)
-    assert OrderLine.objects.get(order=order).quantity_allocated == 0
+    assert (stock.quantity, stock.quantity_reserved) == (10, 0)
+    assert OrderLine.objects.get(order=order).quantity_reserved == 0
     assert set(order.fulfillments.values_list("status", flat=True)) == {
         FulfillmentStatus.CANCELLED
     }

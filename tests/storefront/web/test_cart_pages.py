@@ -31,7 +31,7 @@ def db_state():
             CheckoutLine.objects.values_list("checkout_id", "variant_id", "quantity")
         ),
         sorted(
-            Stock.objects.values_list("variant_id", "quantity", "quantity_allocated")
+            Stock.objects.values_list("variant_id", "quantity", "quantity_reserved")
         ),
         Order.objects.count(),
     )
@@ -251,9 +251,9 @@ def test_more_than_in_stock_is_refused(client):
     assert db_state() == before
 
 
-def test_allocated_stock_counts_as_gone(client):
+def test_reserved_stock_counts_as_gone(client):
     variant = make_variant(990, 5)
-    set_stock(variant, allocated=5)
+    set_stock(variant, reserved=5)
     assert add(client, variant, 1).status_code == 400
     assert not CheckoutLine.objects.exists()
 

@@ -42,7 +42,7 @@ def db_state():
             CheckoutLine.objects.values_list("checkout_id", "variant_id", "quantity")
         ),
         sorted(
-            Stock.objects.values_list("variant_id", "quantity", "quantity_allocated")
+            Stock.objects.values_list("variant_id", "quantity", "quantity_reserved")
         ),
         Order.objects.count(),
         Payment.objects.count(),
@@ -304,7 +304,7 @@ def test_stock_gone_meanwhile_places_nothing(client, in_cart, parcels, stripe_se
         in response.content.decode()
     )
     assert not Order.objects.exists() and not Payment.objects.exists()
-    assert Stock.objects.get(variant=mussels).quantity_allocated == 0
+    assert Stock.objects.get(variant=mussels).quantity_reserved == 0
 
 
 def test_a_product_unpublished_meanwhile_places_nothing(

@@ -1,4 +1,4 @@
-"""Shared by the revenue allocation, agreement, refund and task tests: a
+"""Shared by the revenue split, agreement, refund and task tests: a
 brand sold by two workshops in two villages, its agreement, and the checks
 every scenario ends with (the ledger balances, to the fen)."""
 
@@ -163,6 +163,6 @@ def sale_entries(order) -> int:
 
 
 def unsplit_paid_order(client, items, **kwargs):
-    """Paid through the webhook; its allocation task (queued on commit) has
+    """Paid through the webhook; its split task (queued on commit) has
     not run, as inside a test transaction nothing commits."""
     return paid_order(client, items, **kwargs)

@@ -236,7 +236,7 @@ def _write_shares(rows: list[tuple]) -> None:
             copy.write_row(row)
 
 
-def orders_allocate(*, order_ids: Iterable[int]) -> int:
+def orders_split(*, order_ids: Iterable[int]) -> int:
     """Split every paid, not yet split order among `order_ids` and post the
     sale entries, all in one transaction. Returns how many were split now.
 
@@ -301,8 +301,8 @@ def orders_allocate(*, order_ids: Iterable[int]) -> int:
     return len(drafts)
 
 
-def order_allocate(*, order: Order) -> bool:
-    return orders_allocate(order_ids=[order.pk]) == 1
+def order_split(*, order: Order) -> bool:
+    return orders_split(order_ids=[order.pk]) == 1
 
 
 def refund_reverse(*, refund) -> JournalEntry:
@@ -312,7 +312,7 @@ def refund_reverse(*, refund) -> JournalEntry:
     task has not run yet. A second call for the same refund returns the
     first entry."""
     with transaction.atomic():
-        orders_allocate(order_ids=[refund.order_id])
+        orders_split(order_ids=[refund.order_id])
         existing = JournalEntry.objects.filter(
             kind=EntryKind.REFUND, refund=refund
         ).first()

@@ -1,4 +1,4 @@
-"""Splitting a paid order (revenue.services.orders_allocate / order_allocate):
+"""Splitting a paid order (revenue.order_split.orders_split / order_split):
 each line by its agreement, shipping to the workshop that ships it, the
 processor's fee to the agreement's fee bearer, the host's commission only for
 a host's sale; exactly to the fen, posted once however often it is asked."""
@@ -21,11 +21,11 @@ from revenue.models import (
     Share,
     ShareRole,
 )
+from revenue.order_split import order_split, orders_split
 from revenue.parties import platform_party
-from revenue.services import order_allocate, orders_allocate
 from storefront.orders.models import Order
 from tests.factories import grant, make_user, make_workshop
-from tests.revenue.allocation_helpers import (
+from tests.revenue.split_helpers import (
     assert_ledger_consistent,
     brand_agreement,
     make_scene,
@@ -67,7 +67,7 @@ def test_a_three_line_order_over_two_villages_is_split_to_the_fen(client):
     order, (l1, l2, l3) = three_line_order(client, scene)
     assert (order.paid_fen, order.shipping_fen) == (11776, 777)
 
-    assert order_allocate(order=order) is True
+    assert order_split(order=order) is True
 
     w1, v1, w2, v2 = (party_of(t).pk for t in (scene.w1, scene.v1, scene.w2, scene.v2))
     b, p = party_of(scene.brand).pk, platform_party().pk
@@ -106,7 +106,7 @@ def test_a_three_line_order_over_two_villages_is_split_to_the_fen(client):
 def test_each_share_names_the_agreement_it_was_split_by(client):
     scene = make_scene()
     order, _ = three_line_order(client, scene)
-    order_allocate(order=order)
+    order_split(order=order)
 
     agreement = scene.brand.share_agreements.get()
     assert set(
@@ -121,7 +121,7 @@ def test_shipping_goes_whole_to_the_workshop_that_ships_it(client):
         client,
         [(scene.variant(500), 1), (scene.variant(700, w2_only), 2)],
     )
-    order_allocate(order=order)
+    order_split(order=order)
 
     shipping = Share.objects.filter(order=order, role=ShareRole.SHIPPING)
     assert sorted(shipping.values_list("party__workshop", "amount_fen")) == sorted(
@@ -135,7 +135,7 @@ def test_a_free_shipping_parcel_has_no_shipping_share(client):
     scene = make_scene()
     order = unsplit_paid_order(client, [(scene.variant(9900, scene.w2), 1)])
     assert order.shipping_fen == 0
-    order_allocate(order=order)
+    order_split(order=order)
 
     assert not Share.objects.filter(order=order, role=ShareRole.SHIPPING).exists()
     assert_ledger_consistent()
@@ -167,7 +167,7 @@ def test_a_free_shipping_parcel_has_no_shipping_share(client):
 def test_the_fee_is_charged_to_the_agreements_fee_bearer(client, bearer, expected):
     scene = make_scene(fee_bearer=bearer)
     order, _ = three_line_order(client, scene)
-    order_allocate(order=order)
+    order_split(order=order)
 
     assert {
         "w1": owed(scene.w1),
@@ -187,7 +187,7 @@ def test_the_fee_follows_the_settings(client, settings):
     settings.REVENUE_PROCESSOR_FEE_FIXED_FEN = 30
     scene = make_scene()
     order, _ = three_line_order(client, scene)
-    order_allocate(order=order)
+    order_split(order=order)
 
     fees = Share.objects.filter(order=order, role=ShareRole.FEE)
     # 1 % of 11776 = 117.76 → 118, plus 30 fixed.
@@ -200,7 +200,7 @@ def test_no_fee_no_fee_shares(client, settings):
     settings.REVENUE_PROCESSOR_FEE_BP = 0
     scene = make_scene()
     order, _ = three_line_order(client, scene)
-    order_allocate(order=order)
+    order_split(order=order)
 
     assert not Share.objects.filter(order=order, role=ShareRole.FEE).exists()
     assert owed(None) == 550
@@ -216,7 +216,7 @@ def test_a_hosts_sale_pays_the_host_commission(client):
     grant(host, Role.LIVESTREAM_HOST, scene.brand)
     order = unsplit_paid_order(client, [(scene.variant(999, scene.w2), 1)])
     Order.objects.filter(pk=order.pk).update(host=host)
-    order_allocate(order=order)
+    order_split(order=order)
 
     host_party = Party.objects.get(host=host)
     assert host_party.kind == PartyKind.HOST
@@ -242,7 +242,7 @@ def test_a_host_buying_for_themself_earns_no_commission(client):
     host = make_user()
     order = unsplit_paid_order(client, [(scene.variant(999, scene.w2), 1)], user=host)
     Order.objects.filter(pk=order.pk).update(host=host)
-    order_allocate(order=order)
+    order_split(order=order)
 
     assert not Party.objects.filter(host=host).exists()
     assert not Share.objects.filter(order=order, role=ShareRole.HOST).exists()
@@ -253,7 +253,7 @@ def test_a_host_buying_for_themself_earns_no_commission(client):
 def test_without_a_host_the_commission_goes_where_the_agreement_says(client):
     scene = make_scene(unattributed_host_share_to="platform")
     order = unsplit_paid_order(client, [(scene.variant(10000, scene.w2), 1)])
-    order_allocate(order=order)
+    order_split(order=order)
 
     assert owed(scene.v2) == 1000
     fee = 60  # 0.6 % of 10000, free shipping
@@ -264,14 +264,14 @@ def test_without_a_host_the_commission_goes_where_the_agreement_says(client):
 # --- once, and only once ------------------------------------------------------
 
 
-def test_allocating_the_same_order_again_is_a_no_op(client):
+def test_splitting_the_same_order_again_is_a_no_op(client):
     scene = make_scene()
     order, _ = three_line_order(client, scene)
 
-    assert order_allocate(order=order) is True
+    assert order_split(order=order) is True
     before = share_table(order)
-    assert order_allocate(order=order) is False
-    assert orders_allocate(order_ids=[order.pk, order.pk]) == 0
+    assert order_split(order=order) is False
+    assert orders_split(order_ids=[order.pk, order.pk]) == 0
 
     assert sale_entries(order) == 1
     assert share_table(order) == before
@@ -284,15 +284,15 @@ def test_many_orders_in_one_call_and_only_the_paid_ones(client):
     first, _ = three_line_order(client, scene)
     second = unsplit_paid_order(client, [(scene.variant(999, scene.w2), 1)])
     unpaid, _payment = place_order([(scene.variant(500), 1)])
-    order_allocate(order=first)
+    order_split(order=first)
 
-    assert orders_allocate(order_ids=[unpaid.pk, second.pk, first.pk]) == 1
+    assert orders_split(order_ids=[unpaid.pk, second.pk, first.pk]) == 1
     assert (sale_entries(first), sale_entries(second), sale_entries(unpaid)) == (
         1,
         1,
         0,
     )
-    assert orders_allocate(order_ids=[]) == 0
+    assert orders_split(order_ids=[]) == 0
     assert_ledger_consistent()
 
 
@@ -382,7 +382,7 @@ def test_an_order_without_an_agreement_in_force_is_refused_and_nothing_written(
     parties, accounts = Party.objects.count(), Account.objects.count()
 
     with pytest.raises(RevenueError) as raised:
-        order_allocate(order=order)
+        order_split(order=order)
 
     assert raised.value.code == RevenueErrorCode.AGREEMENT_MISSING
     assert "没有适用的分账协议" in raised.value.message
@@ -391,7 +391,7 @@ def test_an_order_without_an_agreement_in_force_is_refused_and_nothing_written(
     assert (Party.objects.count(), Account.objects.count()) == (parties, accounts)
 
     brand_agreement(scene.operator, scene.brand, effective_from=date(2025, 1, 1))
-    assert order_allocate(order=order) is True
+    assert order_split(order=order) is True
     assert owed(scene.w1) == 699 + 777
     assert_ledger_consistent()
 
@@ -402,7 +402,7 @@ def test_an_order_paid_before_its_brands_agreement_falls_back_to_the_default(
     scene = make_scene(effective_from=timezone.localdate())
     order = unsplit_paid_order(client, [(scene.variant(999), 1)])
     Order.objects.filter(pk=order.pk).update(paid_at=timezone.now() - timedelta(days=1))
-    order_allocate(order=order)
+    order_split(order=order)
 
     default = Share.objects.filter(order=order).values_list(
         "agreement__brand", flat=True
