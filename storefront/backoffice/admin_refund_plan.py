@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core import signing
 
 from storefront.orders.errors import MESSAGES, OrderErrorCode
+from storefront.payments.refunds import refunded_so_far
 
 # Named after the module it was first in: pages open across a deploy still load.
 SALT = "storefront.orders.admin.refund-confirmation"
@@ -40,16 +41,17 @@ class RefundPlan:
 
 
 def refund_plan_sign(*, order, user, amount_fen: int, restock: dict, reason: str):
+    refunded = refunded_so_far(order)
     data = {
         "order": order.pk,
         "user": user.pk,
-        "refunded": order.refunded_fen,
+        "refunded": refunded,
         "amount": amount_fen,
         "restock": {str(k): v for k, v in restock.items()},
         "reason": reason,
     }
     token = signing.dumps(data, salt=SALT, compress=True)
-    return RefundPlan(token, amount_fen, dict(restock), reason, order.refunded_fen)
+    return RefundPlan(token, amount_fen, dict(restock), reason, refunded)
 
 
 def refund_plan_load(token: str, *, order, user) -> RefundPlan:
@@ -59,7 +61,7 @@ def refund_plan_load(token: str, *, order, user) -> RefundPlan:
         raise EXPIRED from None
     if data.get("order") != order.pk or data.get("user") != user.pk:
         raise EXPIRED
-    if data.get("refunded") != order.refunded_fen:
+    if data.get("refunded") != refunded_so_far(order):
         raise CHANGED
     restock = {int(k): v for k, v in data["restock"].items()}
     return RefundPlan(token, data["amount"], restock, data["reason"], data["refunded"])

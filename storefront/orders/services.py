@@ -56,7 +56,7 @@ def order_create(*, checkout, summary, user=None, credit: dict | None = None) ->
     """The order for a priced checkout, lines snapshotted as they are now.
     The caller holds the checkout lock and has reserved the stock. `credit`
     is the host attribution ({host_id, host_link_id, live_session_id}), as
-    storefront.links.attribution.attribution_for_order decided it."""
+    the order_credit hook (storefront.core.hooks) decided it."""
     credit = credit or {}
     minutes = settings.CHECKOUT_RESERVATION_MINUTES
     order = Order.objects.create(

@@ -5,7 +5,11 @@ a pending Refund row is committed under the lock (it counts against what
 may still be refunded at once), Stripe is asked with no transaction open,
 and the answer is booked in a second transaction."""
 
+import logging
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 
 from brands.permissions import Action, user_can
 from storefront.core import hooks
@@ -18,6 +22,8 @@ from storefront.orders.status import PAID_STATES
 from . import gateway
 from .errors import PaymentError
 from .models import PaymentStatus, Refund, RefundStatus
+
+log = logging.getLogger(__name__)
 
 # Stripe's refund statuses. A pending refund is booked at once: Stripe has
 # accepted it, and counting it keeps a second refund from exceeding the paid
@@ -100,7 +106,7 @@ def _checked(order: Order, user, amount_fen, restock) -> tuple[int, dict[int, in
     return amount, cleaned
 
 
-def _refunded_so_far(order: Order) -> int:
+def refunded_so_far(order: Order) -> int:
     """Booked and in flight: what a confirmation page showed as refunded is
     compared with this."""
     held, _ = _in_flight(order)
@@ -136,9 +142,6 @@ def order_refund(
     asked, so two operators refunding at once can never take back more than
     was paid. Its idempotency key goes to Stripe: a retry after a lost
     response reaches Stripe with the same key and is not paid out twice."""
-    # Whatever would stop the order's split must stop the refund before
-    # Stripe pays anything back (revenue splits it now if not yet).
-    hooks.order_refunding(order=order)
     refund = _refund_open(
         order=order,
         user=user,
@@ -148,16 +151,15 @@ def order_refund(
         expected_refunded_fen=expected_refunded_fen,
     )
     try:
-        stripe_refund = gateway.create_refund(
-            payment_intent_id=refund.payment.payment_intent_id,
-            amount_fen=refund.amount_fen,
-            metadata={"order_number": refund.order.number, "refund": str(refund.pk)},
-            idempotency_key=refund.idempotency_key,
-        )
-    except PaymentError:
-        # No answer, or a refusal: nothing is booked and the amount is free
-        # again; a retry gets the same key, so Stripe replays a refund it
-        # made without telling us instead of paying twice.
+        # Whatever would stop the order's split must stop the refund before
+        # Stripe pays anything back (revenue splits it now if not yet).
+        hooks.order_refunding(order=refund.order)
+        stripe_refund = _ask_stripe(refund)
+    except Exception:
+        # No answer, a refusal, or a split that cannot be made: nothing is
+        # booked and the amount is free again; a retry gets the same key, so
+        # Stripe replays a refund it made without telling us instead of
+        # paying twice.
         Refund.objects.filter(pk=refund.pk, stripe_refund_id__isnull=True).delete()
         raise
     return _refund_settle(refund=refund, stripe_refund=stripe_refund, user=user)
@@ -170,7 +172,7 @@ def _refund_open(
     order = lock_order(order)
     if (
         expected_refunded_fen is not None
-        and _refunded_so_far(order) != expected_refunded_fen
+        and refunded_so_far(order) != expected_refunded_fen
     ):
         raise OrderError(OrderErrorCode.REFUND_CHANGED, field="amount")
     amount, cleaned_restock = _checked(order, user, amount_fen, restock)
@@ -186,9 +188,56 @@ def _refund_open(
     )
 
 
+def _ask_stripe(refund: Refund):
+    # Only what the key stands for goes with it: Stripe refuses a key sent
+    # again with different parameters, and a retry's row has a new pk.
+    return gateway.create_refund(
+        payment_intent_id=refund.payment.payment_intent_id,
+        amount_fen=refund.amount_fen,
+        metadata={
+            "order_number": refund.order.number,
+            "refund": refund.idempotency_key,
+        },
+        idempotency_key=refund.idempotency_key,
+    )
+
+
+# Longer than a refund request may take with Stripe's retries, so the sweep
+# never races the request that opened the row.
+STUCK_AFTER = timedelta(minutes=10)
+
+
+def refunds_stuck():
+    """Refunds whose row was committed but whose answer from Stripe was never
+    booked (the process died, or booking failed, in between): they still
+    hold their amount."""
+    return Refund.objects.filter(
+        status=RefundStatus.PENDING,
+        stripe_refund_id__isnull=True,
+        created_at__lt=timezone.now() - STUCK_AFTER,
+    ).select_related("order", "payment", "created_by")
+
+
+def refund_finish_stuck(*, refund: Refund) -> bool:
+    """Ask Stripe again with the row's own key (a replay if Stripe made the
+    refund, the refund the operator asked for if it never arrived) and book
+    the answer. False, changing nothing, when Stripe cannot be reached."""
+    try:
+        stripe_refund = _ask_stripe(refund)
+    except PaymentError as error:
+        log.warning("refund %s still unanswered by Stripe: %s", refund.pk, error)
+        return False
+    _refund_settle(refund=refund, stripe_refund=stripe_refund, user=refund.created_by)
+    return True
+
+
 @transaction.atomic
 def _refund_settle(*, refund: Refund, stripe_refund, user) -> Refund:
     order = lock_order(refund.order)
+    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    if refund.stripe_refund_id:
+        # Booked already, by the request or by the sweep.
+        return refund
     refund.order = order
     refund.stripe_refund_id = stripe_refund.id
     refund.status = REFUND_STATUS.get(stripe_refund.status, RefundStatus.PENDING)

@@ -50,7 +50,18 @@ def payment_start(*, order: Order) -> Payment:
         # record one payment.
         idempotency_key=f"gongfu-order-{order.token}-{attempt}",
     )
-    return _payment_record(order, intent)
+    try:
+        return _payment_record(order, intent)
+    except PaymentError:
+        # The order was cancelled while Stripe was asked: nobody gets this
+        # intent's secret, and Stripe is told it can take no money.
+        try:
+            gateway.cancel_payment_intent(intent.id)
+        except PaymentError as error:
+            log.warning(
+                "intent %s of a cancelled order left open: %s", intent.id, error
+            )
+        raise
 
 
 @transaction.atomic
@@ -203,13 +214,8 @@ def _settle_succeeded(
     order = lock_order(payment.order)
     if order.status == OrderStatus.CANCELLED:
         # Only reachable if Stripe took money after we cancelled the intent;
-        # the stock is gone, so the money goes straight back: recorded as
-        # owed here, asked of Stripe once this transaction has committed.
-        order_event(
-            order=order,
-            type=OrderEventType.LATE_PAYMENT_REFUNDED,
-            amount_fen=payment.amount_fen,
-        )
+        # the stock is gone, so the money goes straight back: asked of
+        # Stripe once this transaction has committed (payment_refund_late).
         return LATE_REFUND_OWED, payment
     marked = order_mark_paid(
         order=order,
@@ -252,7 +258,24 @@ def payment_refund_late(*, payment: Payment) -> str:
             error,
         )
         return LATE_REFUND_OWED
-    Payment.objects.filter(pk=payment.pk).update(late_refund_id=refund.id)
+    if refund.status in ("failed", "canceled"):
+        log.warning(
+            "late payment %s: Stripe's refund %s %s; the reconciliation retries",
+            payment.payment_intent_id,
+            refund.id,
+            refund.status,
+        )
+        return LATE_REFUND_OWED
+    with transaction.atomic():
+        recorded = Payment.objects.filter(pk=payment.pk, late_refund_id="").update(
+            late_refund_id=refund.id
+        )
+        if recorded:
+            order_event(
+                order=payment.order,
+                type=OrderEventType.LATE_PAYMENT_REFUNDED,
+                amount_fen=payment.amount_fen,
+            )
     return LATE_REFUNDED
 
 
@@ -332,17 +355,22 @@ def _payment_recorded(intent_id: str) -> bool:
     try:
         return Payment.objects.filter(payment_intent_id=intent_id).exists()
     except OperationalError:
-        # SQLite's shared-cache test database refuses to read a table another
-        # connection is writing; that row is not committed yet either.
+        # SQLite may refuse to read while another connection writes; that
+        # row is not committed yet either.
         return False
 
 
-def _names_one_of_our_orders(intent: dict) -> bool:
+def _names_an_unpaid_order(intent: dict) -> bool:
     """Whether the intent's metadata (which payment_start sets and the
-    signature vouches for) names an order of this shop."""
+    signature vouches for) names an unpaid order of this shop: only such an
+    order can still be waiting for its payment row. (An intent made while
+    its order was being cancelled is never recorded; retrying its events
+    would never end.)"""
     token = (intent.get("metadata") or {}).get("order_token")
     try:
-        return bool(token) and Order.objects.filter(token=token).exists()
+        return bool(token) and (
+            Order.objects.filter(token=token, status=OrderStatus.UNPAID).exists()
+        )
     except (ValidationError, ValueError, TypeError):
         return False
 
@@ -362,7 +390,7 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> str:
     obj = (data.get("data") or {}).get("object") or {}
     is_intent = data.get("type", "").startswith("payment_intent.")
     intent_id = obj.get("id", "") if is_intent else ""
-    if intent_id and not _payment_recorded(intent_id) and _names_one_of_our_orders(obj):
+    if intent_id and not _payment_recorded(intent_id) and _names_an_unpaid_order(obj):
         log.warning(
             "Stripe event %s for %s arrived before its payment row; asking "
             "Stripe to retry",

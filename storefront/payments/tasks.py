@@ -9,6 +9,7 @@ from storefront.orders.models import Order, OrderStatus
 from . import gateway
 from .errors import PaymentError
 from .models import Payment, PaymentStatus
+from .refunds import refund_finish_stuck, refunds_stuck
 from .services import (
     LATE_REFUNDED,
     late_refunds_owed,
@@ -26,7 +27,9 @@ def reconcile_pending_payments() -> dict:
     """Ask Stripe about every payment still pending, in case a webhook was
     lost; settle what Stripe says. Idempotent: run it as often as you like.
     Late payments whose refund Stripe has not confirmed are refunded again
-    (by the same idempotency key) and counted under `late_refunds`."""
+    (by the same idempotency key) and counted under `late_refunds`; refunds
+    whose Stripe answer was never booked are asked again by their key and
+    booked, counted under `stuck_refunds`."""
     cutoff = timezone.now() - RECONCILE_AFTER
     ids = list(
         Payment.objects.filter(
@@ -46,6 +49,10 @@ def reconcile_pending_payments() -> dict:
     if owed:
         refunded = sum(payment_refund_late(payment=p) == LATE_REFUNDED for p in owed)
         outcomes["late_refunds"] = {"refunded": refunded, "owed": len(owed) - refunded}
+    stuck = list(refunds_stuck()[:100])
+    if stuck:
+        booked = sum(refund_finish_stuck(refund=r) for r in stuck)
+        outcomes["stuck_refunds"] = {"booked": booked, "waiting": len(stuck) - booked}
     return outcomes
 
 

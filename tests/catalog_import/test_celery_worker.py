@@ -163,7 +163,7 @@ def _wait_for(job: ImportJob, process, log: Path) -> list[int]:
 
 
 @pytest.mark.requires_postgres(
-    "the worker is another process and cannot reach SQLite's in-memory test database"
+    "the worker is another process, which would open its own SQLite file"
 )
 def test_a_real_worker_runs_an_import_job(settings, tmp_path):
     broker_url = _broker_url(settings)

@@ -161,8 +161,8 @@ def test_a_file_that_cannot_be_processed_is_refused_in_one_line(
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.requires_postgres(
-    "the command runs in another process, which cannot reach SQLite's in-memory "
-    "test database"
+    "the command runs in another process, which would open its own SQLite "
+    "file, not the test database"
 )
 def test_exit_status_from_a_shell(world, sheet, settings):
     """As a shell sees it: 0 with row errors (JSON on stdout), 1 with one

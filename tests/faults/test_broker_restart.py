@@ -52,7 +52,7 @@ def test_docker_compose_keeps_the_broker_and_taps_across_restarts():
 
 
 @pytest.mark.requires_postgres(
-    "the worker is another process and cannot reach SQLite's in-memory test database"
+    "the worker is another process, which would open its own SQLite file"
 )
 @pytest.mark.django_db(transaction=True)
 def test_a_paid_orders_split_and_email_survive_a_broker_crash(

@@ -45,8 +45,8 @@ from tests.catalog_import.test_celery_worker import (
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.requires_postgres(
-        "the worker is another process and cannot reach SQLite's in-memory "
-        "test database; this test runs on the PostgreSQL run (DATABASE_URL)"
+        "the worker is another process: its own settings would open its own "
+        "SQLite file, not the test database"
     ),
 ]
 

@@ -23,6 +23,11 @@ from tests.shop_helpers import event_payload, pay_intent, place_order, post_webh
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    # payment_start commits its row right after Stripe answers; holding that
+    # transaction open widens the window in which the webhook can overtake it.
+    pytest.mark.holds_transaction_around_network(
+        "the payment row stays uncommitted while Stripe is asked"
+    ),
     pytest.mark.usefixtures("stripe_settings"),
 ]
 
@@ -47,7 +52,7 @@ def _visible_to_other_connections(payment) -> bool:
     try:
         return Payment.objects.filter(pk=payment.pk).exists()
     except OperationalError:
-        # SQLite's shared-cache test database: the writer holds the table.
+        # SQLite: the writer holds the database.
         return False
 
 

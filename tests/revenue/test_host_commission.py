@@ -13,7 +13,7 @@ from django.utils import timezone
 from brands.models import Membership, Role
 from revenue.models import AccountKind, JournalLine, Party, Share, ShareRole
 from revenue.order_split import order_split, orders_split
-from storefront.links.attribution import Attribution
+from storefront.core.attribution import Attribution
 from storefront.links.codes import new_code
 from storefront.links.models import HostLink, LinkTarget
 from storefront.orders.models import Order, OrderStatus

@@ -329,9 +329,6 @@ def _shop():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.requires_postgres(
-    "two workers at once need row locks: SQLite refuses the second writer"
-)
 def test_two_workers_splitting_the_same_order_at_once_split_it_once():
     brand, workshop = _shop()
     o = build_paid_order(
@@ -351,9 +348,6 @@ def test_two_workers_splitting_the_same_order_at_once_split_it_once():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.requires_postgres(
-    "two workers at once need row locks: SQLite refuses the second writer"
-)
 def test_two_workers_splitting_orders_of_one_workshop_at_once_both_count():
     """Both create the same parties and accounts for the first time and move
     the same balances: each is created once, and the balances hold both."""

@@ -175,9 +175,6 @@ def run_at_once(*jobs):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.requires_postgres(
-    "two workers at once need row locks: SQLite refuses the second writer"
-)
 def test_two_workers_splitting_the_same_order_at_once_post_once():
     scene = make_scene()
     order = order_paid_without_its_task(scene)
@@ -192,9 +189,6 @@ def test_two_workers_splitting_the_same_order_at_once_post_once():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.requires_postgres(
-    "two workers at once need row locks: SQLite refuses the second writer"
-)
 def test_the_sweep_and_a_late_task_at_once_post_once():
     scene = make_scene()
     order = order_paid_without_its_task(scene)

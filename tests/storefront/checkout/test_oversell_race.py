@@ -49,9 +49,6 @@ def run_at_once(count, work):
     return results
 
 
-@pytest.mark.requires_postgres(
-    "buyers at once need row locks on the stock: SQLite refuses the second writer"
-)
 def test_twenty_buyers_racing_for_five_units_make_exactly_five_paid_orders(client):
     variant = make_variant(1280, 5)
     checkouts = [ready_checkout([(variant, 1)]) for _ in range(20)]
@@ -94,9 +91,6 @@ def test_twenty_buyers_racing_for_five_units_make_exactly_five_paid_orders(clien
     )
 
 
-@pytest.mark.requires_postgres(
-    "buyers at once need row locks on the stock: SQLite refuses the second writer"
-)
 def test_one_checkout_completed_from_five_threads_makes_one_order():
     variant = make_variant(1280, 10)
     checkout = ready_checkout([(variant, 2)])

@@ -9,9 +9,10 @@ import time_machine
 from django.utils import timezone
 
 from brands.models import Membership, Role
+from storefront.core.attribution import Attribution
 from storefront.demo import links as demo_links
 from storefront.demo.services import demo_load
-from storefront.links.attribution import Attribution, attribution_for_order
+from storefront.links.attribution import attribution_for_order
 from storefront.links.codes import normalise_code
 from storefront.links.models import (
     HostLink,

@@ -17,7 +17,8 @@ from django.utils import timezone
 from brands.models import Membership, Role
 from storefront.checkout.models import Checkout
 from storefront.checkout.selectors import checkout_order_lines, checkout_summary
-from storefront.links.attribution import COOKIE, SALT, Attribution
+from storefront.core.attribution import Attribution
+from storefront.links.attribution import COOKIE, SALT
 from storefront.links.models import HostLink
 from storefront.links.services import (
     host_link_create,

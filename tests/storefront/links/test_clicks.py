@@ -64,11 +64,6 @@ def make_links(count: int) -> list[HostLink]:
     ]
 
 
-concurrent_writers = pytest.mark.requires_postgres(
-    "concurrent writers: SQLite's in-memory test database locks out the second"
-)
-
-
 def in_threads(workers: int, job, jobs) -> None:
     """Run job(item) for every item on `workers` threads, each closing its own
     database connection afterwards."""
@@ -96,7 +91,6 @@ def tap(link: HostLink, visitor: str) -> None:
     click_record(link_id=link.pk, visitor=visitor, live_session_id=None)
 
 
-@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_taps_then_a_flush_count_exactly(with_redis):
     links = make_links(3)
@@ -114,7 +108,6 @@ def test_concurrent_taps_then_a_flush_count_exactly(with_redis):
     assert ClickFlush.objects.count() == 1
 
 
-@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_taps_through_the_redirect_from_many_clients_count_exactly(with_redis):
     (link,) = make_links(1)
@@ -134,7 +127,6 @@ def test_taps_through_the_redirect_from_many_clients_count_exactly(with_redis):
     assert unique == 8
 
 
-@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_taps_arriving_during_flushes_are_neither_lost_nor_doubled(with_redis):
     links = make_links(2)
@@ -202,7 +194,6 @@ def test_a_flush_that_died_before_its_commit_is_finished_by_the_next(with_redis)
     assert ClickFlush.objects.filter(token=token, clicks=4).exists()
 
 
-@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_one_batch_applied_by_two_flushes_at_once_counts_once(with_redis):
     (link,) = make_links(1)
@@ -230,7 +221,6 @@ def test_taps_on_a_deleted_link_are_dropped_without_failing_the_batch(with_redis
     assert not with_redis.smembers(clicks.TOKENS)
 
 
-@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_without_redis_concurrent_taps_are_written_exactly(without_redis):
     links = make_links(2)

@@ -122,12 +122,6 @@ def test_a_claimed_confirmation_is_left_to_its_sender_until_the_claim_expires(
     assert len(mailoutbox) == 1
 
 
-concurrent_senders = pytest.mark.requires_postgres(
-    "concurrent senders need row locks: SQLite refuses the second writer"
-)
-
-
-@concurrent_senders
 @pytest.mark.django_db(transaction=True)
 def test_sweeps_running_at_once_send_each_email_once(client, settings):
     settings.EMAIL_BACKEND = LOCMEM
@@ -180,7 +174,9 @@ class LockProbeBackend(LocmemBackend):
         return super().send_messages(messages)
 
 
-@concurrent_senders
+@pytest.mark.requires_postgres(
+    "the probe asks for the order rows FOR UPDATE NOWAIT, which SQLite lacks"
+)
 @pytest.mark.django_db(transaction=True)
 def test_no_row_lock_is_held_while_the_email_is_sent(client, settings):
     settings.EMAIL_BACKEND = f"{__name__}.LockProbeBackend"

@@ -4,7 +4,10 @@ pending row, asks Stripe, then books; a late payment's refund is asked after
 the webhook's transaction has committed. What each step leaves behind when
 Stripe cannot be reached."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from storefront.orders.errors import OrderError, OrderErrorCode
 from storefront.orders.models import Order, OrderEvent, OrderEventType, OrderStatus
@@ -12,7 +15,12 @@ from storefront.orders.services import order_cancel
 from storefront.payments import gateway
 from storefront.payments.errors import PaymentError, PaymentErrorCode
 from storefront.payments.models import Payment, PaymentStatus, Refund, RefundStatus
-from storefront.payments.refunds import _idempotency_key, order_refund
+from storefront.payments.refunds import (
+    STUCK_AFTER,
+    _idempotency_key,
+    _refund_settle,
+    order_refund,
+)
 from storefront.payments.services import _payment_record, late_refunds_owed
 from storefront.payments.tasks import reconcile_pending_payments
 from tests.factories import make_user
@@ -180,17 +188,87 @@ def test_a_late_payment_stripe_cannot_refund_now_is_refunded_by_the_sweep(
     assert response.status_code == 200
     assert response.json()["outcome"].startswith("refund owed")
     assert list(late_refunds_owed()) == [payment]
-    assert OrderEvent.objects.filter(
+    # The order's log says "refunded" only once Stripe has refunded.
+    late_refunded = OrderEvent.objects.filter(
         order=order, type=OrderEventType.LATE_PAYMENT_REFUNDED
-    ).exists()
+    )
+    assert not late_refunded.exists()
 
     settings.STRIPE_API_BASE = good
     outcome = reconcile_pending_payments()
 
     assert outcome["late_refunds"] == {"refunded": 1, "owed": 0}
     assert not late_refunds_owed().exists()
+    assert late_refunded.count() == 1
     refunds = gateway.client().v1.refunds.list(
         params={"payment_intent": payment.payment_intent_id}
     )
     assert [r.amount for r in refunds.data] == [order.total_fen]
     assert reconcile_pending_payments() == {"checked": 0, "unreachable": 0}
+
+
+# --- a refund whose answer was never booked --------------------------------------
+
+
+def test_a_refund_stuck_between_stripe_and_booking_is_booked_by_the_sweep(
+    order, operator, time_machine
+):
+    """The process died after the pending row committed: the sweep asks
+    Stripe again with the row's key and books the answer, once."""
+    line = order.lines.get()
+    stuck = Refund.objects.create(
+        order=order,
+        payment=order.payments.get(status=PaymentStatus.SUCCEEDED),
+        amount_fen=1500,
+        restock={str(line.pk): 1},
+        created_by=operator,
+        idempotency_key=_idempotency_key(order, 1500),
+    )
+    assert reconcile_pending_payments() == {"checked": 0, "unreachable": 0}
+    stuck.refresh_from_db()
+    assert stuck.stripe_refund_id is None  # too young: its request may still run
+
+    time_machine.move_to(timezone.now() + STUCK_AFTER + timedelta(minutes=1))
+    outcome = reconcile_pending_payments()
+
+    assert outcome["stuck_refunds"] == {"booked": 1, "waiting": 0}
+    stuck.refresh_from_db()
+    assert stuck.stripe_refund_id and stuck.status == RefundStatus.SUCCEEDED
+    order.refresh_from_db()
+    assert order.refunded_fen == 1500
+    line.refresh_from_db()
+    assert line.quantity_restocked == 1
+    assert reconcile_pending_payments() == {"checked": 0, "unreachable": 0}
+    refunds = gateway.client().v1.refunds.list(
+        params={"payment_intent": stuck.payment.payment_intent_id}
+    )
+    assert [r.amount for r in refunds.data] == [1500]
+
+
+def test_a_refund_booked_twice_is_booked_once(order, operator):
+    """The request and the sweep both bring Stripe's answer: one booking."""
+    refund = order_refund(order=order, user=operator, amount_fen=1000)
+    again = gateway.client().v1.refunds.retrieve(refund.stripe_refund_id)
+
+    _refund_settle(refund=refund, stripe_refund=again, user=operator)
+
+    order.refresh_from_db()
+    assert order.refunded_fen == 1000
+
+
+def test_events_of_an_intent_whose_order_was_cancelled_are_not_retried(client):
+    """An intent made while its order was being cancelled is never recorded:
+    its events are stored and ignored, not answered "retry" forever."""
+    order, payment = place_order()
+    intent = gateway.create_payment_intent(
+        amount_fen=order.total_fen,
+        metadata={"order_number": order.number, "order_token": str(order.token)},
+        idempotency_key=f"t-unrecorded-{order.token}",
+    )
+    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.CANCELLED)
+    order_cancel(order=order)
+
+    response = deliver_event(client, "payment_intent.canceled", intent)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["outcome"] == "ignored: unknown PaymentIntent"

@@ -274,9 +274,6 @@ def test_a_full_refund_of_an_unshipped_order_releases_all_its_stock(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.requires_postgres(
-    "two refunds at once need row locks: SQLite refuses the second writer"
-)
 def test_two_operators_refunding_sixty_percent_at_once_refund_once(client):
     variant = make_variant(2000, 10)
     order = paid_order(client, [(variant, 4)])  # 80.00 + 10.00 = 90.00
