@@ -1,5 +1,6 @@
 """No network I/O under a row lock (docs/architecture.md): while a test runs,
-Stripe's HTTP client and the email backend refuse to be called when a
+Stripe's HTTP client, the import's image downloader and the email backend
+refuse to be called when a
 transaction is open beyond the test's own wrapping. Nothing is faked: a call
 that passes the check goes on to the real localstripe, the mail to Django's
 locmem outbox.
@@ -17,6 +18,8 @@ from contextlib import contextmanager
 import stripe
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connections
+
+from catalog_import.images import ImageFetcher
 
 
 class NetworkUnderLock(AssertionError):
@@ -52,11 +55,17 @@ def check(what: str) -> None:
 
 
 _real_stripe_request = stripe.RequestsClient.request
+_real_image_fetch = ImageFetcher.fetch
 
 
 def _checked_stripe_request(self, method, url, headers, post_data=None):
     check(f"Stripe {method.upper()} {url}")
     return _real_stripe_request(self, method, url, headers, post_data)
+
+
+def _checked_image_fetch(self, url):
+    check(f"image download {url}")
+    return _real_image_fetch(self, url)
 
 
 class GuardedLocmemBackend(LocmemBackend):
@@ -69,17 +78,19 @@ class GuardedLocmemBackend(LocmemBackend):
 
 @contextmanager
 def guarding():
-    """Check every Stripe request in this block; the caller sets
+    """Check every Stripe request and image download in this block; the caller sets
     EMAIL_BACKEND to GuardedLocmemBackend."""
     _baselines[threading.get_ident()] = {
         c.alias: len(c.atomic_blocks) for c in connections.all(initialized_only=True)
     }
     violations.clear()
     stripe.RequestsClient.request = _checked_stripe_request
+    ImageFetcher.fetch = _checked_image_fetch
     try:
         yield
     finally:
         stripe.RequestsClient.request = _real_stripe_request
+        ImageFetcher.fetch = _real_image_fetch
         _baselines.clear()
     found, violations[:] = list(violations), []
     assert not found, "\n".join(found)

@@ -1,12 +1,13 @@
-"""The guard of tests/network_guard.py fires: Stripe or email called while a
-row is locked fails the call (and the test), in transactional and
-non-transactional tests alike; called with no transaction open, both reach
-the real localstripe and the locmem outbox."""
+"""The guard of tests/network_guard.py fires: Stripe, an image download or
+email called while a row is locked fails the call (and the test), in
+transactional and non-transactional tests alike; called with no transaction
+open, Stripe and email reach the real localstripe and the locmem outbox."""
 
 import pytest
 from django.core import mail
 from django.db import transaction
 
+from catalog_import.images import ImageFetcher
 from storefront.orders.models import Order
 from storefront.payments import gateway
 from tests import network_guard
@@ -59,3 +60,13 @@ def test_a_swallowed_violation_is_still_reported():
             pass  # as a careless `except Exception` in the code would
     assert len(network_guard.violations) == 1
     network_guard.violations.clear()
+
+
+@pytest.mark.django_db
+def test_an_image_download_under_a_row_lock_fails():
+    order, _ = place_order()
+    with transaction.atomic():
+        Order.objects.select_for_update().get(pk=order.pk)
+        with network_guard.expect_violation():
+            with pytest.raises(network_guard.NetworkUnderLock):
+                ImageFetcher().fetch("http://127.0.0.1:9/photo.jpg")
