@@ -121,6 +121,13 @@ class Workshop(LocalizedNameMixin, models.Model):
     free_shipping_threshold_fen = models.PositiveIntegerField(
         "包邮门槛（分）free shipping from, fen", null=True, blank=True, default=9900
     )
+    # A WeCom (企业微信) group robot told of each new paid parcel (optional).
+    wecom_webhook_url = models.URLField(
+        "企业微信群机器人 WeCom robot webhook",
+        max_length=300,
+        blank=True,
+        help_text="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -210,6 +210,9 @@ class Fulfillment(models.Model):
         "运单号 tracking number", max_length=50, blank=True
     )
     shipped_at = models.DateTimeField(null=True, blank=True)
+    # Once each, by a retried task after commit (claim, send, mark).
+    workshop_notified_at = models.DateTimeField(null=True, blank=True)
+    shipping_email_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -245,6 +248,9 @@ class OrderEventType(models.TextChoices):
         "迟到付款已退回 late payment refunded",
     )
     EMAIL_SENT = "email_sent", "邮件已发送 email sent"
+    TRACKING_CORRECTED = "tracking_corrected", "更正运单号 tracking corrected"
+    SHIPPING_EMAIL_SENT = "shipping_email_sent", "发货通知已发送 shipping email sent"
+    WORKSHOP_NOTIFIED = "workshop_notified", "已通知工坊 workshop notified"
 
 
 class OrderEvent(models.Model):
