@@ -22,6 +22,7 @@ from .models import (
     Workshop,
 )
 from .permissions import Action, user_can
+from .webhooks import validate_wecom_webhook_url
 
 SLUG_HELP_ON_ADD = (
     "留空则按名称拼音生成；保存后不可更改 "
@@ -36,6 +37,12 @@ SHIPPING_HELP = {
         "(in fen: 9900 = free from ¥99.00; blank = never free)"
     ),
 }
+
+WECOM_HELP = (
+    "可选：企业微信群机器人的 Webhook 地址，每个新的已付包裹发一条消息；"
+    "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=… "
+    "(optional: a WeCom group robot's webhook URL, told of each new paid parcel)"
+)
 
 
 class ActionGatedAdmin:
@@ -266,6 +273,10 @@ class WorkshopAdmin(StableSlugAdmin, ServiceWrittenAdmin):
         for name, help_text in SHIPPING_HELP.items():
             if name in form.base_fields:
                 form.base_fields[name].help_text = help_text
+        if "wecom_webhook_url" in form.base_fields:
+            field = form.base_fields["wecom_webhook_url"]
+            field.validators.append(validate_wecom_webhook_url)
+            field.help_text = WECOM_HELP
         return form
 
     def service_create(self, fields):

@@ -44,3 +44,15 @@ def may_change(
         workshop_id=workshop_id, brand_id=new_brand_id, product_id=product_id
     )
     return user_can(actor, Action.CHANGE_PRODUCT, moved)
+
+
+def may_use_brand(actor, *, workshop, brand) -> bool:
+    """May `actor` import a file into `workshop` with `brand` chosen for the
+    whole file? Only a brand the workshop sells under, and one the actor may
+    create products of there (changing an existing product to it is asked
+    again per row by plan and apply)."""
+    if brand is None or brand.pk is None:
+        return False
+    if not workshop.brands.filter(pk=brand.pk).exists():
+        return False
+    return may_create(actor, workshop_id=workshop.pk, brand_id=brand.pk)

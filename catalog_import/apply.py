@@ -211,13 +211,14 @@ class _Apply:
     def _write_batch(self, batch: list[PlanEntry]) -> None:
         try:
             with transaction.atomic():
-                _Writer(self, careful=False).write(batch)
+                products = _Writer(self, careful=False).write(batch)
         except DatabaseError:
             for entry in batch:
                 self._write_one(entry)
                 self._progress(entry_rows(entry))
             return
         for entry in batch:
+            _mark_written(entry, products.get(entry.product_code))
             self._count_written(entry)
             self._progress(entry_rows(entry))
 
@@ -238,11 +239,13 @@ class _Apply:
             return False
         if entry.action == Action.UNCHANGED:
             if added:
+                _mark_written(entry, products.get(entry.product_code))
                 self.counts["updated"] += 1
                 self.wrote = True
             else:
                 self.counts["unchanged"] += 1
         else:
+            _mark_written(entry, products.get(entry.product_code))
             self._count_written(entry)
         return True
 
@@ -285,6 +288,15 @@ class _Apply:
         self.counts["archived"] += archived
         if archived:
             self.wrote = True
+
+
+def _mark_written(entry: PlanEntry, product: Product | None) -> None:
+    """Record on the entry the product it wrote, for the links of the
+    result page (a created product's id is known only now)."""
+    entry.written = True
+    if product is not None:
+        entry.product_id = product.pk
+        entry.product_slug = product.slug
 
 
 def _report_failure(entry: PlanEntry, exc: Exception) -> None:

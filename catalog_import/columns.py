@@ -328,19 +328,20 @@ def _refuse_two_headers_for_one_field(
 
 # ----------------------------------------------------------------- template
 
+# The sample product. Its category and brand come from the workshop the
+# template is made for (selectors.template_choices), so it imports as it is;
+# it names no photo, which only a ZIP could carry.
 _EXAMPLE_ROWS = [
     {
         "商品编码": "HY-001",
-        "商品名称": "斑斓海岸 黄鱼鲞",
-        "英文名称": "Dried yellow croaker",
+        "商品名称": "东海黄鱼鲞（示例）",
+        "英文名称": "Dried yellow croaker (sample)",
         "规格": "250克",
         "SKU": "HY-001-250",
         "价格(元)": "58.00",
         "划线价(元)": "68.00",
         "库存": "100",
         "重量(克)": "280",
-        "分类": "海鲜干货",
-        "品牌": "斑斓海岸",
         "描述": "<p>东海野生黄鱼，古法晾晒。</p>",
         "配料": "黄鱼、食用盐",
         "净含量": "250克",
@@ -348,8 +349,8 @@ _EXAMPLE_ROWS = [
         "储存条件": "-18℃以下冷冻保存",
         "生产者": "舟山某某水产专业合作社",
         "生产许可证编号": "SC12233090200012",
-        "图片": "hy-001-1.jpg、hy-001-2.jpg",
-        "上架": "是",
+        "图片": "",
+        "上架": "否",
         "条码": "",
         "选项1名称": "规格",
         "选项1值": "250克",
@@ -365,15 +366,26 @@ _EXAMPLE_ROWS = [
         "选项1值": "500克",
     },
 ]
+LISTS_SHEET = "可选值 Lists"
 
 
-def template_csv() -> bytes:
+def _example_rows(choices) -> list[dict[str, str]]:
+    rows = [dict(row) for row in _EXAMPLE_ROWS]
+    if choices is not None:
+        rows[0]["分类"] = choices.sample_category
+        rows[0]["品牌"] = choices.sample_brand
+    return rows
+
+
+def template_csv(choices=None) -> bytes:
     """The template as CSV: UTF-8 with BOM (so Excel reads the Chinese),
-    the header and two example rows of one product with two variants."""
+    the header and two example rows of one product with two variants.
+    `choices` (selectors.TemplateChoices) gives the sample's category and
+    brand."""
     out = io.StringIO(newline="")
     writer = csv_safe.writer(out, lineterminator="\r\n")
     writer.writerow(TEMPLATE_HEADERS)
-    for row in _EXAMPLE_ROWS:
+    for row in _example_rows(choices):
         writer.writerow([row.get(h, "") for h in TEMPLATE_HEADERS])
     return out.getvalue().encode("utf-8-sig")
 
@@ -381,9 +393,50 @@ def template_csv() -> bytes:
 _TEXT_ROWS = 1000  # rows pre-formatted as text in the XLSX template
 
 
-def template_xlsx() -> bytes:
+def _add_lists(wb, ws, choices) -> None:
+    """A second sheet listing the valid categories and brands, and drop-downs
+    on the category and brand columns of the first that offer them (a
+    warning, not a refusal, for a value typed otherwise: a slug or an
+    English name is read too)."""
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    lists = wb.create_sheet(LISTS_SHEET)
+    columns = (
+        ("分类", "分类 Category", choices.categories),
+        ("品牌", "品牌 Brand", choices.brands),
+    )
+    for index, (header, title, values) in enumerate(columns, start=1):
+        letter = lists.cell(row=1, column=index).column_letter
+        lists.cell(row=1, column=index, value=title).font = Font(bold=True)
+        lists.column_dimensions[letter].width = 24
+        for row, value in enumerate(values, start=2):
+            lists.cell(row=row, column=index, value=value).number_format = "@"
+        if not values:
+            continue
+        target = ws.cell(row=1, column=TEMPLATE_HEADERS.index(header) + 1)
+        validation = DataValidation(
+            type="list",
+            formula1=f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}",
+            allow_blank=True,
+            showDropDown=False,  # openpyxl's name: False shows the arrow
+            showErrorMessage=True,
+            errorStyle="warning",
+            errorTitle="不在列表中 Not in the list",
+            error=f"请从“{LISTS_SHEET}”表中选择 / Choose a value listed on "
+            f"the “{LISTS_SHEET}” sheet",
+        )
+        ws.add_data_validation(validation)
+        column = target.column_letter
+        validation.add(f"{column}2:{column}{_TEXT_ROWS}")
+
+
+def template_xlsx(choices=None) -> bytes:
     """The template as XLSX; code, SKU and barcode columns are formatted as
-    text so that Excel keeps long numbers as typed."""
+    text so that Excel keeps long numbers as typed. With `choices`
+    (selectors.TemplateChoices), a second sheet lists the valid categories
+    and brands and their columns get drop-downs; the import reads only the
+    first sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -393,7 +446,7 @@ def template_xlsx() -> bytes:
     ws.append(TEMPLATE_HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in _EXAMPLE_ROWS:
+    for row in _example_rows(choices):
         ws.append([row.get(h, "") or None for h in TEMPLATE_HEADERS])
     for header in ("商品编码", "SKU", "条码"):
         column = TEMPLATE_HEADERS.index(header) + 1
@@ -405,6 +458,8 @@ def template_xlsx() -> bytes:
         width = 30 if header in ("商品名称", "描述", "图片") else 14
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
     ws.freeze_panes = "A2"
+    if choices is not None:
+        _add_lists(wb, ws, choices)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

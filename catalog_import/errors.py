@@ -62,6 +62,7 @@ class ImportErrorCode(TextChoices):
     IMAGE_UNREACHABLE = "image_unreachable"
     VALUE_SANITISED = "value_sanitised"
     BLANK_ROWS_STOPPED = "blank_rows_stopped"
+    BRAND_REPLACED = "brand_replaced"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -141,10 +142,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The compare-at price must be above the price",
     ),
     ImportErrorCode.UNKNOWN_CATEGORY: ("找不到该分类", "Unknown category"),
-    ImportErrorCode.UNKNOWN_BRAND: ("找不到该品牌", "Unknown brand"),
+    ImportErrorCode.UNKNOWN_BRAND: (
+        "找不到该品牌（上传时可为整个文件选择本工坊的一个品牌）",
+        "Unknown brand (when uploading, you can choose one of the workshop's "
+        "brands for the whole file)",
+    ),
     ImportErrorCode.BRAND_NOT_ALLOWED: (
-        "本工坊未获准使用该品牌",
-        "The workshop does not sell under this brand",
+        "本工坊未获准使用该品牌（上传时可为整个文件选择本工坊的一个品牌）",
+        "The workshop does not sell under this brand (when uploading, you can "
+        "choose one of the workshop's brands for the whole file)",
     ),
     ImportErrorCode.BRAND_STANDARD: (
         "不符合品牌标准",
@@ -195,6 +201,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "你无权修改该商品（只能导入你所管理的工坊或品牌的商品），该行未做任何更改",
         "You may not change this product (only products of the workshops or "
         "brands you manage can be imported); nothing of this row was changed",
+    ),
+    ImportErrorCode.BRAND_REPLACED: (
+        "文件中的品牌不是本工坊的品牌，已按所选品牌导入整个文件",
+        "The file's brand is not one of the workshop's brands; the brand chosen "
+        "for the file is used instead",
     ),
     ImportErrorCode.UNKNOWN_COLUMN: (
         "未知的列，已忽略",
@@ -247,6 +258,7 @@ class ImportJobErrorCode(TextChoices):
     INTERRUPTED = "interrupted"
     REPORT_NOT_SAVED = "report_not_saved"
     JOB_NOT_RERUNNABLE = "job_not_rerunnable"
+    BRAND_NOT_ALLOWED = "brand_not_allowed"
 
 
 JOB_MESSAGES: dict[str, tuple[str, str]] = {
@@ -287,6 +299,11 @@ JOB_MESSAGES: dict[str, tuple[str, str]] = {
         "只有中断或因内部错误失败的导入才能重新运行",
         "Only an interrupted import, or one that failed on an internal error, "
         "can be run again",
+    ),
+    ImportJobErrorCode.BRAND_NOT_ALLOWED: (
+        "所选品牌不是该工坊的品牌，或你不能为它创建和修改商品",
+        "The chosen brand is not one of this workshop's brands, or you may not "
+        "create and change its products",
     ),
     ImportJobErrorCode.INTERNAL_ERROR: (
         "导入因内部错误中止，请稍后重试或联系平台",

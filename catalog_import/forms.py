@@ -7,10 +7,14 @@ from pathlib import PurePath
 
 from django import forms
 
+from brands.models import Brand
+
 from . import types
-from .errors import ImportErrorCode, ImportFileError
+from .access import may_use_brand
+from .errors import JOB_MESSAGES, ImportErrorCode, ImportFileError, ImportJobErrorCode
 
 ALLOWED_EXTENSIONS = (".csv", ".xlsx", ".zip")
+BRAND_REFUSED = " / ".join(JOB_MESSAGES[ImportJobErrorCode.BRAND_NOT_ALLOWED])
 
 
 def _message(code: ImportErrorCode, detail: str = "") -> str:
@@ -54,13 +58,37 @@ class UploadForm(forms.Form):
         error_messages={"max_length": "工作表名称过长 / The sheet name is too long"},
     )
     archive_missing = forms.BooleanField(required=False)
+    # For a file whose brands are not the workshop's (a Shopify export's
+    # Vendor): one of its brands for the whole file.
+    brand = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="不替换，按文件中的品牌 / Keep the file's brands",
+        error_messages={
+            "invalid_choice": BRAND_REFUSED,
+        },
+    )
 
-    def __init__(self, *args, workshops, **kwargs):
+    def __init__(self, *args, workshops, user=None, **kwargs):
         """`workshops`: the queryset of workshops this user may import into;
-        any other id is refused as an invalid choice."""
+        any other id is refused as an invalid choice. `user` is asked
+        whether they may use the chosen brand in the chosen workshop."""
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["workshop"].queryset = workshops
         self.fields["workshop"].label_from_instance = lambda w: w.localized_name
+        self.fields["brand"].queryset = (
+            Brand.objects.filter(workshops__in=workshops).distinct().order_by("name")
+        )
+        self.fields["brand"].label_from_instance = lambda b: b.localized_name
+
+    def clean(self):
+        cleaned = super().clean()
+        workshop, brand = cleaned.get("workshop"), cleaned.get("brand")
+        if workshop is not None and brand is not None:
+            if not may_use_brand(self.user, workshop=workshop, brand=brand):
+                self.add_error("brand", BRAND_REFUSED)
+        return cleaned
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -104,6 +104,7 @@ def prepare_images(
     must not look like a dead worker to the stalled-job sweep."""
     fetcher = fetcher or _default_fetcher()
     prepared: list[PreparedImage] = []
+    draft.new_images = []  # what the product gets: shown in the plan's diff
     seen = set(known_hashes)
     for ref in sorted(draft.images, key=lambda ref: ref.position):
         if on_image is not None:
@@ -138,6 +139,7 @@ def prepare_images(
             _problem(draft, ref, code, source, severity)
             continue
         seen.add(digest)
+        draft.new_images.append(source)
         if check_only:
             continue
         prepared.append(

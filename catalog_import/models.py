@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 
-from brands.models import Workshop
+from brands.models import Brand, Workshop
 
 
 class ImportMode(models.TextChoices):
@@ -63,6 +63,17 @@ class ImportJob(models.Model):
     mode = models.CharField(max_length=10, choices=ImportMode.choices)
     archive_missing = models.BooleanField(
         "下架文件中没有的商品 archive products missing from the file", default=False
+    )
+    # One of the workshop's brands chosen for the whole file: it replaces
+    # every brand cell that is not one of the workshop's (a Shopify export's
+    # Vendor), see validate.py.
+    brand_override = models.ForeignKey(
+        Brand,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="整个文件使用的品牌 brand for the whole file",
     )
     status = models.CharField(
         max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED

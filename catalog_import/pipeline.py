@@ -14,12 +14,13 @@ from decimal import Decimal
 
 from django.db.models import Model
 
-from brands.models import Workshop
+from brands.models import Brand, Workshop
+from storefront.catalog.models import Product
 
 from .apply import apply_plan
 from .columns import resolve_columns
 from .errors import ImportErrorCode, ImportFileError
-from .images import prepare_images
+from .images import existing_image_hashes, prepare_images
 from .normalise import normalise
 from .parse import parse_upload
 from .plan import make_plan
@@ -133,22 +134,43 @@ def _changes(changes: dict) -> dict:
     }
 
 
+def _action(entry: PlanEntry) -> Action:
+    """The entry's action as the result shows it: a product apply refused
+    after all (an image it cannot use) is skipped; an unchanged product that
+    gets new photos is updated (as apply counts it)."""
+    draft = entry.draft
+    if draft is None:
+        return entry.action
+    if draft.has_errors:
+        return Action.SKIP
+    if entry.action == Action.UNCHANGED and draft.new_images:
+        return Action.UPDATE
+    return entry.action
+
+
+def _entry_changes(entry: PlanEntry) -> dict:
+    changes = _changes(entry.changes)
+    draft = entry.draft
+    if draft is not None and draft.new_images:
+        changes["images"] = [None, list(draft.new_images)]
+    return changes
+
+
 def _plan_summary(plan: list[PlanEntry]) -> list[dict]:
     summary = []
     for entry in plan:
         draft = entry.draft
-        action = entry.action
-        # Apply may still refuse a planned product (an image it cannot use).
-        if draft is not None and draft.has_errors:
-            action = Action.SKIP
+        action = _action(entry)
         summary.append(
             {
                 "action": str(action),
                 "product_code": entry.product_code,
                 "product_id": entry.product_id,
+                "product_slug": entry.product_slug,
+                "written": entry.written,
                 "name": str(draft.fields.get("name") or "") if draft else "",
                 "rows": list(draft.rows or [draft.first_row]) if draft else [],
-                "changes": _changes(entry.changes),
+                "changes": _entry_changes(entry),
                 "variant_changes": {
                     str(sku): _changes(changes)
                     for sku, changes in entry.variant_changes.items()
@@ -160,9 +182,10 @@ def _plan_summary(plan: list[PlanEntry]) -> list[dict]:
     return summary
 
 
-def _new_variant_values(entry: PlanEntry) -> dict[str, dict[str, int]]:
-    """What each new variant will be (price, stock, weight), so the dry run
-    shows "— → ¥128.00" rather than a bare SKU."""
+def _new_variant_values(entry: PlanEntry) -> dict[str, dict[str, object]]:
+    """What each new variant will be (name, options, price, stock, weight:
+    everything apply writes but its order), so the dry run shows
+    "— → ¥128.00" rather than a bare SKU."""
     if entry.draft is None or not entry.new_skus:
         return {}
     new = set(entry.new_skus)
@@ -172,9 +195,11 @@ def _new_variant_values(entry: PlanEntry) -> dict[str, dict[str, int]]:
             values[str(variant.sku)] = {
                 name: value
                 for name, value in (
+                    ("name", variant.name or None),
+                    ("options", variant.options or None),
                     ("price_fen", variant.price_fen),
                     ("compare_at_price_fen", variant.compare_at_price_fen),
-                    ("stock", variant.stock),
+                    ("stock", variant.stock or 0),
                     ("weight_grams", variant.weight_grams),
                 )
                 if value is not None
@@ -182,15 +207,35 @@ def _new_variant_values(entry: PlanEntry) -> dict[str, dict[str, int]]:
     return values
 
 
-def _check_images(drafts, *, image_bytes, fetch_remote: bool, progress) -> None:
+def _known_hashes(drafts, workshop) -> dict[str, set[str]]:
+    """The content hashes of the photos each existing product of the file has
+    already, by product code (two queries)."""
+    codes = {str(d.product_code).strip() for d in drafts if d.images}
+    if not codes:
+        return {}
+    ids = dict(
+        Product.objects.filter(workshop=workshop, product_code__in=codes).values_list(
+            "pk", "product_code"
+        )
+    )
+    hashes = existing_image_hashes(ids)
+    return {code: hashes.get(pk, set()) for pk, code in ids.items()}
+
+
+def _check_images(
+    drafts, *, workshop, image_bytes, fetch_remote: bool, progress
+) -> None:
     """A dry run opens every image as apply would (and reports what it cannot
-    use) but stores none."""
+    use) but stores none; it notes which photos the product does not have
+    yet, for the plan's diff."""
+    known = _known_hashes(drafts, workshop)
     for done, draft in enumerate(drafts, start=1):
         if draft.images:
             prepare_images(
                 draft,
                 image_bytes=image_bytes,
                 fetch_remote=fetch_remote,
+                known_hashes=known.get(str(draft.product_code).strip(), ()),
                 check_only=True,
                 on_image=lambda done=done: progress.working(done - 1, len(drafts)),
             )
@@ -220,6 +265,7 @@ def run_import(
     sheet: str | None = None,
     fetch_remote: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
+    brand_override: Brand | None = None,
 ) -> ImportResult:
     """Import one file (`name` tells its type) into `workshop` as `actor`
     (a user: each row is written only if `actor` may write that product).
@@ -227,7 +273,11 @@ def run_import(
     A dry run plans and checks everything, images included, and writes
     nothing. Otherwise every valid product is written, each on its own. A
     file that cannot be read at all gives `result.file_error` and writes
-    nothing; problems with rows are in `result.problems` and never raise."""
+    nothing; problems with rows are in `result.problems` and never raise.
+
+    `brand_override`: one of the workshop's brands chosen for the whole file
+    (validate.py says how it is used); the caller has checked that `actor`
+    may use it (access.may_use_brand)."""
     progress = _Progress(on_progress)
     result = ImportResult()
     try:
@@ -249,10 +299,11 @@ def run_import(
     result.rows_total = rows.count
     progress.read_done(rows.count)
 
-    validate(drafts, workshop=workshop, columns=columns)
+    validate(drafts, workshop=workshop, columns=columns, brand_override=brand_override)
     if dry_run:
         _check_images(
             drafts,
+            workshop=workshop,
             image_bytes=parsed.image_bytes,
             fetch_remote=fetch_remote,
             progress=progress,
@@ -266,7 +317,7 @@ def run_import(
     )
     if dry_run:
         for entry in plan:
-            result.counts[_COUNT_OF_ACTION[entry.action]] += 1
+            result.counts[_COUNT_OF_ACTION[_action(entry)]] += 1
     else:
         counts = apply_plan(
             plan,

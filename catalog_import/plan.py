@@ -19,7 +19,8 @@ actor may change.
 
 A field the file does not carry (no key in `fields`, None for a variant's
 stock or weight) is left as it is. Variants missing from the file are kept.
-Changes hold plain values (brand and category by name) for the report."""
+Changes hold plain values (brand and category by name) for the report; a
+create's changes are every field it writes, from None."""
 
 from brands.models import Brand
 from storefront.catalog.models import Category, Product, ProductVariant
@@ -172,7 +173,9 @@ def _entry(
         return PlanEntry(Action.SKIP, code, draft, product_id=product_id)
     if product is None:
         skus = [v.sku for v in draft.variants]
-        return PlanEntry(Action.CREATE, code, draft, new_skus=skus)
+        return PlanEntry(
+            Action.CREATE, code, draft, changes=_new_product(draft), new_skus=skus
+        )
     changes = _product_changes(draft, product)
     variant_changes, new_skus = {}, []
     for variant in draft.variants:
@@ -220,6 +223,26 @@ def _check_skus(draft, code, product, sku_owner, labels) -> None:
                 labels=labels,
                 detail=f"{stock} < {old['reserved']}",
             )
+
+
+def _new_product(draft: ProductDraft) -> dict:
+    """Every field a new product gets from the file, as changes from
+    nothing (None), so the diff of a create shows what apply writes."""
+    fields = draft.fields
+    changes = {
+        name: (None, fields[name])
+        for name in TEXT_FIELDS
+        if name in fields and fields[name] not in (None, "")
+    }
+    published = fields.get("is_published")
+    changes["is_published"] = (None, True if published is None else published)
+    brand = fields.get("brand")
+    if isinstance(brand, Brand):
+        changes["brand"] = (None, brand.name)
+    category = fields.get("category")
+    if isinstance(category, Category):
+        changes["category"] = (None, category.name)
+    return changes
 
 
 def _product_changes(draft: ProductDraft, product: dict) -> dict:

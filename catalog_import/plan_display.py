@@ -116,10 +116,23 @@ def _old_new(value) -> tuple[object, object]:
     return None, value
 
 
+def _shown(value):
+    """Lists (photos) and dicts (options) as text: "a.jpg、b.jpg",
+    "规格：250克"."""
+    if isinstance(value, list | tuple):
+        return "、".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return "、".join(f"{k}：{v}" for k, v in value.items())
+    return value
+
+
 def _changes(raw) -> list[FieldChange]:
     if not isinstance(raw, dict):
         return []
-    return [FieldChange(name, *_old_new(value)) for name, value in raw.items()]
+    return [
+        FieldChange(name, *(_shown(v) for v in _old_new(value)))
+        for name, value in raw.items()
+    ]
 
 
 def _rows(entry: dict) -> str:

@@ -23,6 +23,7 @@ from brands.permissions import Action as Permission
 from brands.permissions import user_can
 
 from . import types
+from .access import may_use_brand
 from .errors import (
     JOB_MESSAGES,
     ImportErrorCode,
@@ -65,6 +66,13 @@ HEARTBEAT_SECONDS = 5.0
 def _require_permission(user, workshop: Workshop) -> None:
     if not user_can(user, Permission.IMPORT_CATALOG, workshop):
         raise ImportJobError(ImportJobErrorCode.PERMISSION_DENIED, field="workshop")
+
+
+def _require_brand(user, workshop: Workshop, brand) -> None:
+    """A brand chosen for the whole file must be one the workshop sells
+    under and whose products `user` may create there."""
+    if brand is not None and not may_use_brand(user, workshop=workshop, brand=brand):
+        raise ImportJobError(ImportJobErrorCode.BRAND_NOT_ALLOWED, field="brand")
 
 
 def _megabytes(size: int) -> str:
@@ -129,13 +137,16 @@ def import_job_create(
     mode: str,
     archive_missing: bool = False,
     sheet: str = "",
+    brand=None,
 ) -> ImportJob:
     """Store `upload` for `workshop` and queue its dry run or apply.
 
     Refused (ImportJobError, nothing stored) unless `user` may import into
-    the workshop and the file has a supported type and size."""
+    the workshop, the file has a supported type and size, and `brand` (one
+    brand for the whole file, optional) is one `user` may use there."""
     mode = ImportMode(mode)
     _require_permission(user, workshop)
+    _require_brand(user, workshop, brand)
     name = _checked_name(upload)
     with transaction.atomic():
         if mode == ImportMode.APPLY and _active_apply(workshop) is not None:
@@ -147,6 +158,7 @@ def import_job_create(
             sheet_name=(sheet or "").strip()[:100],
             mode=mode,
             archive_missing=archive_missing,
+            brand_override=brand,
         )
         # A random stored name: uploads are not listed, nor guessable.
         job.file.save(f"{uuid4().hex}{PurePath(name).suffix.lower()}", upload, False)
@@ -161,6 +173,7 @@ def import_job_apply(*, user, job: ImportJob) -> ImportJob:
     Asked again while that apply is still queued or running, returns it
     rather than queueing the file twice."""
     _require_permission(user, job.workshop)
+    _require_brand(user, job.workshop, job.brand_override)
     ready = (
         job.mode == ImportMode.DRY_RUN
         and job.status == ImportStatus.DONE
@@ -184,6 +197,7 @@ def import_job_apply(*, user, job: ImportJob) -> ImportJob:
             sheet_name=job.sheet_name,
             mode=ImportMode.APPLY,
             archive_missing=job.archive_missing,
+            brand_override=job.brand_override,
         )
         _enqueue(applied)
     return applied
@@ -383,7 +397,9 @@ def import_job_run(job_id: int) -> ImportJob | None:
     if not claimed:
         logger.info("import job %s is not queued: not run again", job_id)
         return None
-    job = ImportJob.objects.select_related("workshop", "created_by").get(pk=job_id)
+    job = ImportJob.objects.select_related(
+        "workshop", "created_by", "brand_override"
+    ).get(pk=job_id)
     attempt = job.attempt
     try:
         with job.file.open("rb") as fileobj:
@@ -398,6 +414,7 @@ def import_job_run(job_id: int) -> ImportJob | None:
                 archive_missing=job.archive_missing,
                 sheet=job.sheet_name or None,
                 on_progress=_ProgressSaver(job.pk, attempt),
+                brand_override=job.brand_override,
             )
     except OSError:
         logger.exception("import job %s: its stored file cannot be read", job_id)
@@ -446,6 +463,7 @@ def import_job_rerun(*, user, job: ImportJob) -> ImportJob:
     against the catalogue as it is now, so what the first run wrote is
     unchanged and only the rest is written."""
     _require_permission(user, job.workshop)
+    _require_brand(user, job.workshop, job.brand_override)
     if not job.can_run_again or not job.file:
         raise ImportJobError(ImportJobErrorCode.JOB_NOT_RERUNNABLE, field="job")
     with transaction.atomic():

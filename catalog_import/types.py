@@ -132,6 +132,9 @@ class ProductDraft:
     images: list[ImageRef] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
+    # The photos (sources) the product does not have yet, once
+    # images.prepare_images has opened them; None: not looked at.
+    new_images: list[str] | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -158,3 +161,7 @@ class PlanEntry:
         default_factory=dict
     )
     new_skus: list[str] = field(default_factory=list)
+    # Set by apply once the product is written (created, updated, or given
+    # new photos): its slug, for links to its pages.
+    product_slug: str = ""
+    written: bool = False

@@ -9,7 +9,14 @@ any error is skipped as a whole by the plan. Never raises for a bad value.
 After validate, a draft without errors has `fields["brand"]` set to a Brand
 and `fields["category"]` to a Category, or no "category" key when the cell is
 empty (on an existing product: leave its category as it is); an empty brand
-cell means the product's current brand, or the workshop's only brand."""
+cell means the product's current brand, or the workshop's only brand.
+
+`brand_override` (a Brand the workshop sells under, chosen for the whole
+file, e.g. for a Shopify export whose Vendor is the old shop's name) replaces
+every brand cell that is not one of the workshop's brands, with one warning
+per such value instead of an error per row, and fills the brand of a new
+product whose cell is empty. A cell naming one of the workshop's brands is
+kept."""
 
 from dataclasses import dataclass, field
 
@@ -31,7 +38,8 @@ from .checks import (
     lookup_key,
 )
 from .errors import ImportErrorCode as Code
-from .types import ProductDraft
+from .errors import Severity
+from .types import Problem, ProductDraft
 
 
 @dataclass
@@ -45,6 +53,8 @@ class _Shop:
     sku_owner: dict[str, str]  # SKU → product code in this workshop
     brands: dict[str, Brand] = field(default_factory=dict)  # lookup key → brand
     categories: dict[str, Category] = field(default_factory=dict)
+    override: Brand | None = None  # the brand chosen for the whole file
+    replaced: set[str] = field(default_factory=set)  # cells warned about
 
 
 def _load_named(model, keys: set[str]) -> dict[str, object]:
@@ -101,16 +111,26 @@ def _read_shop(drafts: list[ProductDraft], workshop) -> _Shop:
     return shop
 
 
-def validate(drafts: list[ProductDraft], *, workshop, columns=None) -> None:
+def validate(
+    drafts: list[ProductDraft],
+    *,
+    workshop,
+    columns=None,
+    brand_override: Brand | None = None,
+) -> None:
     """Check `drafts` (in file order) for `workshop`, adding Problems to them.
 
     `columns` (the file's columns.ColumnMap, optional) turns canonical keys
-    back into the headers as written, so each problem names its column."""
+    back into the headers as written, so each problem names its column.
+    `brand_override`: see the module's docstring; the caller has checked
+    that the actor may use it (access.may_use_brand)."""
     labels = column_labels(columns)
     for draft in drafts:
         check_product(draft, labels)
     check_duplicates(drafts, labels)
     shop = _read_shop(drafts, workshop)
+    if brand_override is not None:
+        shop.override = shop.workshop_brands.get(brand_override.pk)
     for draft in drafts:
         _check_against_shop(draft, shop, labels)
 
@@ -192,7 +212,12 @@ def _check_brand(
         brand = value
     elif key := lookup_key(value):
         brand = _resolve(shop.brands, key)
-        if brand is None:
+        if shop.override is not None and (
+            brand is None or brand.pk not in shop.workshop_brands
+        ):
+            _warn_replaced(draft, shop, key, labels)
+            brand = shop.override
+        elif brand is None:
             add_problem(
                 draft,
                 Code.UNKNOWN_BRAND,
@@ -211,6 +236,8 @@ def _check_brand(
             return None
     elif len(shop.workshop_brands) == 1:
         brand = next(iter(shop.workshop_brands.values()))
+    elif shop.override is not None:
+        brand = shop.override
     else:
         add_problem(draft, Code.REQUIRED, row=row, key="brand", labels=labels)
         return None
@@ -226,3 +253,21 @@ def _check_brand(
         return None
     fields["brand"] = shop.workshop_brands[brand.pk]
     return fields["brand"]
+
+
+def _warn_replaced(draft: ProductDraft, shop: _Shop, key: str, labels) -> None:
+    """One warning per brand value the chosen brand replaces, at its first
+    row: a Shopify export names its Vendor on every product."""
+    if key.lower() in shop.replaced:
+        return
+    shop.replaced.add(key.lower())
+    draft.problems.append(
+        Problem(
+            Code.BRAND_REPLACED,
+            row=draft.first_row,
+            column=labels.get("brand", "brand"),
+            detail=f"{key} → {shop.override.name}",
+            severity=Severity.WARNING,
+            product_code=as_text(draft.product_code),
+        )
+    )

@@ -17,6 +17,7 @@ from storefront.core.http import private_page
 from . import columns, report, selectors, services
 from .errors import ImportJobError, ImportJobErrorCode
 from .forms import UploadForm
+from .links import product_paths
 from .models import ImportJob, ImportMode, ImportStatus
 from .plan_display import plan_rows
 
@@ -68,6 +69,7 @@ def import_home(request):
         request.POST if posted else None,
         request.FILES if posted else None,
         workshops=workshops,
+        user=request.user,
     )
     if posted and form.is_valid():
         workshop = form.cleaned_data["workshop"]
@@ -81,6 +83,7 @@ def import_home(request):
                 mode=ImportMode.DRY_RUN,
                 archive_missing=form.cleaned_data["archive_missing"],
                 sheet=form.cleaned_data["sheet"].strip(),
+                brand=form.cleaned_data["brand"],
             )
         except ImportJobError as error:
             if error.code == ImportJobErrorCode.PERMISSION_DENIED:
@@ -97,19 +100,43 @@ def import_home(request):
         render(
             request,
             "catalog_import/home.html",
-            {"form": form, "workshops": workshops, "jobs": jobs},
+            {
+                "form": form,
+                "workshops": workshops,
+                "jobs": jobs,
+                "choices": _workshop_choices(workshops, request.user),
+                "categories": selectors.template_choices(None).categories,
+            },
             status=status,
         )
     )
 
 
+def _workshop_choices(workshops, user) -> list[tuple]:
+    """(workshop, the brands `user` may create products of there) for the
+    import page's lists and template links."""
+    return [
+        (workshop, selectors.template_choices(workshop, user).brands)
+        for workshop in workshops.prefetch_related("brands")
+    ]
+
+
 @login_required
 @require_GET
 def template_download(request, fmt: str):
-    _importable_workshops(request)
+    """The template for `?workshop=<slug>` (default: the first workshop
+    this user may import into): its sample row names a category and a brand
+    of that workshop, and the XLSX lists the valid ones in drop-downs."""
+    workshops = _importable_workshops(request)
+    slug = request.GET.get("workshop")
+    workshop = workshops.filter(slug=slug).first() if slug else workshops.first()
+    if workshop is None:
+        raise Http404("no such workshop")
+    choices = selectors.template_choices(workshop, request.user)
     if fmt == "csv":
-        return _download(columns.template_csv(), "import-template.csv", CSV_TYPE)
-    return _download(columns.template_xlsx(), "import-template.xlsx", XLSX_TYPE)
+        return _download(columns.template_csv(choices), "import-template.csv", CSV_TYPE)
+    content = columns.template_xlsx(choices)
+    return _download(content, "import-template.xlsx", XLSX_TYPE)
 
 
 def _progress(job: ImportJob) -> dict:
@@ -144,6 +171,27 @@ def _problems(job: ImportJob, show: str) -> list[dict]:
     if wanted:
         problems = [p for p in problems if p.get("severity") == wanted]
     return problems
+
+
+def _written_products(report: dict, user) -> list[dict]:
+    """The products an apply created or updated, with links to their public
+    page and, for staff, their admin page."""
+    products = []
+    for entry in report.get("plan") or []:
+        if not isinstance(entry, dict) or not entry.get("written"):
+            continue
+        paths = product_paths(entry.get("product_id"), entry.get("product_slug"))
+        if not user.is_staff:
+            paths["admin_path"] = ""
+        products.append(
+            {
+                "action": entry.get("action", ""),
+                "product_code": entry.get("product_code", ""),
+                "name": entry.get("name", ""),
+                **paths,
+            }
+        )
+    return products
 
 
 def _render_job(request, job: ImportJob, *, apply_error: str = "", status=200):
@@ -184,6 +232,7 @@ def _render_job(request, job: ImportJob, *, apply_error: str = "", status=200):
             request.GET.get("plan_page")
         )
         context |= {
+            "written_products": _written_products(report, request.user),
             "problems_page": problems_page,
             "plan_page": plan_page,
             "problem_links": _page_links(request, problems_page, "page", "problems"),

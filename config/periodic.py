@@ -5,9 +5,10 @@ With no CELERY_BROKER_URL every task runs eagerly in-process, and beat has no
 broker to send to, so this runs each entry of CELERY_BEAT_SCHEDULE itself, in
 this process, when its schedule (an interval or a crontab, with Celery's own
 `is_due`) says so: reservation expiry, payment reconciliation, revenue split
-sweeps, tap flushes, confirmation emails, payout proposals. Like beat, an
-entry first runs one interval after start. A failing job is logged and runs
-again at its next turn; SIGTERM or SIGINT stops the loop between jobs.
+sweeps, tap flushes, confirmation emails, workshop notices, payout
+proposals. Like beat, an entry first runs one interval after start. A
+failing job is logged and runs again at its next turn; SIGTERM or SIGINT
+stops the loop between jobs.
 
 With a broker this refuses to run: `celery worker` and `celery beat` do the
 work then (`make worker`, `make beat`), and running both would double it.

@@ -7,10 +7,12 @@ from storefront.graphql.links import LinkMutations, LinksQuery
 from storefront.graphql.orders import OrderMutations, OrderQuery
 from storefront.graphql.queries import StorefrontQuery
 from storefront.graphql.revenue import RevenueQuery
+from storefront.graphql.workshop import WorkshopMutations, WorkshopQuery
 
 
 # graphene lists the fields of the last base first.
 class Query(
+    WorkshopQuery,
     LinksQuery,
     RevenueQuery,
     ImportQuery,
@@ -23,6 +25,7 @@ class Query(
 
 
 class Mutation(
+    WorkshopMutations,
     LinkMutations,
     ImportMutations,
     OrderMutations,

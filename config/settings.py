@@ -216,6 +216,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "storefront.orders.tasks.send_unsent_confirmations",
         "schedule": 180.0,
     },
+    "send-unsent-workshop-notices": {
+        "task": "storefront.orders.tasks.send_unsent_workshop_notices",
+        "schedule": 300.0,
+    },
     "propose-payout-batch": {
         "task": "revenue.tasks.propose_payout_batch",
         "schedule": crontab(
@@ -328,6 +332,13 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+
+# New-order notices to workshops (storefront.orders.notices): seconds one
+# WeCom robot POST may take, and whether a workshop's robot URL may point
+# anywhere (any https host, or http to this machine) rather than only at
+# https://qyapi.weixin.qq.com (brands.webhooks).
+WECOM_TIMEOUT = float(os.environ.get("WECOM_TIMEOUT", "5"))
+WECOM_ALLOW_ANY_HOST = env_bool("WECOM_ALLOW_ANY_HOST", DEBUG)
 
 # Stripe. `make run` without STRIPE_SECRET_KEY, docker-compose.yml and the test
 # suite start the local stand-in (devtools/stripe_stand_in, on localstripe) and

@@ -9,19 +9,29 @@ page shows its payments and refunds and refunds through payments.
 """
 
 from django.contrib import admin
+from django.db.models import Prefetch
+from django.utils import timezone
 
 from brands.admin import OperatorOnlyAdmin, ViewOnlyOperatorAdmin
 from storefront.core.address import ADDRESS_FIELDS
 from storefront.core.money import format_fen
 from storefront.orders.admin import (
+    NONE,
     FulfillmentInline,
     OrderEventInline,
     OrderLineInline,
     fen_column,
 )
-from storefront.orders.models import FulfillmentStatus, Order, OrderStatus
+from storefront.orders.models import (
+    Fulfillment,
+    FulfillmentStatus,
+    Order,
+    OrderStatus,
+)
 from storefront.payments.models import Payment, Refund
 
+from .admin_bulk_ship import BulkShipPage
+from .admin_events import event_line
 from .admin_forms import ORDER_EDITABLE_FIELDS, OrderForm
 from .admin_views import RefundAndShipPages
 
@@ -65,7 +75,27 @@ class RefundInline(ViewOnlyOperatorAdmin, admin.TabularInline):
         return super().get_queryset(request).select_related("created_by")
 
 
+class OrderEventLineInline(OrderEventInline):
+    """Each event as one readable line, not its JSON."""
+
+    fields = ("line",)
+    readonly_fields = fields
+
+    @admin.display(description="记录 event")
+    def line(self, obj) -> str:
+        return event_line(obj)
+
+
 # The order admin --------------------------------------------------------------
+
+
+def host_name(user) -> str:
+    """A host as the shop shows them: their display name, else username."""
+    if user is None:
+        return NONE
+    profile = getattr(user, "host_profile", None)
+    name = profile.display_name if profile else ""
+    return f"{name} ({user.get_username()})" if name else user.get_username()
 
 
 def _address_locked(order: Order) -> bool:
@@ -76,7 +106,7 @@ def _address_locked(order: Order) -> bool:
 
 
 @admin.register(Order)
-class OrderAdmin(RefundAndShipPages, OperatorOnlyAdmin, admin.ModelAdmin):
+class OrderAdmin(BulkShipPage, RefundAndShipPages, OperatorOnlyAdmin, admin.ModelAdmin):
     form = OrderForm
     change_form_template = "admin/orders/order/change_form.html"
     list_display = (
@@ -86,9 +116,19 @@ class OrderAdmin(RefundAndShipPages, OperatorOnlyAdmin, admin.ModelAdmin):
         "paid",
         "refunded",
         "email",
+        "workshops",
+        "host_column",
+        "paid_at",
         "created_at",
     )
-    list_filter = ("status", "created_at")
+    list_filter = (
+        "status",
+        ("fulfillments__workshop", admin.RelatedOnlyFieldListFilter),
+        ("lines__brand", admin.RelatedOnlyFieldListFilter),
+        ("host", admin.RelatedOnlyFieldListFilter),
+        ("paid_at", admin.DateFieldListFilter),
+        "created_at",
+    )
     search_fields = ("number", "email", "phone")
     search_help_text = "订单号、邮箱、手机号 order number, email, mobile"
     fieldsets = (
@@ -119,6 +159,7 @@ class OrderAdmin(RefundAndShipPages, OperatorOnlyAdmin, admin.ModelAdmin):
             },
         ),
         ("顾客 Customer", {"fields": ("email", "note")}),
+        ("主播 Host credited", {"fields": ("host_credited", "live_session_credited")}),
         ("收货地址 Delivery address", {"fields": ADDRESS_FIELDS}),
     )
     readonly_fields = (
@@ -134,13 +175,15 @@ class OrderAdmin(RefundAndShipPages, OperatorOnlyAdmin, admin.ModelAdmin):
         "paid",
         "refunded",
         "refundable",
+        "host_credited",
+        "live_session_credited",
     )
     inlines = (
         OrderLineInline,
         FulfillmentInline,
         PaymentInline,
         RefundInline,
-        OrderEventInline,
+        OrderEventLineInline,
     )
     actions = ("refund_in_full", "ship_parcels", "cancel_unpaid")
 
@@ -153,6 +196,43 @@ class OrderAdmin(RefundAndShipPages, OperatorOnlyAdmin, admin.ModelAdmin):
     @admin.display(description="可退 refundable")
     def refundable(self, obj) -> str:
         return format_fen(obj.refundable_fen)
+
+    @admin.display(description="工坊 workshops")
+    def workshops(self, obj) -> str:
+        names = [f.workshop.name for f in obj.fulfillments.all()]
+        return "、".join(names) or NONE
+
+    @admin.display(description="主播 host", ordering="host")
+    def host_column(self, obj) -> str:
+        return host_name(obj.host) if obj.host_id else NONE
+
+    @admin.display(description="主播 host")
+    def host_credited(self, obj) -> str:
+        return host_name(obj.host) if obj.host_id else NONE
+
+    @admin.display(description="直播场次 live session")
+    def live_session_credited(self, obj) -> str:
+        session = obj.live_session
+        if session is None:
+            return NONE
+        start = timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")
+        return f"{session.title}（{start}）"
+
+    def get_queryset(self, request):
+        # The list's workshop and host columns, without a query per row.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("host__host_profile", "live_session")
+            .prefetch_related(
+                Prefetch(
+                    "fulfillments",
+                    queryset=Fulfillment.objects.select_related("workshop").order_by(
+                        "pk"
+                    ),
+                )
+            )
+        )
 
     # Permissions: no orders are made or removed by hand.
 

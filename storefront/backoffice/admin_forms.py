@@ -12,22 +12,31 @@ from storefront.checkout.services import clean_address
 from storefront.core.address import ADDRESS_FIELDS
 from storefront.core.errors import DomainError
 from storefront.core.money import MoneyParseError, fen_to_yuan_string, parse_yuan
+from storefront.orders.carriers import Carrier, carrier_code
 from storefront.orders.models import Order
 
 # Fields an operator may correct on a customer's behalf: nothing about money,
 # status or what was bought.
 ORDER_EDITABLE_FIELDS = ("email", "note", *ADDRESS_FIELDS)
 
-COMMON_CARRIERS = (
-    "顺丰速运",
-    "中通快递",
-    "圆通速递",
-    "韵达快递",
-    "申通快递",
-    "极兔速递",
-    "京东物流",
-    "中国邮政 EMS",
-)
+
+class CarrierField(forms.ChoiceField):
+    """A select of the carriers (storefront.orders.carriers); a carrier's name
+    posted instead of its code (顺丰速运, 中通) is read as its code."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid_choice": "请从列表中选择快递公司 / "
+                "Choose a carrier from the list"
+            },
+        )
+        super().__init__(choices=[("", "—"), *Carrier.choices], **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        return carrier_code(value) or value if value else ""
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
@@ -135,7 +144,7 @@ class RefundConfirmForm(forms.Form):
 class ShipForm(forms.Form):
     """One parcel: both left blank means "not this one yet"."""
 
-    carrier = forms.CharField(label="快递公司 carrier", max_length=50, required=False)
+    carrier = CarrierField(label="快递公司 carrier", required=False)
     tracking_number = forms.CharField(
         label="运单号 tracking number", max_length=50, required=False
     )

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from brands.permissions import Action, user_can
 from storefront.core.errors import DomainError
 from storefront.core.money import fen_to_yuan_string, format_fen
+from storefront.orders.carriers import carrier_name
 from storefront.orders.errors import OrderError, OrderErrorCode
 from storefront.orders.models import Fulfillment, FulfillmentStatus, Order
 from storefront.orders.services import fulfillment_ship
@@ -25,7 +26,6 @@ from storefront.payments.refunds import order_refund, order_refund_check
 from storefront.payments.services import order_cancel_unpaid
 
 from .admin_forms import (
-    COMMON_CARRIERS,
     RefundConfirmForm,
     RefundForm,
     ShipForm,
@@ -351,7 +351,6 @@ class RefundAndShipPages:
             request,
             "发货 Ship parcels",
             rows=rows,
-            carriers=COMMON_CARRIERS,
             action=action,
             orders=orders,
             original=orders[0] if not action else None,
@@ -366,7 +365,7 @@ class RefundAndShipPages:
             add_domain_error(form, OrderError(OrderErrorCode.PERMISSION_DENIED))
             return False
         try:
-            fulfillment_ship(
+            shipped = fulfillment_ship(
                 fulfillment=fulfillment,
                 carrier=form.cleaned_data["carrier"],
                 tracking_number=form.cleaned_data["tracking_number"],
@@ -378,8 +377,8 @@ class RefundAndShipPages:
         self.message_user(
             request,
             f"{fulfillment.order.number} {fulfillment.workshop.name}："
-            f"已发货 shipped（{form.cleaned_data['carrier']} "
-            f"{form.cleaned_data['tracking_number']}）",
+            f"已发货 shipped（{carrier_name(shipped.carrier)} "
+            f"{shipped.tracking_number}）",
             messages.SUCCESS,
         )
         return True

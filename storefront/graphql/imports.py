@@ -12,9 +12,10 @@ from django.core.files.uploadedfile import UploadedFile
 from graphql import GraphQLError
 from graphql_relay import to_global_id
 
-from brands.models import Workshop
+from brands.models import Brand, Workshop
 from catalog_import import selectors, services
 from catalog_import.errors import ImportJobError, ImportJobErrorCode, Severity
+from catalog_import.links import product_urls
 from catalog_import.models import ImportMode, ImportStatus
 
 from .errors import DomainMutation, Error, choice_value, mirror_enum
@@ -136,8 +137,26 @@ class ImportPlanEntry(graphene.ObjectType):
     rows = graphene.List(graphene.NonNull(graphene.Int), required=True)
     changes = graphene.List(graphene.NonNull(ImportFieldChange), required=True)
     variants = graphene.List(graphene.NonNull(ImportVariantChange), required=True)
+    written = graphene.Boolean(
+        required=True,
+        description="An apply created or updated this product",
+    )
+    product_url = graphene.String(
+        description="The public page of the product an apply wrote"
+    )
 
     # The value behind this type is a dict from the job's report.
+    def resolve_written(self, info):
+        return bool(self.get("written"))
+
+    def resolve_product_url(self, info):
+        if not self.get("written"):
+            return None
+        return (
+            product_urls(self.get("product_id"), self.get("product_slug"))["url"]
+            or None
+        )
+
     def resolve_action(self, info):
         return self.get("action") or ""
 
@@ -162,8 +181,16 @@ class ImportPlanEntry(graphene.ObjectType):
             )
             for sku, changes in changed.items()
         ]
+        # What a new variant will be, from nothing (None → value).
+        new_values = self.get("new_variants") or {}
         variants += [
-            ImportVariantChange(sku=sku, is_new=True, changes=[])
+            ImportVariantChange(
+                sku=sku,
+                is_new=True,
+                changes=_field_changes(
+                    {k: [None, v] for k, v in (new_values.get(sku) or {}).items()}
+                ),
+            )
             for sku in new_skus
             if sku not in changed
         ]
@@ -200,6 +227,9 @@ class ImportJobType(graphene.ObjectType):
     sheet_name = graphene.String(required=True)
     mode = graphene.Field(ImportModeEnum, required=True)
     archive_missing = graphene.Boolean(required=True)
+    brand_slug = graphene.String(
+        description="The brand chosen for the whole file, if any"
+    )
     status = graphene.Field(ImportStatusEnum, required=True)
     progress = graphene.Int(required=True, description="0–100")
     rows_total = graphene.Int(required=True)
@@ -255,6 +285,10 @@ class ImportJobType(graphene.ObjectType):
     def resolve_workshop_name(self, info):
         return self.workshop.name
 
+    def resolve_brand_slug(self, info):
+        brand = self.brand_override
+        return brand.slug if brand is not None else None
+
     def resolve_failure(self, info):
         return self.failure or None
 
@@ -306,6 +340,11 @@ class CatalogImportCreate(DomainMutation):
             description="Unpublish the workshop's products the file omits",
         )
         sheet = graphene.String(description="XLSX sheet name (default: the first)")
+        brand = graphene.String(
+            description="Slug of one of the workshop's brands for the whole "
+            "file: it replaces brands that are not the workshop's (a Shopify "
+            "export's Vendor), with a warning instead of an error"
+        )
 
     ERROR_FIELDS = {ImportJobError: "errors"}
 
@@ -314,13 +353,27 @@ class CatalogImportCreate(DomainMutation):
 
     @classmethod
     def perform(
-        cls, info, workshop, file, dry_run=True, archive_missing=False, sheet=None
+        cls,
+        info,
+        workshop,
+        file,
+        dry_run=True,
+        archive_missing=False,
+        sheet=None,
+        brand=None,
     ):
         target = Workshop.objects.filter(slug=workshop).first()
         if target is None:
             raise ImportJobError(
                 ImportJobErrorCode.WORKSHOP_NOT_FOUND, field="workshop"
             )
+        chosen = None
+        if brand:
+            chosen = Brand.objects.filter(slug=brand).first()
+            if chosen is None:
+                raise ImportJobError(
+                    ImportJobErrorCode.BRAND_NOT_ALLOWED, field="brand"
+                )
         job = services.import_job_create(
             user=info.context.user,
             workshop=target,
@@ -328,6 +381,7 @@ class CatalogImportCreate(DomainMutation):
             mode=ImportMode.APPLY if dry_run is False else ImportMode.DRY_RUN,
             archive_missing=bool(archive_missing),
             sheet=sheet or "",
+            brand=chosen,
         )
         return cls.success(job=job)
 

@@ -15,6 +15,12 @@ class OrderErrorCode(TextChoices):
     TRACKING_REQUIRED = "tracking_required"
     PAYMENT_IN_PROGRESS = "payment_in_progress"
     REFUND_CHANGED = "refund_changed"
+    UNKNOWN_CARRIER = "unknown_carrier"
+    TRACKING_FORMAT = "tracking_format"
+    NOT_SHIPPED = "not_shipped"
+    TRACKING_UNCHANGED = "tracking_unchanged"
+    BULK_FILE = "bulk_file"
+    BULK_ROW = "bulk_row"
 
 
 MESSAGES = {
@@ -53,6 +59,27 @@ MESSAGES = {
         "付款正在处理中，暂不能取消",
         "A payment is in progress; the order cannot be cancelled now",
     ),
+    OrderErrorCode.UNKNOWN_CARRIER: (
+        "快递公司不在列表中（顺丰、中通、圆通、申通、韵达、极兔、京东、邮政、其他）",
+        "Unknown carrier (SF, ZTO, YTO, STO, Yunda, J&T, JD, EMS, other)",
+    ),
+    OrderErrorCode.TRACKING_FORMAT: (
+        "运单号格式不符",
+        "The tracking number does not fit the carrier's format",
+    ),
+    OrderErrorCode.NOT_SHIPPED: (
+        "该包裹尚未发货，无法更正运单号",
+        "This parcel has not shipped; there is no tracking number to correct",
+    ),
+    OrderErrorCode.TRACKING_UNCHANGED: (
+        "快递公司和运单号与原来相同",
+        "The carrier and tracking number are the same as before",
+    ),
+    OrderErrorCode.BULK_FILE: (
+        "无法读取发货文件",
+        "The shipping file cannot be read",
+    ),
+    OrderErrorCode.BULK_ROW: ("发货文件有误", "The shipping file has errors"),
 }
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from storefront.catalog.inventory import stock_release, stock_return, stock_ship
 from storefront.core import hooks
 
+from .carriers import carrier_code, format_hint, normalize_tracking, tracking_valid
 from .errors import OrderError, OrderErrorCode
 from .models import (
     Fulfillment,
@@ -164,12 +165,19 @@ def order_mark_paid(*, order: Order, amount_fen: int, payment_intent_id: str) ->
         amount_fen=amount_fen,
         payment_intent=payment_intent_id,
     )
-    from .tasks import send_order_confirmation
+    from .tasks import notify_workshops, send_order_confirmation
+
+    def send_messages():
+        try:
+            send_order_confirmation.delay(order.pk)
+        finally:
+            notify_workshops.delay(order.pk)
 
     # robust: an email that cannot be sent must not fail the payment webhook
-    # (with eager Celery the task runs right here); the task retries itself,
-    # and the confirmation sweep sends any that is lost (orders.emails).
-    transaction.on_commit(lambda: send_order_confirmation.delay(order.pk), robust=True)
+    # (with eager Celery the tasks run right here); each task retries itself,
+    # and a sweep sends any that is lost: the confirmation (orders.emails) and
+    # the workshops' new-order notices (orders.notices).
+    transaction.on_commit(send_messages, robust=True)
     # Revenue schedules the split (revenue.apps), after the email above.
     hooks.order_paid(order=order)
     return True
@@ -202,20 +210,77 @@ def _fulfilment_status(order: Order) -> OrderStatus:
     return OrderStatus.PARTIALLY_FULFILLED
 
 
-@transaction.atomic
-def fulfillment_ship(
-    *, fulfillment: Fulfillment, carrier: str, tracking_number: str, user=None
-) -> Fulfillment:
-    """A workshop hands its parcel to the carrier."""
-    carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
-    if not carrier or not tracking_number:
+def tracking_clean(carrier, tracking_number) -> tuple[str, str]:
+    """The carrier's code and the normalised number, checked against the
+    carrier's published format (storefront.orders.carriers)."""
+    raw_carrier = (carrier or "").strip()
+    number = normalize_tracking(tracking_number)
+    if not raw_carrier or not number:
         raise OrderError(OrderErrorCode.TRACKING_REQUIRED, field="trackingNumber")
-    order = lock_order(fulfillment.order)
-    fulfillment = Fulfillment.objects.select_for_update().get(pk=fulfillment.pk)
-    if fulfillment.status != FulfillmentStatus.PENDING:
+    code = carrier_code(raw_carrier)
+    if code is None:
+        raise OrderError(
+            OrderErrorCode.UNKNOWN_CARRIER, field="carrier", detail=raw_carrier
+        )
+    if len(number) > Fulfillment._meta.get_field("tracking_number").max_length or (
+        not tracking_valid(code, number)
+    ):
+        raise OrderError(
+            OrderErrorCode.TRACKING_FORMAT,
+            field="trackingNumber",
+            detail=format_hint(code),
+        )
+    return code, number
+
+
+def _schedule_shipping_email(fulfillment: Fulfillment) -> None:
+    from .tasks import send_shipping_email
+
+    # robust: the parcel has shipped whatever the mail server says; the task
+    # retries itself (storefront.orders.shipping_emails).
+    transaction.on_commit(
+        lambda: send_shipping_email.delay(fulfillment.pk), robust=True
+    )
+
+
+def check_shippable(order: Order, fulfillment: Fulfillment) -> None:
+    if fulfillment.status == FulfillmentStatus.SHIPPED:
         raise OrderError(OrderErrorCode.ALREADY_SHIPPED, field="fulfillment")
+    if order.status == OrderStatus.CANCELLED:
+        raise OrderError(
+            OrderErrorCode.INVALID_TRANSITION,
+            field="order",
+            detail=("订单已取消", "the order is cancelled"),
+        )
+    if fulfillment.status == FulfillmentStatus.CANCELLED:
+        raise OrderError(
+            OrderErrorCode.INVALID_TRANSITION,
+            field="fulfillment",
+            detail=(
+                "包裹已取消（订单已全额退款）",
+                "the parcel is cancelled (refunded)",
+            ),
+        )
     if order.status not in PAID_STATES:
         raise OrderError(OrderErrorCode.NOT_PAID, field="order")
+
+
+@transaction.atomic
+def fulfillment_ship(
+    *,
+    fulfillment: Fulfillment,
+    carrier: str,
+    tracking_number: str,
+    user=None,
+    notify_customer: bool = True,
+) -> Fulfillment:
+    """A workshop hands its parcel to the carrier. `carrier` is a code of
+    `carriers.Carrier` or one of its names; the number must fit its format.
+    With `notify_customer`, the customer is mailed after commit."""
+    carrier, tracking_number = tracking_clean(carrier, tracking_number)
+    order = lock_order(fulfillment.order)
+    fulfillment = Fulfillment.objects.select_for_update().get(pk=fulfillment.pk)
+    check_shippable(order, fulfillment)
     lines = list(order.lines.filter(workshop_id=fulfillment.workshop_id))
     stock_ship(held=_reserved_units(lines))
     for line in lines:
@@ -243,6 +308,54 @@ def fulfillment_ship(
             user=user,
             **data,
         )
+    if notify_customer and order.email:
+        _schedule_shipping_email(fulfillment)
+    return fulfillment
+
+
+@transaction.atomic
+def fulfillment_tracking_correct(
+    *,
+    fulfillment: Fulfillment,
+    carrier: str,
+    tracking_number: str,
+    user=None,
+    notify_customer: bool = True,
+) -> Fulfillment:
+    """Correct a shipped parcel's carrier or tracking number (there is no
+    "delivered" state yet, so any shipped parcel); logged old → new, no stock
+    moves. With `notify_customer`, a shipping email already sent is sent
+    again with the corrected number."""
+    carrier, tracking_number = tracking_clean(carrier, tracking_number)
+    order = lock_order(fulfillment.order)
+    fulfillment = Fulfillment.objects.select_for_update().get(pk=fulfillment.pk)
+    if fulfillment.status != FulfillmentStatus.SHIPPED:
+        raise OrderError(OrderErrorCode.NOT_SHIPPED, field="fulfillment")
+    old = {
+        "carrier": fulfillment.carrier,
+        "tracking_number": fulfillment.tracking_number,
+    }
+    if (carrier, tracking_number) == (old["carrier"], old["tracking_number"]):
+        raise OrderError(OrderErrorCode.TRACKING_UNCHANGED, field="trackingNumber")
+    fulfillment.carrier = carrier
+    fulfillment.tracking_number = tracking_number
+    # A notice still on its way reads the corrected number when it is sent.
+    resend = notify_customer and fulfillment.shipping_email_sent_at is not None
+    if resend:
+        fulfillment.shipping_email_sent_at = None
+    fulfillment.save(
+        update_fields=["carrier", "tracking_number", "shipping_email_sent_at"]
+    )
+    order_event(
+        order=order,
+        type=OrderEventType.TRACKING_CORRECTED,
+        user=user,
+        workshop=fulfillment.workshop.name,
+        old=old,
+        new={"carrier": carrier, "tracking_number": tracking_number},
+    )
+    if resend:
+        _schedule_shipping_email(fulfillment)
     return fulfillment
 
 

@@ -1,6 +1,12 @@
 from celery import shared_task
 
 from .emails import order_confirmation_send, order_confirmations_send_unsent
+from .notices import (
+    workshop_notices_send,
+    workshop_notices_send_unsent,
+    workshop_wecom_post,
+)
+from .shipping_emails import shipping_email_send
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
@@ -18,3 +24,48 @@ def send_unsent_confirmations() -> int:
     """Mail every paid order's confirmation that was never sent (a lost task,
     a mail server that was down); every few minutes by beat."""
     return order_confirmations_send_unsent()
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_shipping_email(self, fulfillment_id: int) -> bool:
+    """Once per shipment (storefront.orders.shipping_emails): a repeat sends
+    nothing; a mail server that is down is tried again."""
+    try:
+        return shipping_email_send(fulfillment_id=fulfillment_id)
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc
+
+
+# New-order notices (storefront.orders.notices). Retried with backoff (60 s,
+# 120 s, … up to 10 min); past its retries, the sweep below takes over.
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def notify_workshops(order_id: int) -> int:
+    """Tell each workshop of a paid order of its own parcel, once: a repeat,
+    or a sweep that got there first, sends nothing."""
+    return workshop_notices_send(order_id=order_id)
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def post_workshop_wecom(fulfillment_id: int) -> bool:
+    """Post a parcel's WeCom message again after the robot failed it (the
+    email went out already and is not repeated)."""
+    return workshop_wecom_post(fulfillment_id=fulfillment_id)
+
+
+@shared_task
+def send_unsent_workshop_notices() -> int:
+    """Notify the workshop of every paid parcel whose notice was never sent
+    (a lost task, a mail server that was down); every few minutes by beat."""
+    return workshop_notices_send_unsent()

@@ -2,7 +2,8 @@
 
     python manage.py import_catalog --workshop SLUG FILE [--as USERNAME]
         [--dry-run] [--json] [--sheet NAME] [--archive-missing] [--no-fetch]
-    python manage.py import_catalog --template out.xlsx   (or out.csv)
+        [--brand BRAND_SLUG]
+    python manage.py import_catalog --template out.xlsx [--workshop SLUG]
 
 The import acts as a user, checked exactly as in the portal: `--as USERNAME`,
 or by default a platform operator (the first active staff user, superusers
@@ -20,9 +21,13 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from brands.models import Workshop
+from brands.models import Brand, Workshop
 from brands.permissions import Action, user_can
 from catalog_import import columns
+from catalog_import.access import may_use_brand
+from catalog_import.errors import JOB_MESSAGES, ImportJobErrorCode
+from catalog_import.links import product_urls
+from catalog_import.selectors import template_choices
 from catalog_import.services import ImportResult, run_import
 
 HUMAN_LIST_MAX = 50
@@ -48,6 +53,36 @@ def result_json(result: ImportResult) -> dict:
         "errors": [_problem_json(p) for p in result.errors],
         "warnings": [_problem_json(p) for p in result.warnings],
     }
+
+
+def _brand(slug: str | None, workshop: Workshop, actor) -> Brand | None:
+    """The --brand for the whole file: one of the workshop's brands that
+    `actor` may create products of, or a one-line refusal."""
+    if not slug:
+        return None
+    brand = Brand.objects.filter(slug=slug).first()
+    if brand is None or not may_use_brand(actor, workshop=workshop, brand=brand):
+        zh, en = JOB_MESSAGES[ImportJobErrorCode.BRAND_NOT_ALLOWED]
+        raise CommandError(f"{zh}：{slug} / {en}: {slug}")
+    return brand
+
+
+def product_links(result: ImportResult) -> list[dict]:
+    """The products an apply created or updated, with their public page
+    and admin addresses (absolute, from SITE_URL)."""
+    links = []
+    for entry in result.plan:
+        if not entry.get("written") or not entry.get("product_id"):
+            continue
+        links.append(
+            {
+                "action": entry["action"],
+                "product_code": entry["product_code"],
+                "id": entry["product_id"],
+                **product_urls(entry["product_id"], entry.get("product_slug")),
+            }
+        )
+    return links
 
 
 class ProgressBar:
@@ -136,6 +171,13 @@ class Command(BaseCommand):
             help="do not download image URLs (they become warnings)",
         )
         parser.add_argument(
+            "--brand",
+            metavar="SLUG",
+            help="one of the workshop's brands for the whole file: it replaces "
+            "brands that are not the workshop's (a Shopify export's Vendor), "
+            "with a warning instead of an error",
+        )
+        parser.add_argument(
             "--template",
             metavar="PATH",
             help="write the import template to PATH (.xlsx or .csv) and exit",
@@ -143,21 +185,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["template"]:
-            return self._write_template(Path(options["template"]))
+            workshop = None
+            if options["workshop"]:
+                workshop = self._workshop(options["workshop"])
+            return self._write_template(Path(options["template"]), workshop)
         if not options["workshop"] or not options["file"]:
             raise CommandError(
                 "需要 --workshop SLUG 和文件 / --workshop SLUG and FILE are required"
             )
         slug = options["workshop"]
-        workshop = Workshop.objects.filter(slug=slug).first()
-        if workshop is None:
-            raise CommandError(f"找不到工坊 {slug} / No workshop with slug {slug}")
+        workshop = self._workshop(slug)
         actor = _actor(options["as_user"])
         if not user_can(actor, Action.IMPORT_CATALOG, workshop):
             raise CommandError(
                 f"用户 {actor.get_username()} 不能向工坊 {slug} 导入商品 / "
                 f"User {actor.get_username()} may not import into workshop {slug}"
             )
+        brand = _brand(options["brand"], workshop, actor)
         path = Path(options["file"])
         try:
             fileobj = path.open("rb")
@@ -180,6 +224,7 @@ class Command(BaseCommand):
                     sheet=options["sheet"] or None,
                     fetch_remote=not options["no_fetch"],
                     on_progress=bar,
+                    brand_override=brand,
                 )
         finally:
             if bar is not None:
@@ -194,12 +239,20 @@ class Command(BaseCommand):
         else:
             self._write_human(result, workshop, path, options["dry_run"])
 
-    def _write_template(self, path: Path) -> None:
+    def _workshop(self, slug: str) -> Workshop:
+        workshop = Workshop.objects.filter(slug=slug).first()
+        if workshop is None:
+            raise CommandError(f"找不到工坊 {slug} / No workshop with slug {slug}")
+        return workshop
+
+    def _write_template(self, path: Path, workshop: Workshop | None) -> None:
         suffix = path.suffix.lower()
+        # With --workshop: its brands, and a sample row that imports as it is.
+        choices = template_choices(workshop) if workshop is not None else None
         if suffix == ".xlsx":
-            content = columns.template_xlsx()
+            content = columns.template_xlsx(choices)
         elif suffix == ".csv":
-            content = columns.template_csv()
+            content = columns.template_csv(choices)
         else:
             raise CommandError(
                 "模板文件须以 .xlsx 或 .csv 结尾 / "
@@ -245,3 +298,15 @@ class Command(BaseCommand):
             if len(problems) > HUMAN_LIST_MAX:
                 more = len(problems) - HUMAN_LIST_MAX
                 out.write(f"  … 另有 {more} 条 / {more} more (--json lists all)")
+        links = product_links(result)
+        if links:
+            out.write(f"商品 products: {len(links)}")
+            for link in links[:HUMAN_LIST_MAX]:
+                word = "新增 created" if link["action"] == "create" else "更新 updated"
+                out.write(
+                    f"  {word} {link['product_code']}: {link['url']} "
+                    f"(admin {link['admin_url']})"
+                )
+            if len(links) > HUMAN_LIST_MAX:
+                more = len(links) - HUMAN_LIST_MAX
+                out.write(f"  … 另有 {more} 个 / {more} more (--json lists all)")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from storefront.orders.carriers import Carrier
 from storefront.orders.errors import OrderError, OrderErrorCode
 from storefront.orders.models import (
     Fulfillment,
@@ -58,7 +59,7 @@ def test_each_workshop_ships_its_own_parcel(client, two_parcels):
     assert order.status == OrderStatus.PARTIALLY_FULFILLED
     first = parcel(order, mussels)
     assert first.status == FulfillmentStatus.SHIPPED
-    assert (first.carrier, first.tracking_number) == ("顺丰速运", "SF1234567890")
+    assert (first.carrier, first.tracking_number) == (Carrier.SF, "SF1234567890")
     assert first.shipped_at is not None
     assert parcel(order, seaweed).status == FulfillmentStatus.PENDING
     assert (stock_of(mussels).quantity, stock_of(mussels).quantity_reserved) == (8, 0)
@@ -72,7 +73,7 @@ def test_each_workshop_ships_its_own_parcel(client, two_parcels):
     fulfillment_ship(
         fulfillment=parcel(order, seaweed),
         carrier="中通快递",
-        tracking_number="ZT998877",
+        tracking_number="731234567890",
         user=manager,
     )
 
@@ -87,7 +88,7 @@ def test_each_workshop_ships_its_own_parcel(client, two_parcels):
         (e.user, e.data["workshop"], e.data["tracking_number"]) for e in shipped
     ] == [
         (manager, "贻贝工坊", "SF1234567890"),
-        (manager, "紫菜工坊", "ZT998877"),
+        (manager, "紫菜工坊", "731234567890"),
     ]
     assert [e.data["status"] for e in shipped] == [
         OrderStatus.PARTIALLY_FULFILLED,
@@ -99,7 +100,9 @@ def test_a_single_parcel_order_goes_straight_to_fulfilled(client, two_parcels):
     mussels, _ = two_parcels
     order = paid_order(client, [(mussels, 1)])
     fulfillment_ship(
-        fulfillment=order.fulfillments.get(), carrier="EMS", tracking_number="E1"
+        fulfillment=order.fulfillments.get(),
+        carrier="EMS",
+        tracking_number="EA123456789CN",
     )
     order.refresh_from_db()
     assert order.status == OrderStatus.FULFILLED
@@ -130,15 +133,17 @@ def test_a_parcel_ships_once(client, two_parcels):
     mussels, seaweed = two_parcels
     order = paid_order(client, [(mussels, 2), (seaweed, 1)])
     fulfillment_ship(
-        fulfillment=parcel(order, mussels), carrier="A", tracking_number="1"
+        fulfillment=parcel(order, mussels), carrier="sf", tracking_number="SF1000000001"
     )
     with pytest.raises(OrderError) as caught:
         fulfillment_ship(
-            fulfillment=parcel(order, mussels), carrier="A", tracking_number="2"
+            fulfillment=parcel(order, mussels),
+            carrier="sf",
+            tracking_number="SF1000000002",
         )
     assert caught.value.code == OrderErrorCode.ALREADY_SHIPPED
     assert stock_of(mussels).quantity == 8
-    assert parcel(order, mussels).tracking_number == "1"
+    assert parcel(order, mussels).tracking_number == "SF1000000001"
 
 
 def test_an_unpaid_order_does_not_ship(two_parcels):
@@ -146,7 +151,9 @@ def test_an_unpaid_order_does_not_ship(two_parcels):
     order, _ = place_order([(mussels, 2)])
     with pytest.raises(OrderError) as caught:
         fulfillment_ship(
-            fulfillment=order.fulfillments.get(), carrier="A", tracking_number="1"
+            fulfillment=order.fulfillments.get(),
+            carrier="sf",
+            tracking_number="SF1000000001",
         )
     assert caught.value.code == OrderErrorCode.NOT_PAID
     assert order.fulfillments.get().status == FulfillmentStatus.PENDING
@@ -159,12 +166,12 @@ def test_a_partly_refunded_order_can_still_ship(client, two_parcels):
     order_refund(order=order, user=make_user(staff=True), amount_fen=500)
 
     fulfillment_ship(
-        fulfillment=parcel(order, mussels), carrier="A", tracking_number="1"
+        fulfillment=parcel(order, mussels), carrier="sf", tracking_number="SF1000000001"
     )
     order.refresh_from_db()
     assert order.status == OrderStatus.PARTIALLY_FULFILLED
     fulfillment_ship(
-        fulfillment=parcel(order, seaweed), carrier="A", tracking_number="2"
+        fulfillment=parcel(order, seaweed), carrier="sf", tracking_number="SF1000000002"
     )
     order.refresh_from_db()
     assert order.status == OrderStatus.FULFILLED
@@ -178,8 +185,8 @@ def test_the_event_log_records_who_did_what_and_when(client, two_parcels):
     order = paid_order(client, [(mussels, 2)], user=buyer)
     fulfillment_ship(
         fulfillment=order.fulfillments.get(),
-        carrier="A",
-        tracking_number="1",
+        carrier="sf",
+        tracking_number="SF1000000001",
         user=manager,
     )
     order_refund(order=order, user=operator, amount_fen=100)

@@ -142,6 +142,24 @@ def test_shipped_parcels_show_carrier_and_tracking_number(client, two_parcels):
     assert "待发货 to ship" in waiting and "SF" not in waiting
 
 
+def test_a_shipped_parcel_links_to_the_carriers_tracking_page(client, two_parcels):
+    order = paid_order(client, two_parcels)
+    island = Fulfillment.objects.get(order=order, workshop__name="嵊泗贻贝工坊")
+    fulfillment_ship(
+        fulfillment=island, carrier="中通快递", tracking_number="731234567890"
+    )
+
+    shipped, waiting = parcel_blocks(client.get(order_page_url(order)).content.decode())
+
+    assert "中通快递 ZTO Express" in shipped
+    assert '<span class="tracking">731234567890</span>' in shipped
+    assert (
+        'href="https://www.kuaidi100.com/chaxun?com=zhongtong&amp;nu=731234567890"'
+        in shipped
+    )
+    assert "查询物流" in shipped and "kuaidi100" not in waiting
+
+
 def test_lines_show_what_was_bought_as_it_was(client):
     variant = make_variant(1280, 5, name="象山活黄鱼")
     order, _ = place_order([variant])

@@ -1,0 +1,300 @@
+"""Shipping a parcel with a carrier from the list: formats checked, the states
+that cannot ship refused, the customer's "shipped" email sent once after
+commit, and a wrong tracking number corrected (logged, no stock moved)."""
+
+import socket
+
+import pytest
+
+from storefront.orders.carriers import Carrier
+from storefront.orders.errors import OrderError, OrderErrorCode
+from storefront.orders.models import (
+    Fulfillment,
+    FulfillmentStatus,
+    OrderEvent,
+    OrderEventType,
+    OrderStatus,
+)
+from storefront.orders.services import fulfillment_ship, fulfillment_tracking_correct
+from storefront.orders.shipping_emails import shipping_email_send
+from storefront.orders.tasks import send_shipping_email
+from storefront.payments.refunds import order_refund
+from storefront.payments.services import order_cancel_unpaid
+from tests.factories import make_brand, make_user, make_workshop
+from tests.shop_helpers import make_variant, paid_order, place_order, stock_of
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
+
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def variant():
+    brand = make_brand()
+    return make_variant(1280, 10, workshop=make_workshop(brands=[brand]), brand=brand)
+
+
+def events(order, type_):
+    return list(OrderEvent.objects.filter(order=order, type=type_))
+
+
+def ship(fulfillment, carrier="sf", number="SF1234567890123", **kwargs):
+    return fulfillment_ship(
+        fulfillment=fulfillment, carrier=carrier, tracking_number=number, **kwargs
+    )
+
+
+# --- carrier and format --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("carrier", "number"),
+    [
+        ("sf", "YT1234567890123"),
+        ("顺丰速运", "12345"),
+        ("zto", "ZT998877"),
+        ("yto", "1234567890123"),
+        ("jt", "JT12"),
+        ("ems", "E1"),
+        ("other", "12345"),
+        ("sf", "SF" + "1" * 60),
+    ],
+)
+def test_a_number_in_the_wrong_format_for_its_carrier_is_refused(
+    client, variant, carrier, number
+):
+    order = paid_order(client, [(variant, 2)])
+    with pytest.raises(OrderError) as caught:
+        ship(order.fulfillments.get(), carrier, number)
+    assert caught.value.code == OrderErrorCode.TRACKING_FORMAT
+    assert caught.value.field == "trackingNumber"
+    assert caught.value.message_zh.startswith("运单号格式不符：")
+    assert "format" in caught.value.message_en
+    parcel = order.fulfillments.get()
+    assert (parcel.status, parcel.tracking_number) == (FulfillmentStatus.PENDING, "")
+    assert (stock_of(variant).quantity, stock_of(variant).quantity_reserved) == (10, 2)
+
+
+@pytest.mark.parametrize("carrier", ["DHL", "顺风", "A"])
+def test_an_unknown_carrier_is_refused(client, variant, carrier):
+    order = paid_order(client, [(variant, 1)])
+    with pytest.raises(OrderError) as caught:
+        ship(order.fulfillments.get(), carrier, "SF1234567890123")
+    assert caught.value.code == OrderErrorCode.UNKNOWN_CARRIER
+    assert caught.value.field == "carrier"
+    assert "快递公司不在列表中" in caught.value.message
+    assert order.fulfillments.get().status == FulfillmentStatus.PENDING
+
+
+def test_the_code_and_the_normalised_number_are_stored(client, variant):
+    order = paid_order(client, [(variant, 1)])
+    ship(order.fulfillments.get(), "中通快递", " 7312 3456 7890 ")
+    parcel = order.fulfillments.get()
+    assert (parcel.carrier, parcel.tracking_number) == (Carrier.ZTO, "731234567890")
+    event = events(order, OrderEventType.SHIPPED)[0]
+    assert (event.data["carrier"], event.data["tracking_number"]) == (
+        "zto",
+        "731234567890",
+    )
+
+
+# --- states that cannot ship -------------------------------------------------
+
+
+def test_an_unpaid_parcel_does_not_ship(variant):
+    order, _ = place_order([(variant, 2)])
+    with pytest.raises(OrderError) as caught:
+        ship(order.fulfillments.get())
+    assert caught.value.code == OrderErrorCode.NOT_PAID
+    assert stock_of(variant).quantity == 10
+
+
+def test_a_cancelled_order_does_not_ship(variant):
+    order, _ = place_order([(variant, 2)])
+    order_cancel_unpaid(order=order)
+    with pytest.raises(OrderError) as caught:
+        ship(order.fulfillments.get())
+    assert caught.value.code == OrderErrorCode.INVALID_TRANSITION
+    assert "订单已取消" in caught.value.message
+    assert order.fulfillments.get().status == FulfillmentStatus.CANCELLED
+    assert (stock_of(variant).quantity, stock_of(variant).quantity_reserved) == (10, 0)
+
+
+def test_a_refunded_order_does_not_ship(client, variant):
+    order = paid_order(client, [(variant, 2)])
+    order_refund(order=order, user=make_user(staff=True), amount_fen=order.total_fen)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    with pytest.raises(OrderError) as caught:
+        ship(order.fulfillments.get())
+    assert caught.value.code == OrderErrorCode.INVALID_TRANSITION
+    assert "退款" in caught.value.message
+    assert order.fulfillments.get().status == FulfillmentStatus.CANCELLED
+    assert stock_of(variant).quantity == 10
+
+
+def test_an_already_shipped_parcel_does_not_ship_again(client, variant):
+    order = paid_order(client, [(variant, 2)])
+    ship(order.fulfillments.get())
+    with pytest.raises(OrderError) as caught:
+        ship(order.fulfillments.get(), "zto", "731234567890")
+    assert caught.value.code == OrderErrorCode.ALREADY_SHIPPED
+    parcel = order.fulfillments.get()
+    assert (parcel.carrier, parcel.tracking_number) == ("sf", "SF1234567890123")
+    assert stock_of(variant).quantity == 8
+    assert len(events(order, OrderEventType.SHIPPED)) == 1
+
+
+# --- the customer's email ------------------------------------------------------
+
+
+def test_the_customer_is_mailed_once_after_commit(
+    client, variant, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://shop.example.cn"
+    order = paid_order(client, [(variant, 2)], email="buyer@example.com")
+    with django_capture_on_commit_callbacks() as callbacks:
+        ship(order.fulfillments.get())
+    assert mailoutbox == []  # nothing inside the transaction
+    for callback in callbacks:
+        callback()
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["buyer@example.com"]
+    assert order.number in mail.subject and "已发货" in mail.subject
+    assert "顺丰速运 SF Express" in mail.body
+    assert "SF1234567890123" in mail.body
+    assert (
+        "https://www.sf-express.com/chn/sc/waybill/list?billno=SF1234567890123"
+        in mail.body
+    )
+    assert f"https://shop.example.cn/orders/{order.token}/" in mail.body
+    parcel = order.fulfillments.get()
+    assert parcel.shipping_email_sent_at is not None
+    sent = events(order, OrderEventType.SHIPPING_EMAIL_SENT)
+    assert [e.data["to"] for e in sent] == ["buyer@example.com"]
+
+    # A repeat of the task sends nothing.
+    assert send_shipping_email.delay(parcel.pk).get() is False
+    assert len(mailoutbox) == 1
+
+
+def test_no_email_when_the_customer_is_not_to_be_notified(
+    client, variant, mailoutbox, django_capture_on_commit_callbacks
+):
+    order = paid_order(client, [(variant, 1)])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        ship(order.fulfillments.get(), notify_customer=False)
+    assert callbacks == [] and mailoutbox == []
+    assert order.fulfillments.get().shipping_email_sent_at is None
+
+
+def test_a_parcel_not_shipped_gets_no_shipping_email(client, variant, mailoutbox):
+    order = paid_order(client, [(variant, 1)])
+    assert shipping_email_send(fulfillment_id=order.fulfillments.get().pk) is False
+    assert mailoutbox == []
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_failed_send_is_given_back_for_the_retry(
+    client, variant, settings, mailoutbox
+):
+    order = paid_order(client, [(variant, 1)])
+    ship(order.fulfillments.get())  # on_commit does not run in this test
+    parcel = order.fulfillments.get()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
+    with pytest.raises(OSError):
+        shipping_email_send(fulfillment_id=parcel.pk)
+    parcel.refresh_from_db()
+    assert parcel.shipping_email_sent_at is None
+    assert events(order, OrderEventType.SHIPPING_EMAIL_SENT) == []
+
+    settings.EMAIL_BACKEND = LOCMEM
+    assert send_shipping_email.delay(parcel.pk).get() is True
+    assert len(mailoutbox) == 1
+
+
+# --- correcting a tracking number ----------------------------------------------
+
+
+def test_a_wrong_tracking_number_is_corrected_and_logged(
+    client, variant, mailoutbox, django_capture_on_commit_callbacks
+):
+    order = paid_order(client, [(variant, 2)])
+    manager = make_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order.fulfillments.get(), "sf", "SF1234567890123")
+    assert len(mailoutbox) == 1
+    stock_before = (stock_of(variant).quantity, stock_of(variant).quantity_reserved)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fulfillment_tracking_correct(
+            fulfillment=order.fulfillments.get(),
+            carrier="韵达快递",
+            tracking_number="4312345678901",
+            user=manager,
+        )
+
+    parcel = order.fulfillments.get()
+    assert parcel.status == FulfillmentStatus.SHIPPED
+    assert (parcel.carrier, parcel.tracking_number) == ("yunda", "4312345678901")
+    assert (stock_of(variant).quantity, stock_of(variant).quantity_reserved) == (
+        stock_before
+    )
+    [event] = events(order, OrderEventType.TRACKING_CORRECTED)
+    assert event.user == manager
+    assert event.data["old"] == {
+        "carrier": "sf",
+        "tracking_number": "SF1234567890123",
+    }
+    assert event.data["new"] == {"carrier": "yunda", "tracking_number": "4312345678901"}
+    # The customer is told the corrected number.
+    assert len(mailoutbox) == 2 and "4312345678901" in mailoutbox[1].body
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FULFILLED
+
+
+def test_only_a_shipped_parcel_can_be_corrected(client, variant):
+    order = paid_order(client, [(variant, 1)])
+    with pytest.raises(OrderError) as caught:
+        fulfillment_tracking_correct(
+            fulfillment=order.fulfillments.get(),
+            carrier="sf",
+            tracking_number="SF1234567890123",
+            user=None,
+        )
+    assert caught.value.code == OrderErrorCode.NOT_SHIPPED
+    assert events(order, OrderEventType.TRACKING_CORRECTED) == []
+
+
+@pytest.mark.parametrize(
+    ("carrier", "number", "code"),
+    [
+        ("sf", "YT1234567890123", OrderErrorCode.TRACKING_FORMAT),
+        ("DHL", "SF1234567890123", OrderErrorCode.UNKNOWN_CARRIER),
+        ("sf", "", OrderErrorCode.TRACKING_REQUIRED),
+        ("顺丰", "sf 1234567890123", OrderErrorCode.TRACKING_UNCHANGED),
+    ],
+)
+def test_a_correction_is_checked_like_a_shipment(
+    client, variant, carrier, number, code
+):
+    order = paid_order(client, [(variant, 1)])
+    ship(order.fulfillments.get())
+    with pytest.raises(OrderError) as caught:
+        fulfillment_tracking_correct(
+            fulfillment=order.fulfillments.get(),
+            carrier=carrier,
+            tracking_number=number,
+            user=None,
+        )
+    assert caught.value.code == code
+    parcel = Fulfillment.objects.get(order=order)
+    assert (parcel.carrier, parcel.tracking_number) == ("sf", "SF1234567890123")
+    assert events(order, OrderEventType.TRACKING_CORRECTED) == []
