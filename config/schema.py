@@ -5,6 +5,7 @@ from storefront.graphql.checkout_types import CheckoutQuery
 from storefront.graphql.imports import ImportMutations, ImportQuery
 from storefront.graphql.links import LinkMutations, LinksQuery
 from storefront.graphql.orders import OrderMutations, OrderQuery
+from storefront.graphql.products_edit import ProductEditMutations
 from storefront.graphql.queries import StorefrontQuery
 from storefront.graphql.revenue import RevenueQuery
 from storefront.graphql.workshop import WorkshopMutations, WorkshopQuery
@@ -25,6 +26,7 @@ class Query(
 
 
 class Mutation(
+    ProductEditMutations,
     WorkshopMutations,
     LinkMutations,
     ImportMutations,

@@ -28,6 +28,8 @@ urlpatterns = [
     path("graphql/", csrf_exempt(StorefrontGraphQLView.as_view())),
     path("payments/", include("storefront.payments.urls")),
     path("workshop/import/", include("catalog_import.urls")),
+    path("workshop/products/", include("storefront.web.workshop_products_urls")),
+    path("workshop/", include("storefront.web.workshop_urls")),
     path("revenue/", include("revenue.urls")),
     path("", include("storefront.links.urls")),
     path("", include("storefront.web.urls")),

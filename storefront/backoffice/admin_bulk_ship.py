@@ -8,65 +8,29 @@ travels back signed (for this operator, for a quarter of an hour), and the
 apply step checks it all again: what was true at the dry run may not be now.
 """
 
-import base64
-
-from django import forms
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from storefront.core.errors import DomainError
-from storefront.orders.bulk_ship import MAX_BYTES, bulk_ship_apply, bulk_ship_plan
-
-SALT = "storefront.backoffice.bulk-ship"
-MAX_AGE_SECONDS = 15 * 60
-EXPIRED = (
-    "确认页已过期或无效，请重新上传文件 / "
-    "This confirmation has expired or is invalid; upload the file again"
+from storefront.orders.bulk_ship import bulk_ship_apply, bulk_ship_plan
+from storefront.orders.bulk_ship_upload import (
+    EXPIRED,
+    BulkShipUploadForm,
+    load_upload,
+    sign_upload,
 )
 
-
-class BulkShipUploadForm(forms.Form):
-    file = forms.FileField(
-        label="发货文件（CSV）shipping file (CSV)",
-        help_text="表头：订单号、快递公司、运单号（可加一列“工坊”）；"
-        "UTF-8 或 GBK 编码，最大 1 MB / Header: order_number, carrier, "
-        "tracking_number (optionally workshop); UTF-8 or GBK, at most 1 MB",
-    )
-    notify_customer = forms.BooleanField(
-        label="邮件通知顾客 email the customers", required=False, initial=True
-    )
-
-    def clean_file(self) -> bytes:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(
-                f"文件超过 {MAX_BYTES // 1024} KB，请分成几个文件 / "
-                f"The file is over {MAX_BYTES // 1024} KB; split it into several",
-                code="too_large",
-            )
-        return upload.read(MAX_BYTES + 1)
+SALT = "storefront.backoffice.bulk-ship"
 
 
 def _sign(*, user, data: bytes, notify: bool) -> str:
-    payload = {
-        "user": user.pk,
-        "data": base64.b64encode(data).decode("ascii"),
-        "notify": notify,
-    }
-    return signing.dumps(payload, salt=SALT, compress=True)
+    return sign_upload(salt=SALT, user=user, data=data, notify=notify)
 
 
 def _load(token: str, *, user) -> tuple[bytes, bool] | None:
-    try:
-        payload = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
-    except signing.BadSignature:
-        return None
-    if payload.get("user") != user.pk:
-        return None
-    return base64.b64decode(payload["data"]), bool(payload.get("notify"))
+    return load_upload(token, salt=SALT, user=user)
 
 
 class BulkShipPage:

@@ -311,3 +311,34 @@ class ProductImage(models.Model):
     @property
     def large_url(self) -> str:
         return (self.rendition_large or self.image).url
+
+
+class ProductChange(models.Model):
+    """One change a person made to a product through the catalogue's editing
+    services (storefront.catalog.editing), written in the same transaction."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="changes"
+    )
+    variant = models.ForeignKey(
+        ProductVariant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    field = models.CharField("字段 field", max_length=40)
+    old_value = models.TextField("原值 old", blank=True)
+    new_value = models.TextField("新值 new", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "商品变更 product change"
+        verbose_name_plural = "商品变更 product changes"
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"

@@ -12,7 +12,7 @@ only).
 """
 
 import graphene
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from graphene import relay
 from graphene_django import DjangoObjectType
 from graphql import GraphQLError
@@ -21,7 +21,8 @@ from brands.models import Workshop
 from brands.permissions import Action, user_can
 from storefront.orders.carriers import carrier_name, tracking_url
 from storefront.orders.errors import OrderError, OrderErrorCode
-from storefront.orders.models import Fulfillment, FulfillmentStatus, OrderLine
+from storefront.orders.models import Fulfillment, OrderLine
+from storefront.orders.selectors import fulfillments_of_workshop
 from storefront.orders.services import fulfillment_ship
 
 from .errors import DomainMutation, choice_value, graphql_field
@@ -34,36 +35,6 @@ from .types import CountedConnection
 
 # Global IDs of parcels: this type's, and Saleor's `Fulfillment:<pk>`.
 FULFILLMENT_ID_TYPES = ("WorkshopFulfillment", "Fulfillment")
-
-
-def _workshop_lines(workshop_id: int) -> Prefetch:
-    return Prefetch(
-        "order__lines",
-        queryset=OrderLine.objects.filter(workshop_id=workshop_id).order_by("pk"),
-        to_attr="workshop_lines",
-    )
-
-
-def fulfillments_of_workshop(workshop: Workshop, *, status=None):
-    """The workshop's parcels of orders that were paid: to ship first, then
-    oldest paid first, with the order and this workshop's lines loaded."""
-    queryset = Fulfillment.objects.filter(
-        workshop=workshop, order__paid_at__isnull=False
-    )
-    if status is not None:
-        queryset = queryset.filter(status=status)
-    return (
-        queryset.select_related("order", "workshop")
-        .prefetch_related(_workshop_lines(workshop.pk))
-        .annotate(
-            to_ship_first=Case(
-                When(status=FulfillmentStatus.PENDING, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("to_ship_first", "order__paid_at", "pk")
-    )
 
 
 def _fulfillment(pk: int) -> Fulfillment | None:

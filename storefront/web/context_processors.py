@@ -2,6 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from catalog_import.selectors import may_import_somewhere
+from storefront.web.views.workshop import may_use_portal
 
 
 def site(request):
@@ -11,4 +12,5 @@ def site(request):
         "SITE_URL": settings.SITE_URL,
         # Evaluated only by pages that show it (signed-in headers).
         "MAY_IMPORT": SimpleLazyObject(lambda: may_import_somewhere(user)),
+        "MAY_RUN_WORKSHOP": SimpleLazyObject(lambda: may_use_portal(user)),
     }
