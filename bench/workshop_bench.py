@@ -11,9 +11,10 @@ a quarter of the orders also carrying another workshop's parcel), then:
    that workshop's parcels through bulk_ship_plan (the dry run) and
    bulk_ship_apply, as its manager in the portal (workshop=…), --runs fresh
    runs with the parcels, lines, stock, orders and events put back between
-   them; plan and apply timed separately, median reported. Shipping emails
-   are sent inline after each commit (no broker: eager task) to Django's
-   in-memory mail backend, so the apply includes rendering them.
+   them; plan and apply timed separately, median reported. With --emails
+   both (the default) twice: shipping emails queued to the Redis broker at
+   REDIS_URL, as deployed (the bench purges them), then inline (no broker:
+   the task runs after each commit, into Django's in-memory mail backend).
 2. `/workshop/orders/` (skipped, and said so, while the page does not exist):
    as the workshop's manager, the SQL queries of one render (Django test
    client, second request, session and user lookups included), then latency

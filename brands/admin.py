@@ -6,6 +6,7 @@ Every admin page asks `brands.permissions.user_can(…, OPERATE_PLATFORM)` throu
 """
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 
 from storefront.core import hooks
@@ -231,6 +232,7 @@ class VillageAdmin(StableSlugAdmin, ServiceWrittenAdmin):
 
 @admin.register(Workshop)
 class WorkshopAdmin(StableSlugAdmin, ServiceWrittenAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "name",
         "village",

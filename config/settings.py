@@ -338,7 +338,7 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 # anywhere (any https host, or http to this machine) rather than only at
 # https://qyapi.weixin.qq.com (brands.webhooks).
 WECOM_TIMEOUT = float(os.environ.get("WECOM_TIMEOUT", "5"))
-WECOM_ALLOW_ANY_HOST = env_bool("WECOM_ALLOW_ANY_HOST", DEBUG)
+WECOM_ALLOW_ANY_HOST = env_bool("WECOM_ALLOW_ANY_HOST", False)
 
 # Stripe. `make run` without STRIPE_SECRET_KEY, docker-compose.yml and the test
 # suite start the local stand-in (devtools/stripe_stand_in, on localstripe) and

@@ -55,6 +55,7 @@ class EditErrorCode(TextChoices):
     DUPLICATE_CODE = "duplicate_code"
     IMAGE_INVALID = "image_invalid"
     IMAGE_TOO_LARGE = "image_too_large"
+    CHANGED_MEANWHILE = "changed_meanwhile"
 
 
 class EditError(DomainError):
@@ -68,6 +69,10 @@ class EditError(DomainError):
         EditErrorCode.INVALID_QUANTITY: (
             "库存须为不小于 0 的整数",
             "Stock must be a whole number, 0 or more",
+        ),
+        EditErrorCode.CHANGED_MEANWHILE: (
+            "已被他人修改，请刷新后再改",
+            "Someone changed it meanwhile; reload and try again",
         ),
         EditErrorCode.BELOW_RESERVED: (
             "库存不能少于订单已占用的数量",
@@ -169,12 +174,24 @@ def _locked_stock(variant: ProductVariant) -> Stock:
     return stock
 
 
-def stock_set(*, variant: ProductVariant, quantity, user) -> Stock:
-    """Set the units on the shelf (reserved ones included)."""
+def stock_set(*, variant: ProductVariant, quantity, user, expected=None) -> Stock:
+    """Set the units on the shelf (reserved ones included). With `expected`
+    (the figure the form showed), a figure changed meanwhile by someone else
+    refuses with CHANGED_MEANWHILE instead of overwriting their change."""
     _may_change(user, variant.product)
     quantity = parse_quantity(quantity)
+    if expected is not None and expected != "":
+        expected = parse_quantity(expected, field="expected")
+    else:
+        expected = None
     with transaction.atomic():
         stock = _locked_stock(variant)
+        if expected is not None and stock.quantity != expected:
+            raise EditError(
+                EditErrorCode.CHANGED_MEANWHILE,
+                field="quantity",
+                detail=str(stock.quantity),
+            )
         if quantity < stock.quantity_reserved:
             raise EditError(
                 EditErrorCode.BELOW_RESERVED,
@@ -224,10 +241,17 @@ _UNSET = object()
 
 
 def variant_update(
-    *, variant: ProductVariant, user, price=_UNSET, compare_at_price=_UNSET
+    *,
+    variant: ProductVariant,
+    user,
+    price=_UNSET,
+    compare_at_price=_UNSET,
+    expected_price_fen: int | None = None,
 ) -> ProductVariant:
     """Change the price and the compare-at (划线) price, given as yuan text
-    ('12.80') or fen ints; a compare-at of '' or None clears it."""
+    ('12.80') or fen ints; a compare-at of '' or None clears it. With
+    `expected_price_fen` (what the form showed), a price changed meanwhile
+    refuses with CHANGED_MEANWHILE."""
     _may_change(user, variant.product)
     new = {}
     if price is not _UNSET:
@@ -239,6 +263,8 @@ def variant_update(
         )
     with transaction.atomic():
         locked = ProductVariant.objects.select_for_update().get(pk=variant.pk)
+        if expected_price_fen is not None and locked.price_fen != expected_price_fen:
+            raise EditError(EditErrorCode.CHANGED_MEANWHILE, field="price")
         old = {name: getattr(locked, name) for name in new}
         for name, value in new.items():
             setattr(locked, name, value)

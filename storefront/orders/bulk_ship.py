@@ -239,6 +239,13 @@ def _check_cells(row: BulkShipRow) -> None:
         row.add_error(error)
 
 
+def _unknown_order(row: BulkShipRow) -> None:
+    row.add(
+        f"找不到订单号 {row.order_number}",
+        f"unknown order number {row.order_number}",
+    )
+
+
 def _pick_parcel(
     row: BulkShipRow, order: Order, *, user, workshop_id: int | None, by_name: bool
 ) -> Fulfillment | None:
@@ -246,9 +253,9 @@ def _pick_parcel(
     if workshop_id is not None:
         parcels = [f for f in parcels if f.workshop_id == workshop_id]
         if not parcels:
-            row.add(
-                "该订单没有本工坊的包裹", "this order has no parcel of this workshop"
-            )
+            # The same answer as for a number that does not exist: a workshop
+            # must not learn which of other workshops' order numbers are real.
+            _unknown_order(row)
             return None
     elif by_name and row.workshop_name:
         parcels = [
@@ -305,10 +312,7 @@ def bulk_ship_plan(*, user, data: bytes, workshop=None) -> BulkShipPlan:
             continue
         order = orders.get(row.order_number.upper())
         if order is None:
-            row.add(
-                f"找不到订单号 {row.order_number}",
-                f"unknown order number {row.order_number}",
-            )
+            _unknown_order(row)
             continue
         row.order_number = order.number
         parcel = _pick_parcel(

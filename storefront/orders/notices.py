@@ -79,6 +79,17 @@ class WeComError(OSError):
     answer). An OSError, as a refused connection or a timeout is."""
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error: the checked URL is the only place we post to."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+# No proxies from the environment, no redirects followed.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+
+
 def wecom_post(url: str, content: str) -> None:
     """POST one text message to a WeCom group robot; raises OSError (or
     WeComError) when it was not taken. Every WeCom call goes through here."""
@@ -91,7 +102,7 @@ def wecom_post(url: str, content: str) -> None:
         headers={"Content-Type": "application/json; charset=utf-8"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=settings.WECOM_TIMEOUT) as response:
+    with _OPENER.open(request, timeout=settings.WECOM_TIMEOUT) as response:
         raw = response.read(65536)
     try:
         answer = json.loads(raw or b"{}")

@@ -339,8 +339,9 @@ def fulfillment_tracking_correct(
         raise OrderError(OrderErrorCode.TRACKING_UNCHANGED, field="trackingNumber")
     fulfillment.carrier = carrier
     fulfillment.tracking_number = tracking_number
-    # A notice still on its way reads the corrected number when it is sent.
-    resend = notify_customer and fulfillment.shipping_email_sent_at is not None
+    # The customer is told the corrected number, also when the first ship
+    # did not notify; a notice still on its way sends it once (its claim).
+    resend = notify_customer and bool(order.email)
     if resend:
         fulfillment.shipping_email_sent_at = None
     fulfillment.save(

@@ -69,13 +69,15 @@ def test_a_paid_orders_split_and_email_survive_a_broker_crash(
             # A second copy of each, as a redelivery or a sweep would send.
             split_order.delay(order.pk)
             send_order_confirmation.delay(order.pk)
-        assert queued(url) == 4
+        # The confirmation, the workshops' new-parcel notice and the split,
+        # and the two copies.
+        assert queued(url) == 5
         assert not JournalEntry.objects.filter(kind=EntryKind.SALE).exists()
 
         time.sleep(1.5)  # appendfsync everysec
         broker.stop(signal.SIGKILL)
         broker.start()
-        assert queued(url) == 4
+        assert queued(url) == 5
 
         log = tmp_path / "worker.log"
         with _worker(

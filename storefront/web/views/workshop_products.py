@@ -5,6 +5,7 @@ history, and create a product. Thin: storefront.catalog.editing checks
 permissions (user_can), validates, writes and records every change."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,8 +23,6 @@ from storefront.catalog.models import Category, Product, ProductVariant
 from storefront.core.http import private_page
 
 from ..current_workshop import current_workshop
-
-MAX_PHOTO_BYTES = 20 * 1024 * 1024
 
 
 class ProductTextForm(forms.Form):
@@ -185,6 +184,7 @@ def stock_change(request, variant_id: int):
                 variant=variant,
                 quantity=request.POST.get("quantity", ""),
                 user=request.user,
+                expected=request.POST.get("expected", ""),
             )
     except EditError as exc:
         error = exc
@@ -198,11 +198,13 @@ def price_change(request, variant_id: int):
     variant = _variant_of(request, variant_id)
     error = None
     try:
+        shown = request.POST.get("expected_price_fen", "")
         editing.variant_update(
             variant=variant,
             user=request.user,
             price=request.POST.get("price", ""),
             compare_at_price=request.POST.get("compare_at_price", ""),
+            expected_price_fen=int(shown) if shown.isdigit() else None,
         )
     except EditError as exc:
         error = exc
@@ -243,7 +245,9 @@ def product_edit(request, product_id: int):
             if photo_form.is_valid():
                 upload = photo_form.cleaned_data["photo"]
                 try:
-                    if upload.size > MAX_PHOTO_BYTES:
+                    # Refused before it is read into memory; the pipeline
+                    # checks the same cap again as it decodes.
+                    if upload.size > settings.IMAGE_MAX_BYTES:
                         raise EditError(
                             editing.EditErrorCode.IMAGE_TOO_LARGE, field="photo"
                         )

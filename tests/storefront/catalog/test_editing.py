@@ -329,3 +329,36 @@ def test_a_set_and_an_order_reservation_at_once_never_go_below_reserved():
     else:
         assert stock.quantity == 2 and stock.quantity_reserved == 0
         assert results[1] is not None  # the reservation was refused
+
+
+def test_two_managers_setting_the_stock_from_the_same_page_lose_no_update(shop):
+    """Both saw 10: one sets 12 (a delivery), the other then sets 8 (a
+    breakage). The second is refused, not written over the first."""
+    _, variant, manager = shop
+    other = make_user()
+    grant(other, Role.WORKSHOP_MANAGER, variant.product.workshop)
+    editing.stock_set(variant=variant, quantity="12", user=manager, expected="10")
+
+    with pytest.raises(EditError) as excinfo:
+        editing.stock_set(variant=variant, quantity="8", user=other, expected="10")
+
+    assert _code(excinfo) == EditErrorCode.CHANGED_MEANWHILE
+    assert _stock(variant).quantity == 12
+    editing.stock_set(variant=variant, quantity="8", user=other, expected="12")
+    assert _stock(variant).quantity == 8
+
+
+def test_a_price_changed_meanwhile_is_not_written_over(shop):
+    _, variant, manager = shop
+    editing.variant_update(
+        variant=variant, user=manager, price="13.80", expected_price_fen=1280
+    )
+
+    with pytest.raises(EditError) as excinfo:
+        editing.variant_update(
+            variant=variant, user=manager, price="11.80", expected_price_fen=1280
+        )
+
+    assert _code(excinfo) == EditErrorCode.CHANGED_MEANWHILE
+    variant.refresh_from_db()
+    assert variant.price_fen == 1380
