@@ -283,9 +283,12 @@ def _lua_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a Lua string
 
 
-def drive(port: int, requests, *, clients: int, seconds: int) -> dict:
+def drive(
+    port: int, requests, *, clients: int, seconds: int, headers: tuple[str, ...] = ()
+) -> dict:
     """Run wrk (C, so the load generator takes little of the 2 cores) cycling
-    through `requests`; return its count, errors and latency percentiles."""
+    through `requests`, sending `headers` ("Name: value") with each; return
+    its count, errors and latency percentiles."""
     entries = []
     for path, body in requests:
         fields = [_lua_string("POST" if body else "GET"), _lua_string(path)]
@@ -304,6 +307,7 @@ def drive(port: int, requests, *, clients: int, seconds: int) -> dict:
                 f"-d{seconds}s",
                 "--timeout",
                 "5s",
+                *(arg for header in headers for arg in ("-H", header)),
                 "-s",
                 script.name,
                 url,

@@ -32,9 +32,7 @@ import random
 import re
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -44,9 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.storefront import (  # noqa: E402
-    WRK_SCRIPT,
-    _lua_string,
     bench_database_url,
+    drive,
     recreate_database,
     run_manage,
     server_env,
@@ -424,40 +421,13 @@ def sequential(port: int, path: str, cookie: tuple[str, str], n: int) -> dict:
 
 
 def wrk(port: int, path: str, cookie: tuple[str, str], clients: int, seconds: int):
-    entry = "{" + _lua_string("GET") + ", " + _lua_string(path) + "}"
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % {"requests": entry})
-    try:
-        result = subprocess.run(
-            [
-                "wrk",
-                f"-t{min(clients, 2)}",
-                f"-c{clients}",
-                f"-d{seconds}s",
-                "--timeout",
-                "5s",
-                "-H",
-                f"Cookie: {cookie[0]}={cookie[1]}",
-                "-s",
-                script.name,
-                f"http://127.0.0.1:{port}/",
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    finally:
-        os.unlink(script.name)
-    line = next(x for x in result.stdout.splitlines() if x.startswith("RESULT"))
-    count, errors, duration_us, p50, p95, p99 = line.split()[1:]
-    return {
-        "requests": int(count),
-        "errors": int(errors),
-        "rps": int(count) / (int(duration_us) / 1e6),
-        "p50": float(p50),
-        "p95": float(p95),
-        "p99": float(p99),
-    }
+    return drive(
+        port,
+        [(path, None)],
+        clients=clients,
+        seconds=seconds,
+        headers=(f"Cookie: {cookie[0]}={cookie[1]}",),
+    )
 
 
 def yes(ok: bool) -> str:
@@ -592,8 +562,8 @@ def main() -> None:
     try:
         for path in paths:
             seq = sequential(port, path, cookie, args.requests)
-            drive = wrk(port, path, cookie, args.clients, args.seconds)
-            rows.append((path, counted[path], seq, drive))
+            loaded = wrk(port, path, cookie, args.clients, args.seconds)
+            rows.append((path, counted[path], seq, loaded))
     finally:
         server.terminate()
         server.wait(timeout=30)
