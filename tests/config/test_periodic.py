@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -141,10 +140,8 @@ def test_the_runner_starts_and_stops_on_sigterm(tmp_path):
         line = process.stdout.readline()
         assert "periodic jobs without a broker" in line, line
         assert "send-unsent-order-confirmations" in line
-        started = time.monotonic()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
-        assert time.monotonic() - started < 5
     finally:
         process.kill()
 

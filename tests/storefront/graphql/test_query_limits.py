@@ -9,7 +9,6 @@ clean INVALID errors that never reach the database."""
 import base64
 import json
 import logging
-import time
 
 import graphene
 import pytest
@@ -31,14 +30,12 @@ PRODUCTS = "{ products(first: 10) { edges { node { name } } } }"  # cost 31
 
 
 def post(client, query: str, variables=None, **extra):
-    started = time.perf_counter()
-    response = client.post(
+    return client.post(
         "/graphql/",
         data=json.dumps({"query": query, "variables": variables or {}}),
         content_type="application/json",
         **extra,
     )
-    return response, time.perf_counter() - started
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +44,7 @@ def _answers_not_cached(settings):
     settings.CATALOG_CACHE_SECONDS = 0
 
 
-def assert_too_complex(response, elapsed, limit: str, within: float = 0.5) -> dict:
+def assert_too_complex(response, limit: str) -> dict:
     assert response.status_code == 400, response.content
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX", error
@@ -56,7 +53,6 @@ def assert_too_complex(response, elapsed, limit: str, within: float = 0.5) -> di
         "查询过于复杂" in error["message"] and "query too complex" in error["message"]
     )
     assert str(error["extensions"]["maximum"]) in error["message"]
-    assert elapsed < within, f"refused after {elapsed:.3f} s"
     return error
 
 
@@ -89,17 +85,17 @@ def figures(query: str, variables=None, page_cap=100):
 def test_body_size_limit(client, settings):
     body = json.dumps({"query": PRODUCTS, "variables": {}})
     settings.GRAPHQL_MAX_BODY_BYTES = len(body)
-    assert_runs(post(client, PRODUCTS)[0])
+    assert_runs(post(client, PRODUCTS))
     settings.GRAPHQL_MAX_BODY_BYTES = len(body) - 1
-    error = assert_too_complex(*post(client, PRODUCTS), "bodyBytes")
+    error = assert_too_complex(post(client, PRODUCTS), "bodyBytes")
     assert error["extensions"]["value"] == len(body)
 
 
 def test_token_limit(client, settings):
     settings.GRAPHQL_MAX_TOKENS = tokens(PRODUCTS)
-    assert_runs(post(client, PRODUCTS)[0])
+    assert_runs(post(client, PRODUCTS))
     settings.GRAPHQL_MAX_TOKENS = tokens(PRODUCTS) - 1
-    assert_too_complex(*post(client, PRODUCTS), "tokens")
+    assert_too_complex(post(client, PRODUCTS), "tokens")
 
 
 def test_alias_limit(client, settings):
@@ -107,9 +103,9 @@ def test_alias_limit(client, settings):
     three = (
         "a: brands { totalCount } b: brands { totalCount } c: villages { totalCount }"
     )
-    assert_runs(post(client, "{ " + three + " }")[0])
+    assert_runs(post(client, "{ " + three + " }"))
     four = "{ " + three + " d: categories { totalCount } }"
-    error = assert_too_complex(*post(client, four), "aliases")
+    error = assert_too_complex(post(client, four), "aliases")
     assert error["extensions"] == {
         "code": "QUERY_TOO_COMPLEX",
         "limit": "aliases",
@@ -123,31 +119,31 @@ def test_repeating_one_field_counts_against_the_alias_limit(client, settings):
     so repeating a field (or spreading fragments that repeat it) is bounded
     like aliases are."""
     settings.GRAPHQL_MAX_ALIASES = 3
-    assert_runs(post(client, "{ __typename __typename __typename }")[0])
+    assert_runs(post(client, "{ __typename __typename __typename }"))
     assert_too_complex(
-        *post(client, "{ __typename __typename __typename __typename }"),
+        post(client, "{ __typename __typename __typename __typename }"),
         "fieldRepeats",
     )
     # Merged through parents: 2 × 2 selections of `name` under products.node.
     nested = """{ products { edges { node { name name } } }
                   products { edges { node { name name } } } }"""
     assert figures(nested).repeats == 4
-    assert_too_complex(*post(client, nested), "fieldRepeats")
+    assert_too_complex(post(client, nested), "fieldRepeats")
 
 
 def test_depth_limit(client, settings):
     settings.GRAPHQL_MAX_DEPTH = 4
-    assert_runs(post(client, PRODUCTS)[0])
+    assert_runs(post(client, PRODUCTS))
     deeper = "{ products(first: 10) { edges { node { brand { name } } } } }"
-    assert_too_complex(*post(client, deeper), "depth")
+    assert_too_complex(post(client, deeper), "depth")
 
 
 def test_cost_limit(client, settings):
     assert figures(PRODUCTS).cost == 1 + 10 * 3
     settings.GRAPHQL_MAX_COST = 31
-    assert_runs(post(client, PRODUCTS)[0])
+    assert_runs(post(client, PRODUCTS))
     settings.GRAPHQL_MAX_COST = 30
-    error = assert_too_complex(*post(client, PRODUCTS), "cost")
+    error = assert_too_complex(post(client, PRODUCTS), "cost")
     assert error["extensions"]["value"] > 30
 
 
@@ -156,14 +152,14 @@ def test_cost_limit(client, settings):
 
 def test_a_4_mb_body_of_whitespace_is_refused_before_it_is_read(client):
     query = "{" + " " * 4_000_000 + "__typename }"
-    assert_too_complex(*post(client, query), "bodyBytes")
+    assert_too_complex(post(client, query), "bodyBytes")
 
 
 def test_20000_typenames_are_refused(client, settings):
     query = "{" + " __typename" * 20_000 + " }"
-    assert_too_complex(*post(client, query), "bodyBytes")
+    assert_too_complex(post(client, query), "bodyBytes")
     settings.GRAPHQL_MAX_BODY_BYTES = 10**6  # then the token limit stops it
-    assert_too_complex(*post(client, query), "tokens")
+    assert_too_complex(post(client, query), "tokens")
 
 
 def test_1000_aliases_of_full_product_pages_are_refused(client, settings):
@@ -175,11 +171,11 @@ def test_1000_aliases_of_full_product_pages_are_refused(client, settings):
         )
         + "}"
     )
-    assert_too_complex(*post(client, query), "bodyBytes")
+    assert_too_complex(post(client, query), "bodyBytes")
     settings.GRAPHQL_MAX_BODY_BYTES = 10**6  # then the token limit stops it
-    assert_too_complex(*post(client, query), "tokens")
+    assert_too_complex(post(client, query), "tokens")
     settings.GRAPHQL_MAX_TOKENS = 10**6  # then the alias limit stops it
-    assert_too_complex(*post(client, query), "aliases", within=2)
+    assert_too_complex(post(client, query), "aliases")
 
 
 def test_the_query_of_a_multipart_upload_is_held_to_the_body_limit(settings):
@@ -205,8 +201,8 @@ def test_the_query_of_a_multipart_upload_is_held_to_the_body_limit(settings):
 
 def test_a_10000_character_search_is_refused_as_too_large(client):
     query = "query($f: ProductFilterInput) { products(filter: $f) { totalCount } }"
-    response, elapsed = post(client, query, {"f": {"search": "虾" * 10_000}})
-    assert_too_complex(response, elapsed, "bodyBytes")
+    response = post(client, query, {"f": {"search": "虾" * 10_000}})
+    assert_too_complex(response, "bodyBytes")
 
 
 # --- how cost is counted -------------------------------------------------------
@@ -255,9 +251,9 @@ def test_first_and_last_come_from_variables_defaults_or_the_page_cap():
 def test_a_variable_first_is_judged_by_its_value(client, settings):
     query = "query($n: Int) { products(first: $n) { edges { node { name } } } }"
     settings.GRAPHQL_MAX_COST = 31
-    assert_runs(post(client, query, {"n": 10})[0])
-    assert_too_complex(*post(client, query, {"n": 11}), "cost")
-    assert_too_complex(*post(client, query), "cost")  # no n: 100 a page
+    assert_runs(post(client, query, {"n": 10}))
+    assert_too_complex(post(client, query, {"n": 11}), "cost")
+    assert_too_complex(post(client, query), "cost")  # no n: 100 a page
 
 
 def test_fragments_are_expanded_wherever_they_are_spread():
@@ -272,13 +268,13 @@ def test_fragments_are_expanded_wherever_they_are_spread():
     assert figures(twice).aliases == 1
 
 
-def test_a_fragment_bomb_is_refused_in_milliseconds(client):
+def test_a_fragment_bomb_is_refused_before_it_is_expanded(client):
     """40 fragments each spreading the next twice: 2^40 fields expanded."""
     fragments = " ".join(
         f"fragment F{n} on Query {{ ...F{n + 1} ...F{n + 1} }}" for n in range(40)
     )
     query = "{ ...F0 } " + fragments + " fragment F40 on Query { __typename }"
-    error = assert_too_complex(*post(client, query), "fieldRepeats")
+    error = assert_too_complex(post(client, query), "fieldRepeats")
     assert error["extensions"]["maximum"] == 15
 
 
@@ -287,10 +283,9 @@ def test_cyclic_fragments_are_a_validation_error_not_a_hang(client):
         fragment A on Product { name brand { ...B } }
         fragment B on Brand { name ...C }
         fragment C on Brand { slug ...B }"""
-    response, elapsed = post(client, query)
+    response = post(client, query)
     assert response.status_code == 400
     assert "within itself" in response.json()["errors"][0]["message"]
-    assert elapsed < 0.5
 
 
 def test_operations_and_fragments_not_run_are_measured_too(client, settings):
@@ -298,11 +293,11 @@ def test_operations_and_fragments_not_run_are_measured_too(client, settings):
     settings.GRAPHQL_MAX_ALIASES = 3
     big = "{ __typename __typename __typename __typename }"
     assert_too_complex(
-        *post(client, f"query Small {{ __typename }} query Big {big}"),
+        post(client, f"query Small {{ __typename }} query Big {big}"),
         "fieldRepeats",
     )
     unused = "fragment Unused on Query { __typename __typename __typename __typename }"
-    assert_too_complex(*post(client, "{ __typename } " + unused), "fieldRepeats")
+    assert_too_complex(post(client, "{ __typename } " + unused), "fieldRepeats")
 
 
 def test_get_requests_are_held_to_the_same_limits(client, settings):
@@ -319,17 +314,17 @@ INTROSPECT = "{ __schema { queryType { name } } }"
 
 def test_introspection_is_refused_when_switched_off(client, settings):
     settings.GRAPHQL_INTROSPECTION = False
-    response, _ = post(client, INTROSPECT)
+    response = post(client, INTROSPECT)
     assert response.status_code == 400
     assert "introspection has been disabled" in response.json()["errors"][0]["message"]
-    response, _ = post(client, '{ __type(name: "Product") { name } }')
+    response = post(client, '{ __type(name: "Product") { name } }')
     assert response.status_code == 400
-    assert assert_runs(post(client, "{ __typename }")[0]) == {"__typename": "Query"}
+    assert assert_runs(post(client, "{ __typename }")) == {"__typename": "Query"}
 
 
 def test_introspection_answers_when_switched_on(client, settings):
     settings.GRAPHQL_INTROSPECTION = True
-    data = assert_runs(post(client, INTROSPECT)[0])
+    data = assert_runs(post(client, INTROSPECT))
     assert data == {"__schema": {"queryType": {"name": "Query"}}}
 
 
@@ -581,7 +576,7 @@ def test_a_mutation_without_an_invalid_code_gives_a_graphql_error(gql):
 )
 def test_a_nul_in_a_query_argument_is_an_invalid_error(client, query, variables, field):
     make_product(name="蚂蚁岛虾皮")
-    response, _ = post(client, query, variables)
+    response = post(client, query, variables)
     assert response.status_code == 400
     (error,) = response.json()["errors"]
     assert error["extensions"] == {"code": "INVALID", "field": field}
