@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "storefront.orders.tasks.send_unsent_workshop_notices",
         "schedule": 300.0,
     },
+    "send-unsent-shipping-emails": {
+        "task": "storefront.orders.tasks.send_unsent_shipping_emails",
+        "schedule": 300.0,
+    },
     "propose-payout-batch": {
         "task": "revenue.tasks.propose_payout_batch",
         "schedule": crontab(

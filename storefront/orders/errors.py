@@ -18,6 +18,7 @@ class OrderErrorCode(TextChoices):
     UNKNOWN_CARRIER = "unknown_carrier"
     TRACKING_FORMAT = "tracking_format"
     NOT_SHIPPED = "not_shipped"
+    ALREADY_DELIVERED = "already_delivered"
     TRACKING_UNCHANGED = "tracking_unchanged"
     BULK_FILE = "bulk_file"
     BULK_ROW = "bulk_row"
@@ -67,9 +68,10 @@ MESSAGES = {
         "运单号格式不符",
         "The tracking number does not fit the carrier's format",
     ),
-    OrderErrorCode.NOT_SHIPPED: (
-        "该包裹尚未发货，无法更正运单号",
-        "This parcel has not shipped; there is no tracking number to correct",
+    OrderErrorCode.NOT_SHIPPED: ("该包裹尚未发货", "This parcel has not shipped yet"),
+    OrderErrorCode.ALREADY_DELIVERED: (
+        "包裹已签收，运单号不能再更改",
+        "The parcel has been delivered; its tracking can no longer change",
     ),
     OrderErrorCode.TRACKING_UNCHANGED: (
         "快递公司和运单号与原来相同",

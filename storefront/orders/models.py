@@ -210,8 +210,15 @@ class Fulfillment(models.Model):
         "运单号 tracking number", max_length=50, blank=True
     )
     shipped_at = models.DateTimeField(null=True, blank=True)
+    # Set by whoever shipped it once the carrier handed it over; the tracking
+    # number is final from then on.
+    delivered_at = models.DateTimeField("签收时间 delivered at", null=True, blank=True)
     # Once each, by a retried task after commit (claim, send, mark).
     workshop_notified_at = models.DateTimeField(null=True, blank=True)
+    # The customer is to be mailed this shipment (or its corrected number);
+    # storefront.orders.shipping_emails claims, sends and marks it.
+    shipping_email_due = models.BooleanField(default=False)
+    shipping_email_claimed_until = models.DateTimeField(null=True, blank=True)
     shipping_email_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -249,6 +256,7 @@ class OrderEventType(models.TextChoices):
     )
     EMAIL_SENT = "email_sent", "邮件已发送 email sent"
     TRACKING_CORRECTED = "tracking_corrected", "更正运单号 tracking corrected"
+    DELIVERED = "delivered", "已签收 delivered"
     SHIPPING_EMAIL_SENT = "shipping_email_sent", "发货通知已发送 shipping email sent"
     WORKSHOP_NOTIFIED = "workshop_notified", "已通知工坊 workshop notified"
 

@@ -233,14 +233,22 @@ def tracking_clean(carrier, tracking_number) -> tuple[str, str]:
     return code, number
 
 
-def _schedule_shipping_email(fulfillment: Fulfillment) -> None:
-    from .tasks import send_shipping_email
+def _schedule_shipping_email(fulfillment_ids: list[int]) -> None:
+    """The customer is to be told of these parcels' shipment (or corrected
+    number): marked due in this transaction, so that the sweep sends what a
+    lost task did not (storefront.orders.shipping_emails); one task after
+    commit sends them all."""
+    from .tasks import send_shipping_emails
 
-    # robust: the parcel has shipped whatever the mail server says; the task
-    # retries itself (storefront.orders.shipping_emails).
-    transaction.on_commit(
-        lambda: send_shipping_email.delay(fulfillment.pk), robust=True
+    if not fulfillment_ids:
+        return
+    Fulfillment.objects.filter(pk__in=fulfillment_ids).update(
+        shipping_email_due=True, shipping_email_sent_at=None
     )
+    ids = list(fulfillment_ids)
+    # robust: the parcel has shipped whatever the broker or the mail server
+    # says; the task retries itself and the sweep catches what it lost.
+    transaction.on_commit(lambda: send_shipping_emails.delay(ids), robust=True)
 
 
 def check_shippable(order: Order, fulfillment: Fulfillment) -> None:
@@ -309,7 +317,7 @@ def fulfillment_ship(
             **data,
         )
     if notify_customer and order.email:
-        _schedule_shipping_email(fulfillment)
+        _schedule_shipping_email([fulfillment.pk])
     return fulfillment
 
 
@@ -322,15 +330,16 @@ def fulfillment_tracking_correct(
     user=None,
     notify_customer: bool = True,
 ) -> Fulfillment:
-    """Correct a shipped parcel's carrier or tracking number (there is no
-    "delivered" state yet, so any shipped parcel); logged old → new, no stock
-    moves. With `notify_customer`, a shipping email already sent is sent
-    again with the corrected number."""
+    """Correct a shipped parcel's carrier or tracking number, until it is
+    marked delivered; logged old → new, no stock moves. With
+    `notify_customer`, the customer is mailed the corrected number."""
     carrier, tracking_number = tracking_clean(carrier, tracking_number)
     order = lock_order(fulfillment.order)
     fulfillment = Fulfillment.objects.select_for_update().get(pk=fulfillment.pk)
     if fulfillment.status != FulfillmentStatus.SHIPPED:
         raise OrderError(OrderErrorCode.NOT_SHIPPED, field="fulfillment")
+    if fulfillment.delivered_at is not None:
+        raise OrderError(OrderErrorCode.ALREADY_DELIVERED, field="fulfillment")
     old = {
         "carrier": fulfillment.carrier,
         "tracking_number": fulfillment.tracking_number,
@@ -339,14 +348,7 @@ def fulfillment_tracking_correct(
         raise OrderError(OrderErrorCode.TRACKING_UNCHANGED, field="trackingNumber")
     fulfillment.carrier = carrier
     fulfillment.tracking_number = tracking_number
-    # The customer is told the corrected number, also when the first ship
-    # did not notify; a notice still on its way sends it once (its claim).
-    resend = notify_customer and bool(order.email)
-    if resend:
-        fulfillment.shipping_email_sent_at = None
-    fulfillment.save(
-        update_fields=["carrier", "tracking_number", "shipping_email_sent_at"]
-    )
+    fulfillment.save(update_fields=["carrier", "tracking_number"])
     order_event(
         order=order,
         type=OrderEventType.TRACKING_CORRECTED,
@@ -355,8 +357,32 @@ def fulfillment_tracking_correct(
         old=old,
         new={"carrier": carrier, "tracking_number": tracking_number},
     )
-    if resend:
-        _schedule_shipping_email(fulfillment)
+    # The customer is told the corrected number, also when the first ship
+    # did not notify.
+    if notify_customer and order.email:
+        _schedule_shipping_email([fulfillment.pk])
+    return fulfillment
+
+
+@transaction.atomic
+def fulfillment_mark_delivered(*, fulfillment: Fulfillment, user=None) -> Fulfillment:
+    """The carrier handed the parcel over (签收): recorded once, and its
+    tracking number is final from then on."""
+    order = lock_order(fulfillment.order)
+    fulfillment = Fulfillment.objects.select_for_update().get(pk=fulfillment.pk)
+    if fulfillment.status != FulfillmentStatus.SHIPPED:
+        raise OrderError(OrderErrorCode.NOT_SHIPPED, field="fulfillment")
+    if fulfillment.delivered_at is not None:
+        raise OrderError(OrderErrorCode.ALREADY_DELIVERED, field="fulfillment")
+    fulfillment.delivered_at = timezone.now()
+    fulfillment.save(update_fields=["delivered_at"])
+    order_event(
+        order=order,
+        type=OrderEventType.DELIVERED,
+        user=user,
+        workshop=fulfillment.workshop.name,
+        tracking_number=fulfillment.tracking_number,
+    )
     return fulfillment
 
 

@@ -6,7 +6,7 @@ from .notices import (
     workshop_notices_send_unsent,
     workshop_wecom_post,
 )
-from .shipping_emails import shipping_email_send
+from .shipping_emails import shipping_emails_send, shipping_emails_send_unsent
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
@@ -27,13 +27,21 @@ def send_unsent_confirmations() -> int:
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
-def send_shipping_email(self, fulfillment_id: int) -> bool:
+def send_shipping_emails(self, fulfillment_ids: list[int]) -> int:
     """Once per shipment (storefront.orders.shipping_emails): a repeat sends
-    nothing; a mail server that is down is tried again."""
+    nothing; when the mail server is down, the parcels not mailed yet are
+    tried again. The number sent by this run."""
     try:
-        return shipping_email_send(fulfillment_id=fulfillment_id)
+        return shipping_emails_send(fulfillment_ids=fulfillment_ids)
     except OSError as exc:
         raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def send_unsent_shipping_emails() -> int:
+    """Mail every shipment whose email is due and was never sent (a lost
+    task, a mail server that was down); every few minutes by beat."""
+    return shipping_emails_send_unsent()
 
 
 # New-order notices (storefront.orders.notices). Retried with backoff (60 s,

@@ -16,4 +16,5 @@ urlpatterns = [
     path("orders/<int:pk>/label/", workshop.label, name="label"),
     path("orders/<int:pk>/ship/", workshop.ship, name="ship"),
     path("orders/<int:pk>/tracking/", workshop.correct_tracking, name="correct"),
+    path("orders/<int:pk>/delivered/", workshop.mark_delivered, name="delivered"),
 ]

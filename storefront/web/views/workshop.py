@@ -26,7 +26,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brands.models import Workshop
 from brands.permissions import Action, user_can
@@ -51,7 +51,11 @@ from storefront.orders.carriers import (
 )
 from storefront.orders.models import Fulfillment, FulfillmentStatus, OrderLine
 from storefront.orders.selectors import fulfillments_of_workshop, workshop_lines
-from storefront.orders.services import fulfillment_ship, fulfillment_tracking_correct
+from storefront.orders.services import (
+    fulfillment_mark_delivered,
+    fulfillment_ship,
+    fulfillment_tracking_correct,
+)
 from storefront.orders.status import PAID_STATES
 
 from ..current_workshop import current_workshop, workshops_managed_by
@@ -371,6 +375,21 @@ def ship(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def correct_tracking(request, pk: int):
     return _ship_form(request, _shippable_parcel(request, pk), correcting=True)
+
+
+@never_cache
+@login_required
+@require_POST
+def mark_delivered(request, pk: int):
+    parcel = _shippable_parcel(request, pk)
+    back = reverse("workshop:orders") + f"?workshop={parcel.workshop.slug}"
+    try:
+        fulfillment_mark_delivered(fulfillment=parcel, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    messages.success(request, f"已签收：{parcel.order.number} / Delivered")
+    return redirect(back)
 
 
 @never_cache

@@ -3,8 +3,10 @@ that cannot ship refused, the customer's "shipped" email sent once after
 commit, and a wrong tracking number corrected (logged, no stock moved)."""
 
 import socket
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from storefront.orders.carriers import Carrier
 from storefront.orders.errors import OrderError, OrderErrorCode
@@ -15,13 +17,22 @@ from storefront.orders.models import (
     OrderEventType,
     OrderStatus,
 )
-from storefront.orders.services import fulfillment_ship, fulfillment_tracking_correct
-from storefront.orders.shipping_emails import shipping_email_send
-from storefront.orders.tasks import send_shipping_email
+from storefront.orders.services import (
+    fulfillment_mark_delivered,
+    fulfillment_ship,
+    fulfillment_tracking_correct,
+)
+from storefront.orders.shipping_emails import (
+    shipping_email_claim,
+    shipping_email_send,
+    shipping_emails_send_unsent,
+)
+from storefront.orders.tasks import send_shipping_emails, send_unsent_shipping_emails
 from storefront.payments.refunds import order_refund
 from storefront.payments.services import order_cancel_unpaid
 from tests.factories import make_brand, make_user, make_workshop
 from tests.shop_helpers import make_variant, paid_order, place_order, stock_of
+from tests.storefront.orders.mail_backends import CorrectsTrackingWhileSending
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
 
@@ -175,7 +186,7 @@ def test_the_customer_is_mailed_once_after_commit(
     assert [e.data["to"] for e in sent] == ["buyer@example.com"]
 
     # A repeat of the task sends nothing.
-    assert send_shipping_email.delay(parcel.pk).get() is False
+    assert send_shipping_emails.delay([parcel.pk]).get() == 0
     assert len(mailoutbox) == 1
 
 
@@ -216,7 +227,7 @@ def test_a_failed_send_is_given_back_for_the_retry(
     assert events(order, OrderEventType.SHIPPING_EMAIL_SENT) == []
 
     settings.EMAIL_BACKEND = LOCMEM
-    assert send_shipping_email.delay(parcel.pk).get() is True
+    assert send_shipping_emails.delay([parcel.pk]).get() == 1
     assert len(mailoutbox) == 1
 
 
@@ -298,3 +309,138 @@ def test_a_correction_is_checked_like_a_shipment(
     parcel = Fulfillment.objects.get(order=order)
     assert (parcel.carrier, parcel.tracking_number) == ("sf", "SF1234567890123")
     assert events(order, OrderEventType.TRACKING_CORRECTED) == []
+
+
+# --- the shipping email's claim and sweep --------------------------------------
+
+
+def test_a_lost_task_is_mailed_by_the_sweep_once(
+    client, variant, mailoutbox, time_machine
+):
+    order = paid_order(client, [(variant, 1)], email="buyer@example.com")
+    ship(order.fulfillments.get())  # its task is lost: on_commit does not run
+    parcel = order.fulfillments.get()
+    assert (parcel.shipping_email_due, parcel.shipping_email_sent_at) == (True, None)
+
+    assert shipping_emails_send_unsent() == 0  # its own task may still come
+    assert mailoutbox == []
+    time_machine.move_to(timezone.now() + timedelta(minutes=6))
+    assert shipping_emails_send_unsent() == 1
+    assert shipping_emails_send_unsent() == 0
+    assert len(mailoutbox) == 1 and "SF1234567890123" in mailoutbox[0].body
+    parcel.refresh_from_db()
+    assert parcel.shipping_email_due is False
+    assert parcel.shipping_email_sent_at is not None
+    assert parcel.shipping_email_claimed_until is None
+    assert len(events(order, OrderEventType.SHIPPING_EMAIL_SENT)) == 1
+
+
+def test_a_sender_that_died_after_its_claim_is_replaced_when_the_claim_expires(
+    client, variant, mailoutbox, time_machine
+):
+    order = paid_order(client, [(variant, 1)], email="buyer@example.com")
+    ship(order.fulfillments.get())
+    parcel = order.fulfillments.get()
+    assert shipping_email_claim(fulfillment_id=parcel.pk)  # then the worker died
+    assert shipping_email_send(fulfillment_id=parcel.pk) is False  # held
+
+    time_machine.move_to(timezone.now() + timedelta(minutes=6))
+    assert shipping_emails_send_unsent() == 0  # the claim still holds
+    time_machine.move_to(timezone.now() + timedelta(minutes=5))
+    assert shipping_emails_send_unsent() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_a_shipment_not_to_be_notified_is_never_swept(
+    client, variant, mailoutbox, time_machine
+):
+    order = paid_order(client, [(variant, 1)], email="buyer@example.com")
+    ship(order.fulfillments.get(), notify_customer=False)
+    assert order.fulfillments.get().shipping_email_due is False
+    time_machine.move_to(timezone.now() + timedelta(minutes=30))
+    assert shipping_emails_send_unsent() == 0
+    assert mailoutbox == []
+
+
+def test_an_old_shipment_is_not_announced_by_the_sweep(
+    client, variant, mailoutbox, time_machine
+):
+    order = paid_order(client, [(variant, 1)], email="buyer@example.com")
+    ship(order.fulfillments.get())
+    time_machine.move_to(timezone.now() + timedelta(days=8))
+    assert shipping_emails_send_unsent() == 0
+    assert mailoutbox == []
+
+
+def test_a_number_corrected_while_its_email_is_sent_is_mailed_too(
+    client, variant, settings, mailoutbox
+):
+    order = paid_order(client, [(variant, 1)], email="buyer@example.com")
+    ship(order.fulfillments.get())
+    parcel = order.fulfillments.get()
+    settings.EMAIL_BACKEND = (
+        "tests.storefront.orders.mail_backends.CorrectsTrackingWhileSending"
+    )
+    CorrectsTrackingWhileSending.parcel_id = parcel.pk
+    assert shipping_email_send(fulfillment_id=parcel.pk) is True
+    assert [
+        ("SF1234567890123" in m.body, "4312345678901" in m.body) for m in mailoutbox
+    ] == [
+        (True, False),
+        (False, True),
+    ]
+    parcel.refresh_from_db()
+    assert (parcel.tracking_number, parcel.shipping_email_due) == (
+        "4312345678901",
+        False,
+    )
+    sent = events(order, OrderEventType.SHIPPING_EMAIL_SENT)
+    assert sorted(e.data["tracking_number"] for e in sent) == [
+        "4312345678901",
+        "SF1234567890123",
+    ]
+
+
+def test_the_sweep_is_on_the_beat_schedule(settings):
+    job = settings.CELERY_BEAT_SCHEDULE["send-unsent-shipping-emails"]
+    assert job["task"] == "storefront.orders.tasks.send_unsent_shipping_emails"
+    assert send_unsent_shipping_emails.delay().get() == 0
+
+
+# --- delivered -----------------------------------------------------------------
+
+
+def test_a_delivered_parcel_is_recorded_once_and_its_number_is_final(client, variant):
+    order = paid_order(client, [(variant, 1)])
+    ship(order.fulfillments.get())
+    manager = make_user()
+    parcel = fulfillment_mark_delivered(
+        fulfillment=order.fulfillments.get(), user=manager
+    )
+    assert parcel.delivered_at is not None
+    [event] = events(order, OrderEventType.DELIVERED)
+    assert (event.user, event.data["tracking_number"]) == (manager, "SF1234567890123")
+
+    with pytest.raises(OrderError) as caught:
+        fulfillment_mark_delivered(fulfillment=parcel, user=manager)
+    assert caught.value.code == OrderErrorCode.ALREADY_DELIVERED
+    with pytest.raises(OrderError) as caught:
+        fulfillment_tracking_correct(
+            fulfillment=parcel, carrier="yunda", tracking_number="4312345678901"
+        )
+    assert caught.value.code == OrderErrorCode.ALREADY_DELIVERED
+    assert (
+        "已签收" in caught.value.message_zh and "delivered" in caught.value.message_en
+    )
+    parcel.refresh_from_db()
+    assert parcel.tracking_number == "SF1234567890123"
+    assert len(events(order, OrderEventType.DELIVERED)) == 1
+    assert events(order, OrderEventType.TRACKING_CORRECTED) == []
+
+
+def test_a_parcel_not_shipped_cannot_be_delivered(client, variant):
+    order = paid_order(client, [(variant, 1)])
+    with pytest.raises(OrderError) as caught:
+        fulfillment_mark_delivered(fulfillment=order.fulfillments.get())
+    assert caught.value.code == OrderErrorCode.NOT_SHIPPED
+    assert order.fulfillments.get().delivered_at is None

@@ -444,6 +444,37 @@ def test_correct_a_tracking_number(client, portal):
     assert response.status_code == 400
 
 
+def test_mark_delivered_then_the_number_is_final(client, portal):
+    parcel = portal["parcel"]
+    url = reverse("workshop:delivered", args=[parcel.pk])
+    signed_in(client, portal["users"]["other_manager"])  # another workshop's
+    assert client.post(url).status_code in (403, 404)
+    signed_in(client, portal["users"]["manager"])
+    assert client.get(url).status_code == 405
+    response = client.post(url, follow=True)  # not shipped yet
+    assert "该包裹尚未发货" in response.content.decode()
+    parcel.refresh_from_db()
+    assert parcel.delivered_at is None
+
+    fulfillment_ship(fulfillment=parcel, carrier="sf", tracking_number=SF)
+    page = client.get(reverse("workshop:correct", args=[parcel.pk])).content.decode()
+    assert "标记已签收" in page and url in page
+    response = client.post(url, follow=True)
+    assert "已签收" in response.content.decode()
+    parcel.refresh_from_db()
+    assert parcel.delivered_at is not None
+    response = client.post(
+        reverse("workshop:correct", args=[parcel.pk]),
+        {"carrier": "zto", "tracking_number": "731234567890"},
+    )
+    assert response.status_code == 400
+    assert "包裹已签收" in response.content.decode()
+    parcel.refresh_from_db()
+    assert parcel.tracking_number == SF
+    customer_page = client.get(reverse("web:order", args=[parcel.order.token]))
+    assert "已签收 Delivered" in customer_page.content.decode()
+
+
 # --- Bulk ship ---------------------------------------------------------------
 
 
