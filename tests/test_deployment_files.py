@@ -35,7 +35,11 @@ def test_ci_script_starts_services_and_runs_make_test():
     assert "pg_ctlcluster --skip-systemctl-redirect" in script
     assert "redis-server --daemonize yes" in script
     assert 'DATABASE_URL="postgres://' in script
-    assert script.rstrip().endswith("make test")
+    # Both runs are README's command, and the script fails when either fails.
+    assert script.count("  make test >") == 2
+    assert 'wait "$sqlite_run" || status=1' in script
+    assert 'wait "$postgres_run" || status=1' in script
+    assert script.rstrip().endswith('exit "$status"')
 
 
 def test_the_image_copies_every_package_the_project_installs():
