@@ -2,10 +2,11 @@
 tracking number), read the dry run (each row and its errors), then apply.
 
 Thin: `storefront.orders.bulk_ship.bulk_ship_plan` reads and checks the file
-and `bulk_ship_apply` ships through `fulfillment_ship`, each asking
-`brands.permissions.user_can` per parcel. Between the two steps the file
-travels back signed (for this operator, for a quarter of an hour), and the
-apply step checks it all again: what was true at the dry run may not be now.
+and `bulk_ship_apply` ships through `orders.shipping.fulfillments_ship` (100
+parcels a transaction), asking `brands.permissions.user_can` per parcel.
+Between the two steps the file travels back signed (for this operator, for a
+quarter of an hour), and the apply step checks it all again: what was true
+at the dry run may not be now.
 """
 
 from django.contrib import messages

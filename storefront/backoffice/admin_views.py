@@ -2,7 +2,7 @@
 
 Thin, like every entry point: they parse what the operator typed
 (`admin_forms`), call `payments.refunds.order_refund` or
-`orders.services.fulfillment_ship`, and show the service's `DomainError`
+`orders.shipping.fulfillment_ship`, and show the service's `DomainError`
 message when it refuses. Mixed into `OrderAdmin` (storefront/backoffice/admin.py).
 """
 
@@ -19,7 +19,7 @@ from storefront.core.money import fen_to_yuan_string, format_fen
 from storefront.orders.carriers import carrier_name
 from storefront.orders.errors import OrderError, OrderErrorCode
 from storefront.orders.models import Fulfillment, FulfillmentStatus, Order
-from storefront.orders.services import fulfillment_ship
+from storefront.orders.shipping import fulfillment_ship
 from storefront.orders.status import PAID_STATES
 from storefront.payments.models import RefundStatus
 from storefront.payments.refunds import order_refund, order_refund_check

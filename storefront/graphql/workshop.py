@@ -4,7 +4,7 @@
 (to ship first, oldest first), each with that workshop's lines only: nothing
 of another workshop's parcel in the same order is reachable from here.
 `fulfillmentShip` hands a parcel to the carrier through
-`storefront.orders.services.fulfillment_ship`. Both ask
+`storefront.orders.shipping.fulfillment_ship`. Both ask
 `brands.permissions.user_can`: the workshop's people may list its parcels
 (`CHANGE_WORKSHOP`), and each parcel is asked about again when it is shipped
 (`SHIP_FULFILLMENT`). Never cached (view.py caches public catalogue fields
@@ -23,7 +23,7 @@ from storefront.orders.carriers import carrier_name, tracking_url
 from storefront.orders.errors import OrderError, OrderErrorCode
 from storefront.orders.models import Fulfillment, OrderLine
 from storefront.orders.selectors import fulfillments_of_workshop
-from storefront.orders.services import fulfillment_ship
+from storefront.orders.shipping import fulfillment_ship
 
 from .errors import DomainMutation, choice_value, graphql_field
 from .errors import OrderError as OrderErrorType

@@ -2,11 +2,15 @@
 number per row.
 
 `bulk_ship_plan` reads the file and checks every row without writing (the
-dry run); `bulk_ship_apply` ships the plan's valid rows, each in its own
-transaction through `services.fulfillment_ship`, so one row that fails then
-(someone shipped or refunded it meanwhile) is reported and the others go on.
-Called with no transaction open: each shipment commits and its email is sent
-after.
+dry run); `bulk_ship_apply` ships the plan's valid rows through
+`shipping.fulfillments_ship`, the same rule as a single parcel's ship:
+`SHIP_CHUNK` parcels per transaction, their orders and parcels locked in pk
+order and each checked again under the lock, then written set-based (one
+stock move, one update each for lines, parcels and orders, one insert of
+the events). A row that fails then (someone shipped or refunded it
+meanwhile) is reported in `row.apply_error` and the others go on. Called
+with no transaction open: each chunk commits, and one task per chunk mails
+its customers after.
 
 The file:
 - UTF-8 (with or without BOM) or GBK/GB18030, as Excel in China saves it;
@@ -20,7 +24,8 @@ The file:
   that passed through a spreadsheet may carry formulas.
 
 Lookups are set-based: one query for the orders and their parcels whatever
-the number of rows.
+the number of rows; applying costs a fixed number of queries per chunk,
+whatever the number of rows in it.
 """
 
 import csv
@@ -35,7 +40,7 @@ from storefront.core.errors import DomainError
 
 from .errors import OrderError, OrderErrorCode
 from .models import Fulfillment, FulfillmentStatus, Order
-from .services import check_shippable, fulfillment_ship, tracking_clean
+from .shipping import ShipItem, check_shippable, fulfillments_ship, tracking_clean
 
 MAX_BYTES = 1024 * 1024
 MAX_ROWS = 5000
@@ -98,6 +103,9 @@ class BulkShipRow:
 
     def add_error(self, error: DomainError) -> None:
         self.add(error.message_zh, error.message_en)
+
+    def add_apply_error(self, error: DomainError) -> None:
+        self.apply_error = self.message(error.message_zh, error.message_en)
 
 
 @dataclass
@@ -340,33 +348,33 @@ def bulk_ship_plan(*, user, data: bytes, workshop=None) -> BulkShipPlan:
 
 
 def bulk_ship_apply(*, user, plan: BulkShipPlan, notify_customer: bool = True) -> int:
-    """Ship every valid row of the plan, each in its own transaction; the
-    number shipped. A row that fails now keeps its message in
-    `row.apply_error` and the others go on. Call with no transaction open."""
+    """Ship every valid row of the plan, in chunks of `services.SHIP_CHUNK`
+    per transaction; the number shipped. A row that fails now keeps its
+    message in `row.apply_error` and the others go on. Call with no
+    transaction open."""
     ready = [row for row in plan.valid_rows if row.fulfillment_id and not row.shipped]
-    parcels = Fulfillment.objects.select_related("order", "workshop").in_bulk(
-        [row.fulfillment_id for row in ready]
-    )
-    shipped = 0
+    parcels = Fulfillment.objects.in_bulk([row.fulfillment_id for row in ready])
+    items: list[ShipItem] = []
+    asked: list[BulkShipRow] = []
     for row in ready:
         parcel = parcels.get(row.fulfillment_id)
-        try:
-            if parcel is None:
-                raise OrderError(OrderErrorCode.NOT_FOUND, field="order")
-            if (
-                plan.workshop_id is not None and parcel.workshop_id != plan.workshop_id
-            ) or not user_can(user, Action.SHIP_FULFILLMENT, parcel):
-                raise OrderError(OrderErrorCode.PERMISSION_DENIED, field="order")
-            fulfillment_ship(
-                fulfillment=parcel,
-                carrier=row.carrier,
-                tracking_number=row.tracking_number,
-                user=user,
-                notify_customer=notify_customer,
+        if parcel is None:
+            row.add_apply_error(OrderError(OrderErrorCode.NOT_FOUND, field="order"))
+        elif (
+            plan.workshop_id is not None and parcel.workshop_id != plan.workshop_id
+        ) or not user_can(user, Action.SHIP_FULFILLMENT, parcel):
+            row.add_apply_error(
+                OrderError(OrderErrorCode.PERMISSION_DENIED, field="order")
             )
-        except DomainError as error:
-            row.apply_error = row.message(error.message_zh, error.message_en)
-            continue
-        row.shipped = True
-        shipped += 1
-    return shipped
+        else:
+            items.append(ShipItem(parcel, row.carrier, row.tracking_number))
+            asked.append(row)
+    outcomes = fulfillments_ship(
+        items=items, user=user, notify_customer=notify_customer
+    )
+    for row, outcome in zip(asked, outcomes, strict=True):
+        if outcome.error is not None:
+            row.add_apply_error(outcome.error)
+        else:
+            row.shipped = True
+    return sum(row.shipped for row in asked)

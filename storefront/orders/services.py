@@ -1,4 +1,6 @@
-"""Writes to orders. Status changes only through `order_transition`."""
+"""Writes to orders. Status changes only through `order_transition`, or for
+many parcels shipped at once through its same check and event
+(`transition_event`), saved in bulk."""
 
 from datetime import timedelta
 
@@ -6,10 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from storefront.catalog.inventory import stock_release, stock_return, stock_ship
+from storefront.catalog.inventory import stock_release, stock_return
 from storefront.core import hooks
 
-from .carriers import carrier_code, format_hint, normalize_tracking, tracking_valid
 from .errors import OrderError, OrderErrorCode
 from .models import (
     Fulfillment,
@@ -20,12 +21,33 @@ from .models import (
     OrderLine,
     OrderStatus,
 )
-from .status import PAID_STATES, check_transition
+from .status import check_transition
+
+
+def actor(user):
+    return user if user is not None and user.is_authenticated else None
 
 
 def order_event(*, order: Order, type: OrderEventType, user=None, **data) -> OrderEvent:
-    actor = user if user is not None and user.is_authenticated else None
-    return OrderEvent.objects.create(order=order, type=type, user=actor, data=data)
+    return OrderEvent.objects.create(
+        order=order, type=type, user=actor(user), data=data
+    )
+
+
+def transition_event(
+    *, order: Order, status: OrderStatus, event: OrderEventType, user=None, **data
+) -> OrderEvent:
+    """Check the move and make it on `order` in memory; its event, unsaved.
+    `order_transition` saves both; the batched ship saves many at once."""
+    check_transition(order.status, status)
+    previous = order.status
+    order.status = status
+    return OrderEvent(
+        order=order,
+        type=event,
+        user=actor(user),
+        data={"previous": previous, "status": status, **data},
+    )
 
 
 def order_transition(
@@ -39,13 +61,11 @@ def order_transition(
 ) -> Order:
     """The one way an order's status changes: checked, saved (with any
     `also_save` fields the caller set), logged."""
-    check_transition(order.status, status)
-    previous = order.status
-    order.status = status
-    order.save(update_fields=["status", "updated_at", *also_save])
-    order_event(
-        order=order, type=event, user=user, previous=previous, status=status, **data
+    record = transition_event(
+        order=order, status=status, event=event, user=user, **data
     )
+    order.save(update_fields=["status", "updated_at", *also_save])
+    record.save()
     return order
 
 
@@ -123,7 +143,7 @@ def order_create(*, checkout, summary, user=None, credit: dict | None = None) ->
     return order
 
 
-def _reserved_units(lines) -> dict[int, int]:
+def reserved_units(lines) -> dict[int, int]:
     held: dict[int, int] = {}
     for line in lines:
         if line.variant_id and line.quantity_reserved:
@@ -135,7 +155,7 @@ def _reserved_units(lines) -> dict[int, int]:
 
 def _release_reservations(order: Order) -> None:
     lines = list(order.lines.all())
-    stock_release(held=_reserved_units(lines))
+    stock_release(held=reserved_units(lines))
     OrderLine.objects.filter(order=order).update(quantity_reserved=0)
 
 
@@ -197,193 +217,6 @@ def order_cancel(*, order: Order, user=None, expired: bool = False) -> Order:
     return order_transition(
         order=order, status=OrderStatus.CANCELLED, event=event, user=user
     )
-
-
-def _fulfilment_status(order: Order) -> OrderStatus:
-    states = set(
-        order.fulfillments.exclude(status=FulfillmentStatus.CANCELLED).values_list(
-            "status", flat=True
-        )
-    )
-    if states == {FulfillmentStatus.SHIPPED}:
-        return OrderStatus.FULFILLED
-    return OrderStatus.PARTIALLY_FULFILLED
-
-
-def tracking_clean(carrier, tracking_number) -> tuple[str, str]:
-    """The carrier's code and the normalised number, checked against the
-    carrier's published format (storefront.orders.carriers)."""
-    raw_carrier = (carrier or "").strip()
-    number = normalize_tracking(tracking_number)
-    if not raw_carrier or not number:
-        raise OrderError(OrderErrorCode.TRACKING_REQUIRED, field="trackingNumber")
-    code = carrier_code(raw_carrier)
-    if code is None:
-        raise OrderError(
-            OrderErrorCode.UNKNOWN_CARRIER, field="carrier", detail=raw_carrier
-        )
-    if len(number) > Fulfillment._meta.get_field("tracking_number").max_length or (
-        not tracking_valid(code, number)
-    ):
-        raise OrderError(
-            OrderErrorCode.TRACKING_FORMAT,
-            field="trackingNumber",
-            detail=format_hint(code),
-        )
-    return code, number
-
-
-def _schedule_shipping_email(fulfillment_ids: list[int]) -> None:
-    """The customer is to be told of these parcels' shipment (or corrected
-    number): marked due in this transaction, so that the sweep sends what a
-    lost task did not (storefront.orders.shipping_emails); one task after
-    commit sends them all."""
-    from .tasks import send_shipping_emails
-
-    if not fulfillment_ids:
-        return
-    Fulfillment.objects.filter(pk__in=fulfillment_ids).update(
-        shipping_email_due=True, shipping_email_sent_at=None
-    )
-    ids = list(fulfillment_ids)
-    # robust: the parcel has shipped whatever the broker or the mail server
-    # says; the task retries itself and the sweep catches what it lost.
-    transaction.on_commit(lambda: send_shipping_emails.delay(ids), robust=True)
-
-
-def check_shippable(order: Order, fulfillment: Fulfillment) -> None:
-    if fulfillment.status == FulfillmentStatus.SHIPPED:
-        raise OrderError(OrderErrorCode.ALREADY_SHIPPED, field="fulfillment")
-    if order.status == OrderStatus.CANCELLED:
-        raise OrderError(
-            OrderErrorCode.INVALID_TRANSITION,
-            field="order",
-            detail=("订单已取消", "the order is cancelled"),
-        )
-    if fulfillment.status == FulfillmentStatus.CANCELLED:
-        raise OrderError(
-            OrderErrorCode.INVALID_TRANSITION,
-            field="fulfillment",
-            detail=(
-                "包裹已取消（订单已全额退款）",
-                "the parcel is cancelled (refunded)",
-            ),
-        )
-    if order.status not in PAID_STATES:
-        raise OrderError(OrderErrorCode.NOT_PAID, field="order")
-
-
-@transaction.atomic
-def fulfillment_ship(
-    *,
-    fulfillment: Fulfillment,
-    carrier: str,
-    tracking_number: str,
-    user=None,
-    notify_customer: bool = True,
-) -> Fulfillment:
-    """A workshop hands its parcel to the carrier. `carrier` is a code of
-    `carriers.Carrier` or one of its names; the number must fit its format.
-    With `notify_customer`, the customer is mailed after commit."""
-    carrier, tracking_number = tracking_clean(carrier, tracking_number)
-    order = lock_order(fulfillment.order)
-    fulfillment = Fulfillment.objects.select_for_update().get(pk=fulfillment.pk)
-    check_shippable(order, fulfillment)
-    lines = list(order.lines.filter(workshop_id=fulfillment.workshop_id))
-    stock_ship(held=_reserved_units(lines))
-    for line in lines:
-        line.quantity_fulfilled += line.quantity_reserved
-        line.quantity_reserved = 0
-        line.save(update_fields=["quantity_fulfilled", "quantity_reserved"])
-    fulfillment.status = FulfillmentStatus.SHIPPED
-    fulfillment.carrier = carrier
-    fulfillment.tracking_number = tracking_number
-    fulfillment.shipped_at = timezone.now()
-    fulfillment.save()
-    new_status = _fulfilment_status(order)
-    data = {
-        "workshop": fulfillment.workshop.name,
-        "carrier": carrier,
-        "tracking_number": tracking_number,
-    }
-    if order.status == new_status and new_status == OrderStatus.PARTIALLY_FULFILLED:
-        order_event(order=order, type=OrderEventType.SHIPPED, user=user, **data)
-    else:
-        order_transition(
-            order=order,
-            status=new_status,
-            event=OrderEventType.SHIPPED,
-            user=user,
-            **data,
-        )
-    if notify_customer and order.email:
-        _schedule_shipping_email([fulfillment.pk])
-    return fulfillment
-
-
-@transaction.atomic
-def fulfillment_tracking_correct(
-    *,
-    fulfillment: Fulfillment,
-    carrier: str,
-    tracking_number: str,
-    user=None,
-    notify_customer: bool = True,
-) -> Fulfillment:
-    """Correct a shipped parcel's carrier or tracking number, until it is
-    marked delivered; logged old → new, no stock moves. With
-    `notify_customer`, the customer is mailed the corrected number."""
-    carrier, tracking_number = tracking_clean(carrier, tracking_number)
-    order = lock_order(fulfillment.order)
-    fulfillment = Fulfillment.objects.select_for_update().get(pk=fulfillment.pk)
-    if fulfillment.status != FulfillmentStatus.SHIPPED:
-        raise OrderError(OrderErrorCode.NOT_SHIPPED, field="fulfillment")
-    if fulfillment.delivered_at is not None:
-        raise OrderError(OrderErrorCode.ALREADY_DELIVERED, field="fulfillment")
-    old = {
-        "carrier": fulfillment.carrier,
-        "tracking_number": fulfillment.tracking_number,
-    }
-    if (carrier, tracking_number) == (old["carrier"], old["tracking_number"]):
-        raise OrderError(OrderErrorCode.TRACKING_UNCHANGED, field="trackingNumber")
-    fulfillment.carrier = carrier
-    fulfillment.tracking_number = tracking_number
-    fulfillment.save(update_fields=["carrier", "tracking_number"])
-    order_event(
-        order=order,
-        type=OrderEventType.TRACKING_CORRECTED,
-        user=user,
-        workshop=fulfillment.workshop.name,
-        old=old,
-        new={"carrier": carrier, "tracking_number": tracking_number},
-    )
-    # The customer is told the corrected number, also when the first ship
-    # did not notify.
-    if notify_customer and order.email:
-        _schedule_shipping_email([fulfillment.pk])
-    return fulfillment
-
-
-@transaction.atomic
-def fulfillment_mark_delivered(*, fulfillment: Fulfillment, user=None) -> Fulfillment:
-    """The carrier handed the parcel over (签收): recorded once, and its
-    tracking number is final from then on."""
-    order = lock_order(fulfillment.order)
-    fulfillment = Fulfillment.objects.select_for_update().get(pk=fulfillment.pk)
-    if fulfillment.status != FulfillmentStatus.SHIPPED:
-        raise OrderError(OrderErrorCode.NOT_SHIPPED, field="fulfillment")
-    if fulfillment.delivered_at is not None:
-        raise OrderError(OrderErrorCode.ALREADY_DELIVERED, field="fulfillment")
-    fulfillment.delivered_at = timezone.now()
-    fulfillment.save(update_fields=["delivered_at"])
-    order_event(
-        order=order,
-        type=OrderEventType.DELIVERED,
-        user=user,
-        workshop=fulfillment.workshop.name,
-        tracking_number=fulfillment.tracking_number,
-    )
-    return fulfillment
 
 
 def clean_restock(order: Order, restock: dict) -> dict[int, int]:

@@ -7,14 +7,17 @@ shipped. Each parcel is then mailed in three steps, as the confirmation
 email is (storefront.orders.emails), with no transaction open while the mail
 server is talked to:
 
-1. claim: one conditional UPDATE takes the parcel for CLAIM_SECONDS, only if
-   it is due and not claimed by another sender (two runs: exactly one wins);
-2. send, outside any transaction; a failed send gives the claim back at
-   once and raises, so the task retries;
+1. claim: in one short transaction, the due parcels no other sender holds
+   (rows locked by another claim or a correction are skipped) are taken for
+   CLAIM_SECONDS: two runs never take the same parcel;
+2. send, outside any transaction, over one mail-server connection for the
+   whole batch; a failed send gives back the claims of the parcels not sent
+   yet and raises, so the task retries them;
 3. mark: `shipping_email_sent_at`, not due any more, and the
-   SHIPPING_EMAIL_SENT event, in one transaction, only if the tracking
-   number is still the one that was mailed. A number corrected during the
-   send leaves the parcel due, and the same sender mails it again.
+   SHIPPING_EMAIL_SENT events, in one transaction, each parcel only if its
+   tracking number is still the one that was mailed. A number corrected
+   during the send leaves the parcel due, and the same sender mails it
+   again.
 
 A lost task (a broker restart, retries used up) or a sender that died after
 claiming leaves the parcel due: the sweep `shipping_emails_send_unsent`
@@ -27,7 +30,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -35,8 +38,7 @@ from django.utils import timezone
 
 from .carriers import carrier_name, tracking_url
 from .emails import order_link
-from .models import Fulfillment, FulfillmentStatus, OrderEventType
-from .services import order_event
+from .models import Fulfillment, FulfillmentStatus, OrderEvent, OrderEventType
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +51,9 @@ SWEEP_HORIZON = timedelta(days=7)
 SWEEP_BATCH = 200
 
 
-def send_shipping_notice(fulfillment: Fulfillment) -> None:
+def _message_context(fulfillment: Fulfillment) -> dict:
     order = fulfillment.order
-    context = {
+    return {
         "order": order,
         "fulfillment": fulfillment,
         "lines": [
@@ -63,13 +65,20 @@ def send_shipping_notice(fulfillment: Fulfillment) -> None:
         "tracking_url": tracking_url(fulfillment.carrier, fulfillment.tracking_number),
         "link": order_link(order),
     }
+
+
+def send_shipping_notice(fulfillment: Fulfillment, connection=None) -> None:
+    order = fulfillment.order
     send_mail(
         subject=(
             f"【共富工坊】订单 {order.number} 已发货 / Order {order.number} has shipped"
         ),
-        message=render_to_string("orders/shipping_email.txt", context),
+        message=render_to_string(
+            "orders/shipping_email.txt", _message_context(fulfillment)
+        ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[order.email],
+        connection=connection,
     )
 
 
@@ -83,76 +92,109 @@ def _due() -> Q:
     return Q(status=FulfillmentStatus.SHIPPED, shipping_email_due=True)
 
 
-def shipping_email_claim(*, fulfillment_id: int) -> bool:
-    """Take the parcel's due shipping email for this sender; False when it is
-    not due (sent, never asked for) or another sender holds it."""
+def shipping_emails_claim(*, fulfillment_ids: list[int]) -> list[int]:
+    """Take, for this sender, those of the parcels whose shipping email is due
+    and that no other sender holds; their ids."""
     now = timezone.now()
-    return bool(
-        Fulfillment.objects.filter(_due(), _unclaimed(now), pk=fulfillment_id).update(
+    with transaction.atomic():
+        ids = list(
+            Fulfillment.objects.select_for_update(skip_locked=True)
+            .filter(_due(), _unclaimed(now), pk__in=fulfillment_ids)
+            .values_list("pk", flat=True)
+        )
+        Fulfillment.objects.filter(pk__in=ids).update(
             shipping_email_claimed_until=now + timedelta(seconds=CLAIM_SECONDS)
         )
-    )
+    return ids
 
 
-def shipping_email_send(*, fulfillment_id: int) -> bool:
-    """Mail the customer that the parcel shipped, unless it is not due or is
-    being mailed. True if this call sent it; a failed send raises and leaves
-    it for a retry."""
-    if not shipping_email_claim(fulfillment_id=fulfillment_id):
-        return False
-    fulfillment = Fulfillment.objects.select_related("order", "workshop").get(
-        pk=fulfillment_id
-    )
-    if not fulfillment.order.email:
-        Fulfillment.objects.filter(pk=fulfillment_id).update(
-            shipping_email_due=False, shipping_email_claimed_until=None
-        )
-        return False
-    try:
-        send_shipping_notice(fulfillment)
-    except BaseException:
-        Fulfillment.objects.filter(pk=fulfillment_id).update(
-            shipping_email_claimed_until=None
-        )
-        raise
+def shipping_email_claim(*, fulfillment_id: int) -> bool:
+    return bool(shipping_emails_claim(fulfillment_ids=[fulfillment_id]))
+
+
+def _mark_sent(sent: list[Fulfillment]) -> list[int]:
+    """Mark the parcels mailed; the ids whose number was corrected meanwhile
+    (still due, their claim given back)."""
+    corrected = []
+    now = timezone.now()
     with transaction.atomic():
-        marked = Fulfillment.objects.filter(
-            pk=fulfillment_id,
-            carrier=fulfillment.carrier,
-            tracking_number=fulfillment.tracking_number,
-        ).update(
-            shipping_email_due=False,
-            shipping_email_claimed_until=None,
-            shipping_email_sent_at=timezone.now(),
+        for parcel in sent:
+            if not Fulfillment.objects.filter(
+                pk=parcel.pk,
+                carrier=parcel.carrier,
+                tracking_number=parcel.tracking_number,
+            ).update(
+                shipping_email_due=False,
+                shipping_email_claimed_until=None,
+                shipping_email_sent_at=now,
+            ):
+                corrected.append(parcel.pk)
+        OrderEvent.objects.bulk_create(
+            OrderEvent(
+                order=parcel.order,
+                type=OrderEventType.SHIPPING_EMAIL_SENT,
+                data={
+                    "to": parcel.order.email,
+                    "workshop": parcel.workshop.name,
+                    "carrier": parcel.carrier,
+                    "tracking_number": parcel.tracking_number,
+                },
+            )
+            for parcel in sent
         )
-        order_event(
-            order=fulfillment.order,
-            type=OrderEventType.SHIPPING_EMAIL_SENT,
-            to=fulfillment.order.email,
-            workshop=fulfillment.workshop.name,
-            carrier=fulfillment.carrier,
-            tracking_number=fulfillment.tracking_number,
-        )
-    if not marked:
-        # Corrected while this was sent: the correction's own task found the
-        # claim taken, so the corrected number is mailed here.
-        Fulfillment.objects.filter(pk=fulfillment_id).update(
+        Fulfillment.objects.filter(pk__in=corrected).update(
             shipping_email_claimed_until=None
         )
-        shipping_email_send(fulfillment_id=fulfillment_id)
-    return True
+    return corrected
 
 
 def shipping_emails_send(*, fulfillment_ids: list[int]) -> int:
-    """Mail each of these parcels' due shipping email; the number sent. The
-    first failure raises (the task retries; those sent are not sent again)."""
-    return sum(shipping_email_send(fulfillment_id=pk) for pk in fulfillment_ids)
+    """Mail the customers of these parcels whose shipping email is due and
+    not being mailed by another sender; the number sent. A failed send
+    raises, after marking those sent and giving back the others."""
+    claimed = shipping_emails_claim(fulfillment_ids=fulfillment_ids)
+    if not claimed:
+        return 0
+    parcels = list(
+        Fulfillment.objects.filter(pk__in=claimed)
+        .select_related("order", "workshop")
+        .prefetch_related("order__lines")
+        .order_by("pk")
+    )
+    no_email = [parcel.pk for parcel in parcels if not parcel.order.email]
+    Fulfillment.objects.filter(pk__in=no_email).update(
+        shipping_email_due=False, shipping_email_claimed_until=None
+    )
+    sent: list[Fulfillment] = []
+    try:
+        with get_connection() as connection:
+            for parcel in parcels:
+                if parcel.order.email:
+                    send_shipping_notice(parcel, connection)
+                    sent.append(parcel)
+    except BaseException:
+        unsent = set(claimed) - {p.pk for p in sent} - set(no_email)
+        Fulfillment.objects.filter(pk__in=unsent).update(
+            shipping_email_claimed_until=None
+        )
+        raise
+    finally:
+        corrected = _mark_sent(sent) if sent else []
+    if corrected:
+        # The correction's own task found these claimed by this sender.
+        shipping_emails_send(fulfillment_ids=corrected)
+    return len(sent)
+
+
+def shipping_email_send(*, fulfillment_id: int) -> bool:
+    """`shipping_emails_send` for one parcel: True if this call mailed it."""
+    return bool(shipping_emails_send(fulfillment_ids=[fulfillment_id]))
 
 
 def shipping_emails_send_unsent() -> int:
     """Mail every due shipping email whose task was lost or gave up, oldest
-    first; the number sent. One that fails is logged and left for the next
-    sweep."""
+    first; the number sent. A mail server that fails is logged and the rest
+    left for the next sweep."""
     now = timezone.now()
     ids = list(
         Fulfillment.objects.filter(
@@ -164,10 +206,10 @@ def shipping_emails_send_unsent() -> int:
         .order_by("shipped_at", "pk")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    sent = 0
-    for fulfillment_id in ids:
-        try:
-            sent += shipping_email_send(fulfillment_id=fulfillment_id)
-        except Exception:  # noqa: BLE001 - the next sweep tries it again
-            log.exception("parcel %s: shipping email not sent", fulfillment_id)
-    return sent
+    if not ids:
+        return 0
+    try:
+        return shipping_emails_send(fulfillment_ids=ids)
+    except Exception:  # noqa: BLE001 - the next sweep tries them again
+        log.exception("shipping emails of %d parcels not all sent", len(ids))
+        return 0

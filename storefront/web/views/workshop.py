@@ -51,7 +51,7 @@ from storefront.orders.carriers import (
 )
 from storefront.orders.models import Fulfillment, FulfillmentStatus, OrderLine
 from storefront.orders.selectors import fulfillments_of_workshop, workshop_lines
-from storefront.orders.services import (
+from storefront.orders.shipping import (
     fulfillment_mark_delivered,
     fulfillment_ship,
     fulfillment_tracking_correct,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from storefront.links.models import HostProfile, LiveSession
 from storefront.orders.models import Fulfillment, Order, OrderStatus
-from storefront.orders.services import fulfillment_ship
+from storefront.orders.shipping import fulfillment_ship
 from tests.factories import make_user
 from tests.shop_helpers import make_variant, paid_order, place_order
 

@@ -18,7 +18,7 @@ from storefront.orders.models import (
     OrderEventType,
     OrderStatus,
 )
-from storefront.orders.services import fulfillment_ship
+from storefront.orders.shipping import fulfillment_ship
 from tests.factories import grant, make_user
 from tests.shop_helpers import make_variant, paid_order, place_order
 from tests.storefront.graphql.test_checkout_mutations import assert_refused, payload_of

@@ -15,7 +15,7 @@ class CorrectsTrackingWhileSending(EmailBackend):
         cls = type(self)
         if cls.parcel_id is not None:
             from storefront.orders.models import Fulfillment
-            from storefront.orders.services import fulfillment_tracking_correct
+            from storefront.orders.shipping import fulfillment_tracking_correct
 
             parcel_id, cls.parcel_id = cls.parcel_id, None
             fulfillment_tracking_correct(
@@ -23,4 +23,15 @@ class CorrectsTrackingWhileSending(EmailBackend):
                 carrier="yunda",
                 tracking_number=cls.new_number,
             )
+        return super().send_messages(messages)
+
+
+class RefusesTheSecondMessage(EmailBackend):
+    """Delivers the first message of a connection like locmem, then the mail
+    server goes away."""
+
+    def send_messages(self, messages):
+        self.count = getattr(self, "count", 0) + len(messages)
+        if self.count > 1:
+            raise ConnectionRefusedError("the mail server went away")
         return super().send_messages(messages)

@@ -1,8 +1,10 @@
 """Shipping many parcels from a CSV: the dry run (plan) checks every row and
-writes nothing; apply ships the valid rows one transaction each. Every bad
-input of issue 13 has a test here: unknown order numbers, another workshop's
-parcel, duplicate rows, parcels that cannot ship, bad carriers and formats,
-GBK and other encodings, formula cells."""
+writes nothing; apply ships the valid rows in chunks, each checked again
+under its locks (shipping.fulfillments_ship). Every bad input of issue 13 has
+a test here: unknown order numbers, another workshop's parcel, duplicate
+rows, parcels that cannot ship, bad carriers and formats, GBK and other
+encodings, formula cells; and rows whose parcel changed between plan and
+apply."""
 
 import uuid
 
@@ -20,10 +22,12 @@ from storefront.orders.models import (
     Fulfillment,
     FulfillmentStatus,
     Order,
+    OrderEvent,
+    OrderEventType,
     OrderLine,
     OrderStatus,
 )
-from storefront.orders.services import fulfillment_ship
+from storefront.orders.shipping import fulfillment_ship
 from storefront.payments.refunds import order_refund
 from storefront.payments.services import order_cancel_unpaid
 from tests.factories import grant, make_brand, make_user, make_workshop
@@ -446,9 +450,7 @@ def test_five_hundred_rows_ship(shop):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_each_applied_row_commits_and_mails_its_customer_after(
-    client, shop, mailoutbox
-):
+def test_applied_rows_commit_then_their_customers_are_mailed(client, shop, mailoutbox):
     first = paid_order(client, [(shop["mussels"], 1)], email="a@example.com")
     second = paid_order(client, [(shop["mussels"], 1)], email="b@example.com")
     plan = bulk_ship_plan(
@@ -466,3 +468,152 @@ def test_each_applied_row_commits_and_mails_its_customer_after(
     assert sorted(m.to[0] for m in mailoutbox) == ["a@example.com", "b@example.com"]
     assert all("已发货" in m.subject for m in mailoutbox)
     assert Fulfillment.objects.filter(shipping_email_sent_at__isnull=False).count() == 2
+
+
+def shipped_events(order) -> list[OrderEvent]:
+    return list(
+        OrderEvent.objects.filter(order=order, type=OrderEventType.SHIPPED).order_by(
+            "pk"
+        )
+    )
+
+
+def test_a_parcel_refunded_between_plan_and_apply_is_reported_the_others_ship(
+    client, shop
+):
+    first = paid_order(client, [(shop["mussels"], 2)])
+    refunded = paid_order(client, [(shop["mussels"], 3)])
+    last = paid_order(client, [(shop["mussels"], 1)])
+    plan = bulk_ship_plan(
+        user=shop["manager"],
+        workshop=shop["island"],
+        data=csv(
+            f"{first.number},sf,SF1234567890123",
+            f"{refunded.number},sf,SF1234567890124",
+            f"{last.number},sf,SF1234567890125",
+        ),
+    )
+    assert plan.errors == []
+    # Meanwhile an operator refunds the second order in full: its parcel is
+    # cancelled and its units go back on sale.
+    order_refund(order=refunded, user=shop["operator"], amount_fen=refunded.total_fen)
+
+    assert bulk_ship_apply(user=shop["manager"], plan=plan) == 2
+
+    assert [row.shipped for row in plan.rows] == [True, False, True]
+    assert plan.rows[1].apply_error == (
+        "第 3 行：订单当前状态不允许此操作：包裹已取消（订单已全额退款） / "
+        "Row 3: The order's current status does not allow this: "
+        "the parcel is cancelled (refunded)"
+    )
+    assert refunded.fulfillments.get().status == FulfillmentStatus.CANCELLED
+    assert shipped_events(refunded) == []
+    refunded.refresh_from_db()
+    assert refunded.status == OrderStatus.REFUNDED
+    for order in (first, last):
+        order.refresh_from_db()
+        assert order.status == OrderStatus.FULFILLED
+    stock = stock_of(shop["mussels"])
+    assert (stock.quantity, stock.quantity_reserved) == (47, 0)
+
+
+def test_an_operator_ships_both_parcels_of_an_order_in_one_file(client, shop):
+    mixed = paid_order(client, [(shop["mussels"], 2), (shop["seaweed"], 3)])
+    alone = paid_order(client, [(shop["mussels"], 1)])
+    plan = bulk_ship_plan(
+        user=shop["operator"],
+        data=csv(
+            f"{mixed.number},sf,SF1234567890123,贻贝工坊",
+            f"{alone.number},sf,SF1234567890124,贻贝工坊",
+            f"{mixed.number},zto,731234567890,紫菜工坊",
+            header="订单号,快递公司,运单号,工坊\n",
+        ),
+    )
+    assert plan.errors == []
+
+    assert bulk_ship_apply(user=shop["operator"], plan=plan) == 3
+
+    mixed.refresh_from_db()
+    assert mixed.status == OrderStatus.FULFILLED
+    # As two single ships would log it: partly, then fully fulfilled, once.
+    assert [(e.user, e.data) for e in shipped_events(mixed)] == [
+        (
+            shop["operator"],
+            {
+                "previous": OrderStatus.PAID,
+                "status": OrderStatus.PARTIALLY_FULFILLED,
+                "workshop": "贻贝工坊",
+                "carrier": "sf",
+                "tracking_number": "SF1234567890123",
+            },
+        ),
+        (
+            shop["operator"],
+            {
+                "previous": OrderStatus.PARTIALLY_FULFILLED,
+                "status": OrderStatus.FULFILLED,
+                "workshop": "紫菜工坊",
+                "carrier": "zto",
+                "tracking_number": "731234567890",
+            },
+        ),
+    ]
+    assert set(mixed.fulfillments.values_list("status", flat=True)) == {"shipped"}
+    for variant, left in ((shop["mussels"], 47), (shop["seaweed"], 47)):
+        stock = stock_of(variant)
+        assert (stock.quantity, stock.quantity_reserved) == (left, 0)
+    lines = OrderLine.objects.filter(order=mixed)
+    assert {(line.quantity_fulfilled, line.quantity_reserved) for line in lines} == {
+        (2, 0),
+        (3, 0),
+    }
+
+
+def test_of_three_parcels_two_shipped_together_leave_the_order_partly_fulfilled(
+    client, shop
+):
+    third = make_workshop(brands=[shop["mussels"].product.brand], name="海带工坊")
+    kelp = make_variant(500, 50, workshop=third, brand=shop["mussels"].product.brand)
+    order = paid_order(client, [(shop["mussels"], 1), (shop["seaweed"], 1), (kelp, 1)])
+    plan = bulk_ship_plan(
+        user=shop["operator"],
+        data=csv(
+            f"{order.number},sf,SF1234567890123,贻贝工坊",
+            f"{order.number},sf,SF1234567890124,紫菜工坊",
+            header="订单号,快递公司,运单号,工坊\n",
+        ),
+    )
+
+    assert bulk_ship_apply(user=shop["operator"], plan=plan) == 2
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIALLY_FULFILLED
+    # The second shipment changes no status: logged without a transition.
+    assert [
+        (e.data.get("previous"), e.data.get("status"), e.data["workshop"])
+        for e in shipped_events(order)
+    ] == [
+        (OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED, "贻贝工坊"),
+        (None, None, "紫菜工坊"),
+    ]
+    assert stock_of(kelp).quantity_reserved == 1
+
+
+def test_applying_costs_queries_per_chunk_not_per_row(shop):
+    orders = fabricated_paid_orders(shop["mussels"], 50)
+
+    def queries(batch: list[Order]) -> int:
+        rows = [f"{o.number},中通快递,73{o.pk:010d}" for o in batch]
+        plan = bulk_ship_plan(user=shop["operator"], data=csv(*rows))
+        assert plan.errors == []
+        with CaptureQueriesContext(connection) as captured:
+            assert bulk_ship_apply(user=shop["operator"], plan=plan) == len(batch)
+        return len(captured)
+
+    ten = queries(orders[:10])
+    forty = queries(orders[10:])
+
+    assert forty < 2 * ten
+    assert Order.objects.filter(status=OrderStatus.FULFILLED).count() == 50
+    stock = stock_of(shop["mussels"])
+    assert (stock.quantity, stock.quantity_reserved) == (0, 0)

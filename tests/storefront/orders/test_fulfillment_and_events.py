@@ -12,7 +12,7 @@ from storefront.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from storefront.orders.services import fulfillment_ship
+from storefront.orders.shipping import fulfillment_ship
 from storefront.orders.tasks import send_order_confirmation
 from storefront.payments.refunds import order_refund
 from tests.factories import make_brand, make_user, make_workshop

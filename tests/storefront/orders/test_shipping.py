@@ -17,7 +17,7 @@ from storefront.orders.models import (
     OrderEventType,
     OrderStatus,
 )
-from storefront.orders.services import (
+from storefront.orders.shipping import (
     fulfillment_mark_delivered,
     fulfillment_ship,
     fulfillment_tracking_correct,
@@ -25,6 +25,8 @@ from storefront.orders.services import (
 from storefront.orders.shipping_emails import (
     shipping_email_claim,
     shipping_email_send,
+    shipping_emails_claim,
+    shipping_emails_send,
     shipping_emails_send_unsent,
 )
 from storefront.orders.tasks import send_shipping_emails, send_unsent_shipping_emails
@@ -444,3 +446,44 @@ def test_a_parcel_not_shipped_cannot_be_delivered(client, variant):
         fulfillment_mark_delivered(fulfillment=order.fulfillments.get())
     assert caught.value.code == OrderErrorCode.NOT_SHIPPED
     assert order.fulfillments.get().delivered_at is None
+
+
+def test_a_batch_cut_short_by_the_mail_server_marks_what_it_sent(
+    client, variant, settings, mailoutbox
+):
+    orders = [
+        paid_order(client, [(variant, 1)], email=f"buyer{n}@example.com")
+        for n in range(3)
+    ]
+    parcels = [order.fulfillments.get() for order in orders]
+    for parcel in parcels:
+        ship(parcel)  # tasks not run: on_commit does not fire in this test
+    ids = [parcel.pk for parcel in parcels]
+    settings.EMAIL_BACKEND = (
+        "tests.storefront.orders.mail_backends.RefusesTheSecondMessage"
+    )
+    with pytest.raises(ConnectionRefusedError):
+        shipping_emails_send(fulfillment_ids=ids)
+    assert [m.to for m in mailoutbox] == [["buyer0@example.com"]]
+    states = {
+        p.pk: (p.shipping_email_due, p.shipping_email_claimed_until is None)
+        for p in Fulfillment.objects.filter(pk__in=ids)
+    }
+    assert states == {ids[0]: (False, True), ids[1]: (True, True), ids[2]: (True, True)}
+
+    settings.EMAIL_BACKEND = LOCMEM
+    assert send_shipping_emails.delay(ids).get() == 2  # the retry: the other two
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "buyer0@example.com",
+        "buyer1@example.com",
+        "buyer2@example.com",
+    ]
+    assert shipping_emails_send(fulfillment_ids=ids) == 0
+
+
+def test_a_parcel_claimed_by_one_sender_is_not_taken_by_another(client, variant):
+    order = paid_order(client, [(variant, 1)], email="buyer@example.com")
+    ship(order.fulfillments.get())
+    parcel = order.fulfillments.get()
+    assert shipping_emails_claim(fulfillment_ids=[parcel.pk]) == [parcel.pk]
+    assert shipping_emails_claim(fulfillment_ids=[parcel.pk]) == []

@@ -16,7 +16,7 @@ from storefront.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from storefront.orders.services import fulfillment_ship
+from storefront.orders.shipping import fulfillment_ship
 from storefront.payments import gateway
 from storefront.payments.models import Refund, RefundStatus
 from storefront.payments.refunds import _idempotency_key, order_refund

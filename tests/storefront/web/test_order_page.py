@@ -11,7 +11,7 @@ from django.urls import reverse
 from storefront.catalog.models import Product
 from storefront.orders.emails import order_link
 from storefront.orders.models import Fulfillment, Order, OrderStatus
-from storefront.orders.services import fulfillment_ship
+from storefront.orders.shipping import fulfillment_ship
 from storefront.payments.errors import PaymentError
 from storefront.payments.services import order_cancel_unpaid
 from tests.factories import make_brand, make_village, make_workshop

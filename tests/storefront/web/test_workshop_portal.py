@@ -29,7 +29,7 @@ from storefront.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from storefront.orders.services import fulfillment_ship
+from storefront.orders.shipping import fulfillment_ship
 from storefront.payments.services import order_cancel_unpaid
 from storefront.web.views import workshop as workshop_views
 from tests.factories import grant, make_brand, make_user, make_workshop
