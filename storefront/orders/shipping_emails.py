@@ -115,20 +115,13 @@ def shipping_email_claim(*, fulfillment_id: int) -> bool:
 def _mark_sent(sent: list[Fulfillment]) -> list[int]:
     """Mark the parcels mailed; the ids whose number was corrected meanwhile
     (still due, their claim given back)."""
+    sent = sorted(sent, key=lambda parcel: (parcel.order_id, parcel.pk))
     corrected = []
     now = timezone.now()
     with transaction.atomic():
-        for parcel in sent:
-            if not Fulfillment.objects.filter(
-                pk=parcel.pk,
-                carrier=parcel.carrier,
-                tracking_number=parcel.tracking_number,
-            ).update(
-                shipping_email_due=False,
-                shipping_email_claimed_until=None,
-                shipping_email_sent_at=now,
-            ):
-                corrected.append(parcel.pk)
+        # The events first: their orders' rows are share-locked in pk order,
+        # before any parcel, as shipping and corrections lock orders, then
+        # parcels.
         OrderEvent.objects.bulk_create(
             OrderEvent(
                 order=parcel.order,
@@ -142,6 +135,17 @@ def _mark_sent(sent: list[Fulfillment]) -> list[int]:
             )
             for parcel in sent
         )
+        for parcel in sent:
+            if not Fulfillment.objects.filter(
+                pk=parcel.pk,
+                carrier=parcel.carrier,
+                tracking_number=parcel.tracking_number,
+            ).update(
+                shipping_email_due=False,
+                shipping_email_claimed_until=None,
+                shipping_email_sent_at=now,
+            ):
+                corrected.append(parcel.pk)
         Fulfillment.objects.filter(pk__in=corrected).update(
             shipping_email_claimed_until=None
         )
