@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, TextChoices
+from django.db.models import Q, QuerySet, TextChoices
 
 from .models import Brand, Membership, Role, Village, Workshop
 
@@ -164,6 +164,56 @@ def user_can(user, action: Action, obj=None) -> bool:
     if action == Action.LINK_PRODUCTS_OF_BRAND:
         return isinstance(obj, Brand) and has_role(user, Role.LIVESTREAM_HOST, obj.pk)
     return False
+
+
+# The actions whose rule is "looks after the workshop" (`_may_manage_workshop`).
+WORKSHOP_ACTIONS = frozenset({Action.CHANGE_WORKSHOP, Action.IMPORT_CATALOG})
+
+
+def _workshop_roles(user, action: Action) -> tuple[set[int], set[int]] | None:
+    """(workshops `user` manages, brands it operates) for a workshop action;
+    None for every workshop (platform operators)."""
+    if action not in WORKSHOP_ACTIONS:
+        raise ValueError(f"{action!r} is not a workshop action")
+    if is_platform_operator(user):
+        return None
+    return role_targets(user, Role.WORKSHOP_MANAGER), role_targets(
+        user, Role.BRAND_OPERATOR
+    )
+
+
+def may_act_for_some_workshop(user, action: Action) -> bool:
+    """Whether `user` holds a role that `action` on a workshop asks for (or
+    is a platform operator), with no query beyond the cached memberships: a
+    brand's operator counts even while the brand has no workshop yet."""
+    roles = _workshop_roles(user, action)
+    return roles is None or any(roles)
+
+
+def managed_workshop_filter(user, action: Action) -> Q | None:
+    """A Q() over the workshops for which `user_can(user, action, workshop)`
+    holds (its managers and the operators of a brand it sells under); None
+    for every workshop (platform operators). The brand join may repeat a
+    workshop: filter by ids (`workshops_user_may`) rather than distinct()."""
+    roles = _workshop_roles(user, action)
+    if roles is None:
+        return None
+    managed, operated = roles
+    return Q(pk__in=managed) | Q(brands__in=operated)
+
+
+def workshops_user_may(user, action: Action) -> QuerySet[Workshop]:
+    """The workshops `user` may act for with `action`, each once, unordered:
+    `user_can(user, action, workshop)` for every workshop, as one query (none
+    at all for a user without a role)."""
+    roles = _workshop_roles(user, action)
+    if roles is None:
+        return Workshop.objects.all()
+    managed, operated = roles
+    if not managed and not operated:
+        return Workshop.objects.none()
+    ids = Workshop.objects.filter(Q(pk__in=managed) | Q(brands__in=operated))
+    return Workshop.objects.filter(pk__in=ids.values("pk"))
 
 
 def managed_product_filter(user) -> Q | None:

@@ -5,44 +5,34 @@ operators of a brand it sells under, and platform operators."""
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
-from brands.models import Role, Workshop
-from brands.permissions import is_platform_operator, role_targets
+from brands.models import Workshop
+from brands.permissions import (
+    Action,
+    managed_workshop_filter,
+    may_act_for_some_workshop,
+    workshops_user_may,
+)
 from storefront.catalog.models import Category, Product
 
 from .access import may_create
 from .models import ImportJob
 
 
-def _importable_filter(user) -> Q | None:
-    """A Q() over workshops this user may import into; None: every one."""
-    if is_platform_operator(user):
-        return None
-    managed = role_targets(user, Role.WORKSHOP_MANAGER)
-    operated = role_targets(user, Role.BRAND_OPERATOR)
-    return Q(pk__in=managed) | Q(brands__in=operated)
-
-
 def may_import_somewhere(user) -> bool:
     """Whether to offer the import portal at all: no query beyond the
     membership load the permissions module caches per request."""
-    return bool(
-        is_platform_operator(user)
-        or role_targets(user, Role.WORKSHOP_MANAGER)
-        or role_targets(user, Role.BRAND_OPERATOR)
-    )
+    return may_act_for_some_workshop(user, Action.IMPORT_CATALOG)
 
 
 def workshops_importable_by(user) -> QuerySet[Workshop]:
     """The workshops `user` may import a catalogue into, by name."""
-    workshops = Workshop.objects.select_related("village").order_by("name")
-    condition = _importable_filter(user)
-    if condition is None:
-        return workshops
-    # The brand join may repeat a workshop: filter by ids instead of distinct().
-    ids = Workshop.objects.filter(condition).values("pk")
-    return workshops.filter(pk__in=ids)
+    return (
+        workshops_user_may(user, Action.IMPORT_CATALOG)
+        .select_related("village")
+        .order_by("name")
+    )
 
 
 def jobs_visible_to(user) -> QuerySet[ImportJob]:
@@ -50,11 +40,11 @@ def jobs_visible_to(user) -> QuerySet[ImportJob]:
     jobs = ImportJob.objects.select_related(
         "workshop", "created_by", "brand_override"
     ).order_by("-pk")
-    condition = _importable_filter(user)
-    if condition is None:
+    if managed_workshop_filter(user, Action.IMPORT_CATALOG) is None:
         return jobs
-    ids = Workshop.objects.filter(condition).values("pk")
-    return jobs.filter(workshop_id__in=ids)
+    return jobs.filter(
+        workshop_id__in=workshops_user_may(user, Action.IMPORT_CATALOG).values("pk")
+    )
 
 
 @dataclass(frozen=True)

@@ -4,25 +4,19 @@ for brand and platform operators acting for a workshop they may manage, the
 one chosen with `?workshop=<slug>` (the switcher)."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from brands.models import Role, Workshop
-from brands.permissions import Action, is_platform_operator, role_targets, user_can
+from brands.models import Workshop
+from brands.permissions import Action, user_can, workshops_user_may
 
 
 def workshops_managed_by(user) -> QuerySet[Workshop]:
     """Every workshop `user` may manage (user_can CHANGE_WORKSHOP), by name."""
-    workshops = Workshop.objects.select_related("village").order_by("name", "pk")
-    if is_platform_operator(user):
-        return workshops
-    managed = role_targets(user, Role.WORKSHOP_MANAGER)
-    operated = role_targets(user, Role.BRAND_OPERATOR)
-    if not managed and not operated:
-        return workshops.none()
-    ids = Workshop.objects.filter(Q(pk__in=managed) | Q(brands__in=operated)).values(
-        "pk"
+    return (
+        workshops_user_may(user, Action.CHANGE_WORKSHOP)
+        .select_related("village")
+        .order_by("name", "pk")
     )
-    return workshops.filter(pk__in=ids)
 
 
 SESSION_KEY = "workshop_portal_slug"
