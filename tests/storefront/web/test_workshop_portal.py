@@ -471,6 +471,9 @@ def test_mark_delivered_then_the_number_is_final(client, portal):
     assert "包裹已签收" in response.content.decode()
     parcel.refresh_from_db()
     assert parcel.tracking_number == SF
+    listed = client.get(reverse("workshop:orders") + "?status=shipped").content.decode()
+    assert "已签收" in listed
+    assert reverse("workshop:correct", args=[parcel.pk]) not in listed
     customer_page = client.get(reverse("web:order", args=[parcel.order.token]))
     assert "已签收 Delivered" in customer_page.content.decode()
 
