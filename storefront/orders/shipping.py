@@ -255,19 +255,32 @@ def _ship_write(
     """Write a chunk's checked shipments: one stock move, and a fixed number
     of statements whatever the number of parcels."""
     leaving = {(parcel.order_id, parcel.workshop_id) for parcel in shipped}
-    lines = [
+    parcel_lines = [
         line
         for line in OrderLine.objects.filter(
             order_id__in={order_id for order_id, _ in leaving}
         )
-        if (line.order_id, line.workshop_id) in leaving and line.quantity_reserved
+        if (line.order_id, line.workshop_id) in leaving
     ]
-    stock_ship(held=reserved_units(lines))
+    # Stocked goods ship what they hold; made-to-order goods (no stock count,
+    # nothing held) ship what was bought and not taken back.
+    held = [line for line in parcel_lines if line.quantity_reserved]
+    made = [
+        line
+        for line in parcel_lines
+        if not line.quantity_reserved
+        and not line.quantity_fulfilled
+        and line.quantity > line.quantity_restocked
+    ]
+    stock_ship(held=reserved_units(held))
     # What is the same for every row is one plain UPDATE; bulk_update (a CASE
     # arm per row and field, slow to build in Python) only where rows differ.
-    OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(
+    OrderLine.objects.filter(pk__in=[line.pk for line in held]).update(
         quantity_fulfilled=F("quantity_fulfilled") + F("quantity_reserved"),
         quantity_reserved=0,
+    )
+    OrderLine.objects.filter(pk__in=[line.pk for line in made]).update(
+        quantity_fulfilled=F("quantity") - F("quantity_restocked")
     )
     Fulfillment.objects.filter(pk__in=[parcel.pk for parcel in shipped]).update(
         status=FulfillmentStatus.SHIPPED, shipped_at=now

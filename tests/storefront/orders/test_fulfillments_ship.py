@@ -261,3 +261,26 @@ def test_a_refund_holding_an_order_lock_is_waited_for_then_its_parcel_refused(
     assert "包裹已取消" in outcomes[1].error.message_zh
     assert parcel(refunded, mussels).status == FulfillmentStatus.CANCELLED
     assert counts(mussels) == (40 - 1 - 3, 0)
+
+
+def test_made_to_order_lines_count_as_fulfilled_when_they_ship(client):
+    brand = make_brand()
+    workshop = make_workshop(brands=[brand])
+    stocked = make_variant(1280, 10, workshop=workshop, brand=brand)
+    made = make_variant(3000, 0, workshop=workshop, brand=brand, track_inventory=False)
+    order = paid_order(client, [(stocked, 2), (made, 3)])
+    fulfillment_ship(
+        fulfillment=order.fulfillments.get(),
+        carrier="sf",
+        tracking_number="SF1234567890123",
+    )
+    lines = {line.variant_id: line for line in order.lines.all()}
+    assert (
+        lines[stocked.pk].quantity_fulfilled,
+        lines[stocked.pk].quantity_reserved,
+    ) == (2, 0)
+    assert (lines[made.pk].quantity_fulfilled, lines[made.pk].quantity_reserved) == (
+        3,
+        0,
+    )
+    assert (stock_of(stocked).quantity, stock_of(stocked).quantity_reserved) == (8, 0)
