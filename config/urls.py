@@ -31,6 +31,7 @@ urlpatterns = [
     path("workshop/products/", include("storefront.web.workshop_products_urls")),
     path("workshop/", include("storefront.web.workshop_urls")),
     path("revenue/", include("revenue.urls")),
+    path("account/", include("storefront.web.account_urls")),
     path("", include("storefront.links.urls")),
     path("", include("storefront.web.urls")),
 ]

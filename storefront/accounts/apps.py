@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "storefront.accounts"
+    label = "accounts"
+    verbose_name = "顾客账户 Shopper accounts"
