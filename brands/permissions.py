@@ -29,6 +29,7 @@ class Action(TextChoices):
     APPROVE_HOSTS = "approve_hosts"
     VIEW_HOST_FIGURES = "view_host_figures"
     VIEW_PARTY_ACCOUNTS = "view_party_accounts"
+    HANDLE_AFTERSALES = "handle_aftersales"
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,13 @@ def user_can(user, action: Action, obj=None) -> bool:
             user, Role.VILLAGE_TREASURER, obj.pk
         )
     if action == Action.REFUND_ORDER:
-        # Money goes back only on a platform operator's say-so.
-        return False
+        # Money goes back only on a platform operator's say-so, or for an
+        # after-sales request its parcel's workshop approved (the request
+        # names them; an order names nobody).
+        return _in_scope(user, action, obj)
+    if action == Action.HANDLE_AFTERSALES:
+        # An after-sales request: the managers of the parcel's workshop.
+        return _in_scope(user, action, obj)
     if action == Action.SHIP_FULFILLMENT:
         # Each workshop ships its own parcel of an order, and only its own.
         return _in_scope(user, action, obj)

@@ -226,6 +226,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "storefront.orders.tasks.send_unsent_shipping_emails",
         "schedule": 300.0,
     },
+    "send-unsent-aftersales-emails": {
+        "task": "storefront.aftersales.tasks.send_unsent_aftersales_emails",
+        "schedule": 300.0,
+    },
     "propose-payout-batch": {
         "task": "revenue.tasks.propose_payout_batch",
         "schedule": crontab(
@@ -254,8 +258,11 @@ LOGOUT_REDIRECT_URL = "web:home"
 # between guesses and clear the count of the address it guesses from.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, also accepting the email address or mobile number.
+    "storefront.accounts.backends.EmailOrMobileBackend",
 ]
+# Count failures against the account an email or mobile names, not the text.
+AXES_USERNAME_CALLABLE = "storefront.accounts.backends.axes_username"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -268,6 +275,11 @@ AXES_CLIENT_IP_CALLABLE = "storefront.core.client_ip.client_ip"
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Password-reset links stop working after this, and once used.
 PASSWORD_RESET_TIMEOUT = 60 * int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
+# Email-verification links (sign-up, email change) stop working after this,
+# and once used.
+ACCOUNT_EMAIL_VERIFICATION_TIMEOUT = 3600 * int(
+    os.environ.get("ACCOUNT_VERIFY_HOURS", "72")
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -365,12 +377,21 @@ if not DEBUG and STRIPE_WEBHOOK_SECRET in PUBLISHED_WEBHOOK_SECRETS:
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 # Blank means Stripe's own, as docker-compose's comment tells users to do.
 STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/"
-# Payment methods offered besides cards: "alipay", "wechat_pay" (comma-separated).
-STRIPE_EXTRA_PAYMENT_METHODS = [
+# Stripe payment method types the pay page offers (comma-separated): cards,
+# Alipay and WeChat Pay by default, all in CNY. Cards cannot be left out.
+PAYMENT_METHOD_CHOICES = ("card", "alipay", "wechat_pay")
+PAYMENT_METHODS = [
     m.strip()
-    for m in os.environ.get("STRIPE_EXTRA_PAYMENT_METHODS", "").split(",")
+    for m in os.environ.get("PAYMENT_METHODS", ",".join(PAYMENT_METHOD_CHOICES))
+    .lower()
+    .split(",")
     if m.strip()
 ]
+if set(PAYMENT_METHODS) - set(PAYMENT_METHOD_CHOICES) or "card" not in PAYMENT_METHODS:
+    raise ImproperlyConfigured(
+        f"PAYMENT_METHODS={','.join(PAYMENT_METHODS)}: a comma-separated list "
+        f"of {', '.join(PAYMENT_METHOD_CHOICES)} that includes card."
+    )
 # Revenue share. Stripe's fee on a payment (basis points plus fixed fen) is
 # charged, as each agreement says, to one party of the order; it is not
 # returned on refunds, as Stripe keeps it. Payouts are proposed weekly for

@@ -92,12 +92,15 @@ class LocalStripe:
 
 
 def start_localstripe(
-    webhook_url: str | None = None, webhook_secret: str | None = None
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    extra_args: list[str] | None = None,
 ) -> LocalStripe:
     """Start a private localstripe on a free 127.0.0.1 port and wait for it.
 
     With webhook_url and webhook_secret, it POSTs signed payment_intent.*
-    events there. The port is chosen by the OS when the launcher binds it
+    events there; extra_args go to the launcher's command line
+    (``--wechat-qr-seconds 1``). The port is chosen by the OS when the launcher binds it
     (--port 0), so two starts never race for the same port.
     """
     if bool(webhook_url) != bool(webhook_secret):
@@ -113,6 +116,7 @@ def start_localstripe(
     ]
     if webhook_url:
         command += ["--webhook-url", webhook_url, "--webhook-secret", webhook_secret]
+    command += extra_args or []
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,

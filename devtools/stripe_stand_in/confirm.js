@@ -9,6 +9,11 @@
  * publishable key and client secret, run localstripe's 3D Secure modal when
  * the intent requires action, and resolve to {paymentIntent} or {error}.
  *
+ * confirmAlipayPayment() and confirmWechatPayPayment() confirm with
+ * payment_method_data and follow next_action like Stripe.js: a redirect to
+ * the stand-in's authorise page, or WeChat Pay's QR code in a dialog that
+ * waits until the code is paid, fails or expires (wallets.py).
+ *
  * It relies on localstripe's script scope: LOCALSTRIPE_BASE_API, the card
  * Element class and the Stripe factory.
  */
@@ -150,9 +155,136 @@
     return result(intent);
   }
 
+  function intentIdOf(clientSecret) {
+    const match = /^(pi_\w+)_secret_/.exec(clientSecret || '');
+    return match && match[1];
+  }
+
+  async function retrieve(apiKey, clientSecret) {
+    const query = new URLSearchParams({key: apiKey, client_secret: clientSecret});
+    try {
+      const response = await fetch(LOCALSTRIPE_BASE_API + '/v1/payment_intents/' +
+                                   intentIdOf(clientSecret) + '?' + query);
+      const json = await response.json();
+      return response.ok ? {body: json} : {error: json.error};
+    } catch (err) {
+      return {error: {type: 'api_connection_error', message: String(err)}};
+    }
+  }
+
+  // What Stripe.js does with a WeChat Pay QR code: show it in a dialog and
+  // wait until the intent leaves requires_action (paid, failed, expired), or
+  // until the customer closes the dialog.
+  function showQrCode(apiKey, clientSecret, qr) {
+    return new Promise(function (resolve) {
+      const overlay = document.createElement('div');
+      overlay.id = 'localstripe-wechat-qr';
+      overlay.setAttribute('role', 'dialog');
+      overlay.setAttribute('aria-label', 'WeChat Pay');
+      Object.assign(overlay.style, {
+        position: 'fixed', inset: '0', background: 'rgba(0,0,0,.5)',
+        display: 'flex', alignItems: 'center', justifyContent: 'center',
+        zIndex: '10000',
+      });
+      const box = document.createElement('div');
+      Object.assign(box.style, {background: '#fff', padding: '1rem',
+                                textAlign: 'center', maxWidth: '90vw'});
+      const title = document.createElement('p');
+      title.textContent = '微信扫码支付 Scan with WeChat';
+      const image = document.createElement('img');
+      image.src = qr.image_data_url;
+      image.alt = qr.data;
+      image.width = 200;
+      image.height = 200;
+      const link = document.createElement('a');
+      link.id = 'localstripe-wechat-scan';
+      link.href = qr.data;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      link.textContent = '(stand-in) open the page the code points to';
+      link.style.display = 'block';
+      const close = document.createElement('button');
+      close.type = 'button';
+      close.textContent = '关闭 Close';
+      box.append(title, image, link, close);
+      overlay.append(box);
+      document.body.append(overlay);
+      let done = false;
+      function finish(value) {
+        if (!done) {
+          done = true;
+          overlay.remove();
+          resolve(value);
+        }
+      }
+      close.addEventListener('click', async function () {
+        const latest = await retrieve(apiKey, clientSecret);
+        finish(latest.error ? {error: latest.error} : result(latest.body));
+      });
+      (async function poll() {
+        while (!done) {
+          await new Promise(function (wake) { setTimeout(wake, 500); });
+          const latest = await retrieve(apiKey, clientSecret);
+          if (!done && !latest.error && latest.body.status !== 'requires_action') {
+            finish(result(latest.body));
+          }
+        }
+      })();
+    });
+  }
+
+  // confirmAlipayPayment / confirmWechatPayPayment: confirm with
+  // payment_method_data of the wallet's type, then follow next_action as
+  // Stripe.js does (leave for the authorise page, or show the QR code).
+  async function confirmWallet(apiKey, type, clientSecret, data, options) {
+    const id = intentIdOf(clientSecret);
+    if (!id) {
+      return {error: {type: 'invalid_request_error',
+                      message: 'Invalid client secret: ' + clientSecret}};
+    }
+    data = data || {};
+    const confirmation = {
+      key: apiKey,
+      client_secret: clientSecret,
+      payment_method_data: Object.assign({type: type},
+                                         data.payment_method || {}),
+    };
+    if (data.return_url) {
+      confirmation.return_url = data.return_url;
+    }
+    if (data.payment_method_options) {
+      confirmation.payment_method_options = data.payment_method_options;
+    }
+    const confirmed = await post(`/v1/payment_intents/${id}/confirm`,
+                                 confirmation);
+    if (confirmed.error) {
+      return {error: confirmed.error};
+    }
+    const intent = confirmed.body;
+    const next = intent.next_action;
+    if (!next || (options && options.handleActions === false)) {
+      return result(intent);
+    }
+    if (next.type === 'redirect_to_url') {
+      window.location.assign(next.redirect_to_url.url);
+      // Stripe.js never resolves once it has left the page.
+      return new Promise(function () {});
+    }
+    if (next.type === 'wechat_pay_display_qr_code') {
+      return showQrCode(apiKey, clientSecret, next.wechat_pay_display_qr_code);
+    }
+    return result(intent);
+  }
+
   window.Stripe = function Stripe(apiKey, options) {
     const stripe = localstripeStripe(apiKey, options);
     const authenticate = stripe.confirmCardPayment;
+    stripe.confirmAlipayPayment = (clientSecret, data, confirmOptions) =>
+      confirmWallet(apiKey, 'alipay', clientSecret, data, confirmOptions)
+        .catch((err) => ({error: {type: 'api_error', message: String(err)}}));
+    stripe.confirmWechatPayPayment = (clientSecret, data, confirmOptions) =>
+      confirmWallet(apiKey, 'wechat_pay', clientSecret, data, confirmOptions)
+        .catch((err) => ({error: {type: 'api_error', message: String(err)}}));
     stripe.confirmCardPayment = async (clientSecret, data, confirmOptions) => {
       try {
         return await confirmCardPayment(apiKey, authenticate, clientSecret,

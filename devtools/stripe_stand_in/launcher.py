@@ -16,7 +16,9 @@ every write. This launcher:
   as Stripe does, and a fake Stripe.js whose ``confirmCardPayment`` creates
   the PaymentMethod from the card element;
 - adds the Stripe Connect routes localstripe lacks (connected accounts and
-  transfers, honouring idempotency keys), from connect.py.
+  transfers, honouring idempotency keys), from connect.py;
+- adds Alipay and WeChat Pay (redirect, QR code, authorise pages, expiry),
+  from wallets.py, with their Stripe.js calls in confirm.js.
 
 Run it with ``python -m devtools.stripe_stand_in --help``.
 """
@@ -38,7 +40,7 @@ from localstripe.errors import UserError
 from localstripe.resources import PaymentIntent, PaymentMethod, store
 from localstripe.webhooks import register_webhook
 
-from devtools.stripe_stand_in import connect
+from devtools.stripe_stand_in import connect, wallets
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8420
@@ -74,6 +76,9 @@ CONFIRMABLE_STATUSES = (
 PUBLISHABLE_KEY_CALLS = re.compile(
     r"^/v1/payment_methods$|^/v1/payment_intents/(?P<intent>\w+)/confirm$"
 )
+# Stripe.js retrieves a PaymentIntent with the publishable key and its client
+# secret (while it shows a WeChat Pay QR code, until the code is paid).
+PUBLISHABLE_KEY_READS = re.compile(r"^/v1/payment_intents/(?P<intent>\w+)$")
 
 # localstripe's own behaviour, kept before the patches below replace it.
 _LOCALSTRIPE_CONFIRM = PaymentIntent._api_confirm
@@ -104,6 +109,8 @@ def confirm_payment_intent(
     client_secret=None,
     return_url=None,
     use_stripe_sdk=None,
+    payment_method_data=None,
+    payment_method_options=None,
     **kwargs,
 ):
     """``POST /v1/payment_intents/{id}/confirm``, with ``payment_method`` too.
@@ -112,6 +119,8 @@ def confirm_payment_intent(
     localstripe 1.15 answers 500 "Not implemented". Without a payment method
     localstripe's own confirmation runs unchanged. ``return_url`` and
     ``use_stripe_sdk`` are accepted and ignored, as Stripe does for cards.
+    ``payment_method_data`` of type alipay or wechat_pay starts that wallet's
+    flow (wallets.py).
     """
     if kwargs:
         raise UserError(400, "Unexpected " + ", ".join(kwargs))
@@ -120,6 +129,15 @@ def confirm_payment_intent(
     intent = cls._api_retrieve(id)
     if client_secret is not None:
         _check_client_secret(intent, client_secret)
+    if payment_method_data is not None:
+        if payment_method is not None or not isinstance(payment_method_data, dict):
+            raise UserError(400, "Bad request")
+        if payment_method_data.get("type") not in wallets.WALLET_TYPES:
+            raise UserError(400, "Unsupported payment_method_data[type]")
+        _require_confirmable(intent)
+        return wallets.confirm_wallet(
+            intent, payment_method_data, payment_method_options, return_url
+        )
     if payment_method is None:
         return _LOCALSTRIPE_CONFIRM(id)
 
@@ -127,18 +145,13 @@ def confirm_payment_intent(
         ("pm_", "card_", "src_")
     ):
         raise UserError(400, "Bad request")
-    if intent.status not in CONFIRMABLE_STATUSES:
-        raise UserError(
-            400,
-            "You cannot confirm this PaymentIntent because it has a status of "
-            f"{intent.status}.",
-            {"code": "payment_intent_unexpected_state"},
-        )
+    _require_confirmable(intent)
     # 404 for an unknown id; Stripe's test ids (pm_card_visa) become objects.
     method = PaymentMethod._api_retrieve(payment_method)
 
     intent.payment_method = method.id
     intent.next_action = None
+    intent._wallet_error = None
     # localstripe derives the status from the latest charge: a failed earlier
     # attempt would keep the intent in requires_payment_method for good.
     intent.latest_charge = None
@@ -152,6 +165,16 @@ def confirm_payment_intent(
             error.body["error"]["payment_intent"] = intent._export()
         raise
     return intent
+
+
+def _require_confirmable(intent: PaymentIntent) -> None:
+    if intent.status not in CONFIRMABLE_STATUSES:
+        raise UserError(
+            400,
+            "You cannot confirm this PaymentIntent because it has a status of "
+            f"{intent.status}.",
+            {"code": "payment_intent_unexpected_state"},
+        )
 
 
 def export_payment_intent(self, expand=None):
@@ -187,6 +210,7 @@ def patch_resources() -> None:
     PaymentIntent._api_confirm = classmethod(confirm_payment_intent)
     PaymentIntent._export = export_payment_intent
     PaymentMethod._charging_is_declined = charging_is_declined
+    wallets.patch_resources()
 
 
 # --- the aiohttp application -------------------------------------------------
@@ -211,10 +235,19 @@ async def auth_middleware(request: web.Request, handler):
     """localstripe's authentication, plus the publishable key where Stripe.js
     uses it: creating a PaymentMethod, and confirming a PaymentIntent when the
     body also carries that intent's client secret (else 401)."""
+    # A QR code past its time expires before anyone looks at its intent.
+    wallets.WALLETS.expire_due()
+    if request.path.startswith(wallets.PAGE_PREFIX + "/"):
+        return await handler(request)  # the customer's pages: no API key
     match = PUBLISHABLE_KEY_CALLS.match(request.path)
     if request.method == "POST" and match and server.get_api_key(request) is None:
         data = await server.get_post_data(request, remove_auth=False)
         if _publishable_key_allowed(data, match["intent"]):
+            return await handler(request)
+    read = PUBLISHABLE_KEY_READS.match(request.path)
+    if request.method == "GET" and read and server.get_api_key(request) is None:
+        data = server.unflatten_data(request.query)
+        if _publishable_key_allowed(data, read["intent"]):
             return await handler(request)
     return await server.auth_middleware(request, handler)
 
@@ -229,7 +262,10 @@ def stripe_js_text() -> str:
 
 
 def build_app(
-    *, webhook_url: str | None = None, webhook_secret: str | None = None
+    *,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    qr_seconds: int = wallets.DEFAULT_QR_SECONDS,
 ) -> web.Application:
     """localstripe's routes in a fresh application with our middleware.
 
@@ -261,6 +297,7 @@ def build_app(
         handler = replaced.get((route.method, path), route.handler)
         app.router.add_route(route.method, path, handler)
     connect.add_routes(app)
+    wallets.add_routes(app, qr_seconds=qr_seconds)
     return app
 
 
@@ -279,6 +316,8 @@ async def serve(app: web.Application, host: str, port: int) -> None:
         site = web.TCPSite(runner, host, port)
         await site.start()
         bound_port = runner.addresses[0][1]
+        # Where the browser is sent to authorise Alipay / WeChat Pay payments.
+        wallets.WALLETS.base_url = _base_url(host, bound_port)
         print(f"localstripe ready on {_base_url(host, bound_port)}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -298,7 +337,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             "secret key is accepted. Stripe.js stand-in: "
             f"http://HOST:PORT{STRIPE_JS_PATH} ; test card 4242 4242 4242 4242 "
             "succeeds, 4000 0000 0000 0002 is declined, 4000 0025 0000 3155 "
-            "asks for 3D Secure."
+            "asks for 3D Secure. Alipay and WeChat Pay open stand-in pages "
+            "to authorise, fail or cancel the payment."
         ),
     )
     parser.add_argument(
@@ -325,6 +365,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="signing secret for those events, e.g. whsec_... (needs --webhook-url)",
     )
     parser.add_argument(
+        "--wechat-qr-seconds",
+        type=int,
+        default=wallets.DEFAULT_QR_SECONDS,
+        help="how long a WeChat Pay QR code can be scanned before the payment "
+        "attempt expires (default: %(default)s)",
+    )
+    parser.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -335,6 +382,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--webhook-url and --webhook-secret go together")
     if args.webhook_url and not args.webhook_url.startswith(("http://", "https://")):
         parser.error("--webhook-url must be an http(s) URL")
+    if args.wechat_qr_seconds < 1:
+        parser.error("--wechat-qr-seconds must be at least 1")
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
     return args
@@ -347,7 +396,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("aiohttp.access").setLevel(
         logging.INFO if args.verbose else logging.WARNING
     )
-    app = build_app(webhook_url=args.webhook_url, webhook_secret=args.webhook_secret)
+    app = build_app(
+        webhook_url=args.webhook_url,
+        webhook_secret=args.webhook_secret,
+        qr_seconds=args.wechat_qr_seconds,
+    )
     asyncio.run(serve(app, args.host, args.port))
 
 

@@ -112,8 +112,15 @@ class ProductImageInline(OperatorOnlyAdmin, admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(StableSlugAdmin, ServiceWrittenAdmin):
-    list_display = ("name", "name_en", "slug", "parent", "sort_order")
-    list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
+    list_display = (
+        "name",
+        "name_en",
+        "slug",
+        "parent",
+        "sort_order",
+        "aftersales_kind",
+    )
+    list_filter = (("parent", admin.RelatedOnlyFieldListFilter), "aftersales_kind")
     list_select_related = ("parent",)
     search_fields = ("name", "name_en", "slug")
     autocomplete_fields = ("parent",)

@@ -21,6 +21,13 @@ BRAND_NOT_ALLOWED_MESSAGE = (
 )
 
 
+class AfterSalesKind(models.TextChoices):
+    """The after-sales policy of a category's goods (storefront.aftersales)."""
+
+    STANDARD = "standard", "标准：签收后七天无理由 7 days, no reason needed"
+    FRESH = "fresh", "生鲜：质量问题 48 小时内凭照片 fresh: 48 h quality claims"
+
+
 class Category(LocalizedNameMixin, models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField("名称", max_length=80)
@@ -33,6 +40,12 @@ class Category(LocalizedNameMixin, models.Model):
         related_name="children",
     )
     sort_order = models.PositiveIntegerField(default=0)
+    aftersales_kind = models.CharField(
+        "售后政策 after-sales policy",
+        max_length=12,
+        choices=AfterSalesKind.choices,
+        default=AfterSalesKind.STANDARD,
+    )
 
     class Meta:
         ordering = ["sort_order", "name"]

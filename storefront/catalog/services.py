@@ -12,7 +12,14 @@ from storefront.core.slugs import unique_slug
 from .cache import catalog_changed
 from .errors import CatalogError, CatalogErrorCode
 from .images import RENDITION_WIDTHS, content_hash, normalise_image
-from .models import Category, Product, ProductImage, ProductVariant, Stock
+from .models import (
+    AfterSalesKind,
+    Category,
+    Product,
+    ProductImage,
+    ProductVariant,
+    Stock,
+)
 
 SEARCH_TEXT_BATCH = 500
 
@@ -24,6 +31,7 @@ def category_create(
     parent: Category | None = None,
     sort_order=0,
     slug: str = "",
+    aftersales_kind: str = AfterSalesKind.STANDARD,
 ) -> Category:
     category = Category(
         slug=slug or unique_slug(Category, name_en or name, fallback="category"),
@@ -31,6 +39,7 @@ def category_create(
         name_en=name_en,
         parent=parent,
         sort_order=sort_order,
+        aftersales_kind=aftersales_kind,
     )
     category.full_clean()
     category.save()

@@ -19,6 +19,7 @@ class CheckoutErrorCode(TextChoices):
     ADDRESS_INVALID = "address_invalid"
     NOTE_TOO_LONG = "note_too_long"
     PRICE_CHANGED = "price_changed"
+    CART_CHANGED = "cart_changed"
 
 
 MESSAGES = {
@@ -72,6 +73,11 @@ MESSAGES = {
     CheckoutErrorCode.PRICE_CHANGED: (
         "价格已变动，请确认新的金额后再提交",
         "Prices have changed; check the new total and submit again",
+    ),
+    CheckoutErrorCode.CART_CHANGED: (
+        "购物车已变动（数量或商品有增减），请确认新的金额后再提交",
+        "Your cart has changed (quantities or items); check the new total and "
+        "submit again",
     ),
 }
 

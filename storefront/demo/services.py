@@ -32,7 +32,7 @@ from brands.models import (
 )
 from storefront.catalog import services as catalog
 from storefront.catalog.cache import catalog_changed
-from storefront.catalog.models import Category, Product, ProductVariant
+from storefront.catalog.models import AfterSalesKind, Category, Product, ProductVariant
 from storefront.core.html import sanitize_html
 
 from . import data
@@ -228,6 +228,7 @@ class _Loader:
                     name_en=row["name_en"],
                     parent=parent,
                     sort_order=sort_order,
+                    aftersales_kind=row.get("aftersales", AfterSalesKind.STANDARD),
                 )
                 if category.slug != row["slug"]:
                     raise ValueError(
@@ -241,6 +242,7 @@ class _Loader:
                 "name_en": row["name_en"],
                 "parent_id": parent.pk if parent else None,
                 "sort_order": sort_order,
+                "aftersales_kind": row.get("aftersales", AfterSalesKind.STANDARD),
             }
             self.categories[row["slug"]], _ = self.upsert(
                 "categories", Category, {"slug": row["slug"]}, values, create

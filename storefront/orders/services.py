@@ -284,3 +284,15 @@ def order_record_refund(
         refunded_fen=order.refunded_fen,
         refund=refund_id,
     )
+
+
+def orders_attach_to_user(*, user, email: str) -> int:
+    """Give the account the guest orders placed with `email`. Call it only with
+    an address the account has proven it reads (a verification link opened):
+    anyone can type any address at sign-up. Returns how many were attached."""
+    email = (email or "").strip()
+    if not email or user is None or not user.is_active:
+        return 0
+    return Order.objects.filter(user__isnull=True, email__iexact=email).update(
+        user=user, updated_at=timezone.now()
+    )

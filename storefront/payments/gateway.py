@@ -26,13 +26,13 @@ def client() -> stripe.StripeClient:
     return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
 
 
+PAYMENT_METHOD_TYPES = ("card", "alipay", "wechat_pay")
+
+
 def payment_method_types() -> list[str]:
-    extras = [
-        m
-        for m in settings.STRIPE_EXTRA_PAYMENT_METHODS
-        if m in ("alipay", "wechat_pay")
-    ]
-    return ["card", *extras]
+    """The types PAYMENT_METHODS enables, in a fixed order; cards always."""
+    enabled = set(settings.PAYMENT_METHODS) | {"card"}
+    return [m for m in PAYMENT_METHOD_TYPES if m in enabled]
 
 
 def _call(fn, *args, **kwargs):
@@ -52,6 +52,8 @@ def create_payment_intent(*, amount_fen: int, metadata: dict, idempotency_key: s
         "metadata": metadata,
     }
     if "wechat_pay" in params["payment_method_types"]:
+        # The desktop QR code; a phone's browser asks for its own client when
+        # it confirms (storefront/web/static/web/pay.js).
         params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
     return _call(
         client().v1.payment_intents.create,

@@ -72,10 +72,14 @@ def _idempotency_key(order: Order, amount: int) -> str:
     return candidate
 
 
-def _checked(order: Order, user, amount_fen, restock) -> tuple[int, dict[int, int]]:
+def _checked(
+    order: Order, user, amount_fen, restock, authority=None
+) -> tuple[int, dict[int, int]]:
     """The amount and restock that may be refunded now, or the OrderError
     that says why not. Refunds in flight count as refunded."""
-    if not user_can(user, Action.REFUND_ORDER, order):
+    if authority is not None and getattr(authority, "order_id", None) != order.pk:
+        raise OrderError(OrderErrorCode.PERMISSION_DENIED)
+    if not user_can(user, Action.REFUND_ORDER, authority or order):
         raise OrderError(OrderErrorCode.PERMISSION_DENIED)
     if amount_fen is not None and (
         isinstance(amount_fen, bool)
@@ -131,9 +135,13 @@ def order_refund(
     restock: dict | None = None,
     reason: str = "",
     expected_refunded_fen: int | None = None,
+    authority=None,
 ) -> Refund:
     """Refund `amount_fen` (all that remains when None), optionally putting
-    units back in stock ({order line id: units}). With
+    units back in stock ({order line id: units}). `authority` is what the
+    refund is made for when not an operator's own say-so (an approved
+    after-sales request of this order, a `Scoped` object naming who may
+    refund it). With
     `expected_refunded_fen` (what a confirmation page showed as refunded
     already), a refund made meanwhile - the same confirmation sent twice -
     refuses with REFUND_CHANGED instead of paying out again.
@@ -149,6 +157,7 @@ def order_refund(
         restock=restock,
         reason=reason,
         expected_refunded_fen=expected_refunded_fen,
+        authority=authority,
     )
     try:
         # Whatever would stop the order's split must stop the refund before
@@ -167,7 +176,7 @@ def order_refund(
 
 @transaction.atomic
 def _refund_open(
-    *, order, user, amount_fen, restock, reason, expected_refunded_fen
+    *, order, user, amount_fen, restock, reason, expected_refunded_fen, authority
 ) -> Refund:
     order = lock_order(order)
     if (
@@ -175,7 +184,7 @@ def _refund_open(
         and refunded_so_far(order) != expected_refunded_fen
     ):
         raise OrderError(OrderErrorCode.REFUND_CHANGED, field="amount")
-    amount, cleaned_restock = _checked(order, user, amount_fen, restock)
+    amount, cleaned_restock = _checked(order, user, amount_fen, restock, authority)
     payment = order.payments.get(status=PaymentStatus.SUCCEEDED)
     return Refund.objects.create(
         order=order,

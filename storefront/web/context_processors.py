@@ -2,6 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from catalog_import.selectors import may_import_somewhere
+from storefront.web import cart_session
 from storefront.web.views.workshop import may_use_portal
 
 
@@ -13,4 +14,10 @@ def site(request):
         # Evaluated only by pages that show it (signed-in headers).
         "MAY_IMPORT": SimpleLazyObject(lambda: may_import_somewhere(user)),
         "MAY_RUN_WORKSHOP": SimpleLazyObject(lambda: may_use_portal(user)),
+        # From the session only: no query (page_cache keys pages by it).
+        "CART_COUNT": SimpleLazyObject(lambda: _cart_count(request)),
     }
+
+
+def _cart_count(request) -> int:
+    return cart_session.item_count(request) if hasattr(request, "session") else 0

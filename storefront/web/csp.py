@@ -2,9 +2,12 @@
 
 Stripe.js is the one third-party script the shop runs, and only the pay page
 loads it. Stripe's own Stripe.js (js.stripe.com) runs its card fields in frames
-from js.stripe.com, 3-D Secure through hooks.stripe.com, and calls
-api.stripe.com; any other STRIPE_JS_URL (the local stand-in in tests and the
-demo) is allowed its own origin for all three.
+from js.stripe.com, 3-D Secure through hooks.stripe.com, calls
+api.stripe.com, and shows images (WeChat Pay's QR code, payment method logos)
+from *.stripe.com; Alipay and WeChat Pay on a phone leave the page for their
+authorise page, which no policy here governs. Any other STRIPE_JS_URL (the
+local stand-in in tests and the demo) is allowed its own origin for scripts,
+frames and requests; its QR code is a data: image, which every page allows.
 """
 
 from functools import wraps
@@ -26,6 +29,7 @@ def stripe_sources() -> dict[str, list[str]]:
                 "https://hooks.stripe.com",
             ],
             "connect-src": ["https://api.stripe.com"],
+            "img-src": ["https://*.stripe.com"],
         }
     if not (parts.scheme and parts.netloc):
         return {"frame-src": []}  # nothing to allow; frames stay 'none'

@@ -13,14 +13,28 @@ def _message(code, detail: str = "") -> str:
     return CheckoutError(code, detail=detail).message
 
 
+# Each address field's own name in its messages, so that three empty fields
+# do not all say the same thing.
+FIELD_NAMES = {
+    "recipient_name": ("收件人", "recipient"),
+    "phone": ("手机号", "mobile number"),
+    "province": ("省份", "province"),
+    "city": ("城市", "city"),
+    "district": ("区县", "district or county"),
+    "street_address": ("详细地址", "street address"),
+}
+
+
 def _address_field(name: str, **attrs) -> forms.CharField:
     max_length = Checkout._meta.get_field(name).max_length
+    zh, en = FIELD_NAMES[name]
     return forms.CharField(
         max_length=max_length,
         error_messages={
-            "required": _message(CheckoutErrorCode.ADDRESS_REQUIRED),
+            "required": _message(CheckoutErrorCode.ADDRESS_REQUIRED, detail=(zh, en)),
             "max_length": _message(
-                CheckoutErrorCode.ADDRESS_INVALID, detail=f"≤ {max_length}"
+                CheckoutErrorCode.ADDRESS_INVALID,
+                detail=(f"{zh} ≤ {max_length}", f"{en} ≤ {max_length}"),
             ),
         },
         widget=forms.TextInput(attrs={"maxlength": max_length, **attrs}),
@@ -42,8 +56,12 @@ class CheckoutForm(forms.Form):
     province = forms.ChoiceField(
         choices=[("", "—"), *Province.choices],
         error_messages={
-            "required": _message(CheckoutErrorCode.ADDRESS_REQUIRED),
-            "invalid_choice": _message(CheckoutErrorCode.ADDRESS_INVALID),
+            "required": _message(
+                CheckoutErrorCode.ADDRESS_REQUIRED, detail=FIELD_NAMES["province"]
+            ),
+            "invalid_choice": _message(
+                CheckoutErrorCode.ADDRESS_INVALID, detail=FIELD_NAMES["province"]
+            ),
         },
         widget=forms.Select(attrs={"autocomplete": "address-level1"}),
     )
@@ -67,6 +85,12 @@ class CheckoutForm(forms.Form):
         },
     )
 
+    # What the customer saw in the cart ("variant:quantity:price" per line), so
+    # that a changed total can be told apart: a price, or the cart itself.
+    seen_lines = forms.CharField(
+        required=False, max_length=2000, widget=forms.HiddenInput
+    )
+
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"]
         if not is_mainland_mobile(phone):
@@ -82,9 +106,32 @@ class CheckoutForm(forms.Form):
         self.add_error(field, error.message)
 
     @classmethod
-    def initial_for(cls, checkout: Checkout, total_fen: int) -> dict:
+    def initial_for(cls, checkout: Checkout, summary) -> dict:
         initial = {name: getattr(checkout, name) for name in ADDRESS_FIELDS}
         initial.update(
-            email=checkout.email, note=checkout.note, expected_total_fen=total_fen
+            email=checkout.email,
+            note=checkout.note,
+            expected_total_fen=summary.total_fen,
+            seen_lines=lines_seen(summary),
         )
         return initial
+
+
+def lines_seen(summary) -> str:
+    return ",".join(
+        f"{priced.variant.pk}:{priced.quantity}:{priced.unit_price_fen}"
+        for priced in summary.lines
+    )
+
+
+def parse_lines_seen(text: str) -> dict[int, tuple[int, int]] | None:
+    """{variant id: (quantity, unit price)}, or None when the field is
+    missing or mangled (then nothing can be told apart)."""
+    seen = {}
+    for part in filter(None, (text or "").split(",")):
+        try:
+            variant, quantity, price = (int(value) for value in part.split(":"))
+        except ValueError:
+            return None
+        seen[variant] = (quantity, price)
+    return seen or None

@@ -2,7 +2,8 @@
 signed in. One rendering serves everyone with the same path and language until
 the catalogue changes (storefront.catalog.cache) or the entry expires.
 
-Such pages carry nothing personal with one exception: the CSRF token of the
+Such pages carry nothing personal but the header's cart count (part of the
+key, so one copy per count) and the CSRF token of the
 add-to-cart form. The stored copy holds a placeholder where the token was
 (every `<input name="csrfmiddlewaretoken">` value); each response, hit or
 miss, carries the visitor's own token from `get_token(request)`, which also
@@ -21,6 +22,11 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
 from storefront.catalog.cache import catalog_cache_seconds, public_cache_key
+
+from . import cart_session
+
+# Set by views.cart for the product page to show once; such a page is personal.
+ADD_ERROR_KEY = "cart_add_refused"
 
 _CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]*)(")')
 
@@ -53,17 +59,30 @@ def page_for_visitor(stored: bytes, request) -> bytes:
     return stored.replace(placeholder, get_token(request).encode())
 
 
+def page_key(*, language: str, host: str, path: str, cart_count: int) -> str:
+    """One stored copy per page, language and header cart count."""
+    return public_cache_key(
+        "page", language, host.encode(), path.encode(), str(cart_count).encode()
+    )
+
+
 def public_page_cache(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         seconds = catalog_cache_seconds()
-        if seconds <= 0 or request.method != "GET" or request.user.is_authenticated:
+        if (
+            seconds <= 0
+            or request.method != "GET"
+            or request.user.is_authenticated
+            or ADD_ERROR_KEY in request.session
+        ):
             return view(request, *args, **kwargs)
-        key = public_cache_key(
-            "page",
-            get_language(),
-            request.get_host().encode(),
-            request.get_full_path().encode(),
+        key = page_key(
+            language=get_language(),
+            host=request.get_host(),
+            path=request.get_full_path(),
+            # Read from the session that request.user has loaded already.
+            cart_count=cart_session.item_count(request),
         )
         stored = cache.get(key)
         if stored is not None:

@@ -2,10 +2,13 @@ from django.urls import path
 
 from .csp import allows_stripe_js
 from .views import (
+    account,
     accounts,
+    aftersales,
     cart,
     catalog,
     checkout,
+    favicon,
     home,
     language,
     orders,
@@ -17,6 +20,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("favicon.ico", favicon.favicon, name="favicon"),
     path("brands/<slug:slug>/", places.brand_detail, name="brand"),
     path("workshops/<slug:slug>/", places.workshop_detail, name="workshop"),
     path("villages/<slug:slug>/", places.village_detail, name="village"),
@@ -26,6 +30,12 @@ urlpatterns = [
     path("language/<str:code>/", language.language_switch, name="language"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", account.signup, name="signup"),
+    path("accounts/signup/done/", account.signup_done, name="signup-done"),
+    path(
+        "accounts/verify/<uidb64>/<token>/", account.email_verify, name="email-verify"
+    ),
+    path("accounts/deleted/", account.deleted, name="account-deleted"),
     # The paths django-allauth uses, so links in sent mails keep working.
     path(
         "accounts/password/reset/",
@@ -54,6 +64,21 @@ urlpatterns = [
     path("checkout/", checkout.checkout, name="checkout"),
     # The token is the secret: whoever has the link sees the order.
     path("orders/<uuid:token>/", orders.order_detail, name="order"),
+    path(
+        "orders/<uuid:token>/parcels/<int:parcel_id>/aftersales/",
+        aftersales.aftersales_new,
+        name="aftersales-new",
+    ),
+    path(
+        "orders/<uuid:token>/aftersales/<int:pk>/return/",
+        aftersales.aftersales_return,
+        name="aftersales-return",
+    ),
+    path(
+        "orders/<uuid:token>/aftersales/<int:pk>/withdraw/",
+        aftersales.aftersales_withdraw,
+        name="aftersales-withdraw",
+    ),
     path(
         "orders/<uuid:token>/pay/",
         allows_stripe_js(orders.order_pay),

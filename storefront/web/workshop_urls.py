@@ -3,7 +3,7 @@ beside the import (/workshop/import/)."""
 
 from django.urls import path
 
-from .views import workshop
+from .views import workshop, workshop_aftersales
 
 app_name = "workshop"
 
@@ -17,4 +17,10 @@ urlpatterns = [
     path("orders/<int:pk>/ship/", workshop.ship, name="ship"),
     path("orders/<int:pk>/tracking/", workshop.correct_tracking, name="correct"),
     path("orders/<int:pk>/delivered/", workshop.mark_delivered, name="delivered"),
+    path("aftersales/", workshop_aftersales.aftersales_list, name="aftersales"),
+    path(
+        "aftersales/<int:pk>/",
+        workshop_aftersales.aftersales_detail,
+        name="aftersales-detail",
+    ),
 ]

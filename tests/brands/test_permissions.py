@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from brands.models import Brand, Role, Village, Workshop
 from brands.permissions import Action, user_can
 from revenue.models import Party
+from storefront.aftersales.models import AfterSalesRequest
 from storefront.catalog.models import Product
 from storefront.catalog.selectors import visible_product_filter
 from storefront.links.models import HostLink
@@ -65,6 +66,8 @@ def world() -> World:
         "O": Order(number="GF-2026-000001"),
         "F_W": Fulfillment(workshop=w),
         "F_W2": Fulfillment(workshop=w2),
+        "AS_W": AfterSalesRequest(workshop=w),
+        "AS_W2": AfterSalesRequest(workshop=w2),
     }
 
     consumer = make_user()
@@ -131,7 +134,10 @@ TARGETS = {
     Action.CHANGE_WORKSHOP: ["W", "W2", "W3"],
     Action.VIEW_VILLAGE_ACCOUNTS: ["V", "V2"],
     Action.LINK_PRODUCTS_OF_BRAND: ["A", "B"],
-    Action.REFUND_ORDER: ["O"],
+    # An order names nobody but operators; an after-sales request names the
+    # managers of its parcel's workshop.
+    Action.REFUND_ORDER: ["O", "AS_W", "AS_W2"],
+    Action.HANDLE_AFTERSALES: ["AS_W", "AS_W2"],
     Action.SHIP_FULFILLMENT: ["F_W", "F_W2"],
     Action.IMPORT_CATALOG: ["W", "W2", "W3"],
     Action.MANAGE_REVENUE: [None],
@@ -192,6 +198,8 @@ EXPECTED = {
         (Action.IMPORT_CATALOG, "W"),
         (Action.SHIP_FULFILLMENT, "F_W"),
         (Action.VIEW_PARTY_ACCOUNTS, "P_W"),
+        (Action.HANDLE_AFTERSALES, "AS_W"),
+        (Action.REFUND_ORDER, "AS_W"),
     },
     "treasurer_V": PUBLIC
     | {(Action.VIEW_VILLAGE_ACCOUNTS, "V"), (Action.VIEW_PARTY_ACCOUNTS, "P_V")},
@@ -230,6 +238,7 @@ def test_role_may_do_exactly_what_the_table_says(world, role):
         ("host_A", Action.LINK_PRODUCTS_OF_BRAND, "A", Village),
         ("manager_W", Action.SHIP_FULFILLMENT, "F_W", Workshop),
         ("manager_W", Action.IMPORT_CATALOG, "W", Brand),
+        ("manager_W", Action.HANDLE_AFTERSALES, "AS_W", Workshop),
     ],
 )
 def test_object_of_another_kind_with_the_same_id_is_refused(

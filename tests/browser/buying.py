@@ -6,6 +6,26 @@ from tests.browser.test_shopping_path import ARTIFACTS
 
 
 def buy_from_product_page(page, base_url, *, product_name, screenshot, email):
+    checkout_to_pay_page(page, base_url, product_name=product_name, email=email)
+    pay = page.locator("#pay-card")
+    pay.wait_for(state="visible")
+    page.wait_for_function("() => !document.getElementById('pay-card').disabled")
+    page.fill("input[placeholder=number]", "4242424242424242")
+    page.fill("input[placeholder=exp_month]", "12")
+    page.fill("input[placeholder=exp_year]", "30")
+    page.fill("input[placeholder=cvc]", "123")
+    page.fill("input[placeholder=postal_code]", "202450")
+    pay.click()
+    page.wait_for_url("**/orders/*/", timeout=15_000)
+
+    page.locator(".order-status", has_text="已支付").wait_for(timeout=20_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+
+
+def checkout_to_pay_page(page, base_url, *, product_name, email):
+    """From a product page: two units into the cart, checkout to a Zhejiang
+    address, and on to the pay page."""
     page.fill("#add-quantity", "2")
     page.get_by_role("button", name="加入购物车").click()
     page.goto(f"{base_url}/cart/")
@@ -22,18 +42,3 @@ def buy_from_product_page(page, base_url, *, product_name, screenshot, email):
     page.fill("#id_street_address", "菜园镇渔港路 1 号")
     page.get_by_role("button", name="提交订单").click()
     page.wait_for_url("**/pay/")
-
-    pay = page.locator("#pay-card")
-    pay.wait_for(state="visible")
-    page.wait_for_function("() => !document.getElementById('pay-card').disabled")
-    page.fill("input[placeholder=number]", "4242424242424242")
-    page.fill("input[placeholder=exp_month]", "12")
-    page.fill("input[placeholder=exp_year]", "30")
-    page.fill("input[placeholder=cvc]", "123")
-    page.fill("input[placeholder=postal_code]", "202450")
-    pay.click()
-    page.wait_for_url("**/orders/*/", timeout=15_000)
-
-    page.locator(".order-status", has_text="已支付").wait_for(timeout=20_000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)

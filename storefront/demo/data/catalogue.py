@@ -2,7 +2,9 @@
 
 # Categories, parents before children. The slug is the one the catalogue service
 # derives from name_en; the loader finds existing rows by it. palette: the
-# background of the drawn product pictures (artwork.PALETTES).
+# background of the drawn product pictures (artwork.PALETTES). aftersales:
+# the category's after-sales policy (catalog.AfterSalesKind), standard unless
+# given.
 CATEGORIES = [
     {
         "slug": "fresh-seafood",
@@ -10,6 +12,7 @@ CATEGORIES = [
         "name_en": "Fresh Seafood",
         "parent": None,
         "palette": "sea",
+        "aftersales": "fresh",  # perishable: 48 h quality claims
     },
     {
         "slug": "live-seafood",
@@ -17,6 +20,7 @@ CATEGORIES = [
         "name_en": "Live Seafood",
         "parent": "fresh-seafood",
         "palette": "sea",
+        "aftersales": "fresh",  # perishable: 48 h quality claims
     },
     {
         "slug": "dried-seafood",
@@ -66,6 +70,7 @@ CATEGORIES = [
         "name_en": "Fruit",
         "parent": "local-specialties",
         "palette": "fruit",
+        "aftersales": "fresh",  # perishable: 48 h quality claims
     },
     {
         "slug": "handicrafts",

@@ -5,15 +5,27 @@ from urllib.parse import urlsplit
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
+from storefront.accounts.services import email_verified
+from storefront.orders.services import orders_attach_to_user
+
 from .. import cart_session
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # storefront.accounts.backends accepts any of the three.
+        self.fields["username"].label = "邮箱、手机号或用户名 Email, mobile or username"
 
 
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def get_redirect_url(self):
@@ -28,6 +40,10 @@ class LoginView(auth_views.LoginView):
         guest_token = cart_session.session_token(self.request)
         response = super().form_valid(form)
         cart_session.attach_after_login(self.request, guest_token)
+        user = form.get_user()
+        if email_verified(user):
+            # Guest orders placed with the verified address since last time.
+            orders_attach_to_user(user=user, email=user.email)
         return response
 
 

@@ -2,7 +2,9 @@
 
 Prices are never read from the form: the page shows what
 storefront.checkout.selectors computes from the variants. A refused change
-(CheckoutError) comes back as a message on the page and changes nothing.
+(CheckoutError) comes back as a message on the page and changes nothing. A
+refused add goes back to the product page by post/redirect/get (the message
+rides in the session, once), so a refresh never posts again.
 """
 
 from dataclasses import dataclass
@@ -13,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from brands.permissions import Action, user_can
-from storefront.catalog import selectors as catalog_selectors
 from storefront.catalog.models import Product
 from storefront.checkout.errors import CheckoutError, CheckoutErrorCode
 from storefront.checkout.selectors import (
@@ -31,7 +32,7 @@ from storefront.checkout.services import (
 from storefront.core.ids import pk_from_text
 
 from .. import cart_session
-from .catalog import product_context
+from ..page_cache import ADD_ERROR_KEY
 
 ERROR_STATUS = 400
 
@@ -74,6 +75,9 @@ def _render_cart(request, checkout, *, status=200, **extra):
     context = cart_context(checkout)
     context.update(extra)
     summary = context["summary"]
+    cart_session.set_count(
+        request, sum(priced.quantity for priced in summary.lines) if summary else 0
+    )
     in_cart = {priced.variant.pk for priced in summary.lines} if summary else set()
     if context.get("error_variant_id") not in in_cart:
         # No line to show it by: the message goes above the cart instead.
@@ -84,7 +88,9 @@ def _render_cart(request, checkout, *, status=200, **extra):
 @never_cache
 @require_GET
 def cart(request):
-    return _render_cart(request, cart_session.current_checkout(request))
+    refused = request.session.pop(ADD_ERROR_KEY, None)
+    extra = {"error": refused["message"]} if isinstance(refused, dict) else {}
+    return _render_cart(request, cart_session.current_checkout(request), **extra)
 
 
 @never_cache
@@ -99,27 +105,47 @@ def cart_add(request):
             checkout = existing or checkout_create(user=request.user)
             checkout_lines_add(checkout=checkout, lines=[(variant_id, quantity)])
     except CheckoutError as error:
-        return _add_refused(request, existing, variant_id, quantity, error)
+        return _add_refused(request, variant_id, quantity, error)
     cart_session.remember(request, checkout)
-    return redirect("web:cart")
+    cart_session.count_lines(request, checkout)
+    # 立即购买 (buy now) is the same form's other button.
+    return redirect("web:checkout" if "buy_now" in request.POST else "web:cart")
 
 
-def _add_refused(request, checkout, variant_id, quantity, error):
-    """The product page again with the message by its form, when the visitor
-    may see that product; otherwise the cart with the message."""
+def _add_refused(request, variant_id, quantity, error):
+    """Back to the product page with the message by its form, when the
+    visitor may see that product; otherwise to the cart with the message."""
     product = None
     if (pk := pk_from_text(variant_id)) is not None:
         product = (
-            catalog_selectors.products_with_detail_data(Product.objects.all())
-            .filter(variants__pk=pk)
+            Product.objects.filter(variants__pk=pk)
+            .select_related("brand", "workshop")
             .first()
         )
     if product is None or not user_can(request.user, Action.VIEW_PRODUCT, product):
-        return _render_cart(request, checkout, status=ERROR_STATUS, error=error.message)
-    context = product_context(
-        product, add_error=error.message, add_variant_id=pk, add_quantity=quantity
-    )
-    return render(request, "web/product.html", context, status=ERROR_STATUS)
+        request.session[ADD_ERROR_KEY] = {"message": error.message}
+        return redirect("web:cart")
+    request.session[ADD_ERROR_KEY] = {
+        "message": error.message,
+        "product": product.pk,
+        "variant": pk,
+        "quantity": quantity[:10],
+    }
+    return redirect("web:product", slug=product.slug)
+
+
+def add_refused_for(request, product) -> dict:
+    """The refused add waiting for this product page (taken once), as the
+    context web/includes/add_to_cart.html shows; {} when there is none."""
+    refused = request.session.get(ADD_ERROR_KEY)
+    if not isinstance(refused, dict) or refused.get("product") != product.pk:
+        return {}
+    del request.session[ADD_ERROR_KEY]
+    return {
+        "add_error": refused["message"],
+        "add_variant_id": refused["variant"],
+        "add_quantity": refused["quantity"],
+    }
 
 
 @never_cache
@@ -132,6 +158,7 @@ def cart_update(request):
         if checkout is None:
             raise CheckoutError(CheckoutErrorCode.LINE_NOT_FOUND, field="variant")
         checkout_lines_update(checkout=checkout, lines=[(variant_id, quantity)])
+        cart_session.count_lines(request, checkout)
     except CheckoutError as error:
         return _render_cart(
             request,
@@ -153,6 +180,7 @@ def cart_remove(request):
         if checkout is None:
             raise CheckoutError(CheckoutErrorCode.LINE_NOT_FOUND, field="variant")
         checkout_lines_delete(checkout=checkout, variant_ids=[variant_id])
+        cart_session.count_lines(request, checkout)
     except CheckoutError as error:
         return _render_cart(request, checkout, status=ERROR_STATUS, error=error.message)
     return redirect("web:cart")

@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import add_never_cache_headers
 
 from brands.permissions import Action, user_can
 from revenue.figures import village_share_for_product
@@ -10,6 +11,7 @@ from storefront.catalog.models import Category, Product
 from storefront.catalog.seo import product_meta
 
 from ..page_cache import public_page_cache
+from .cart import add_refused_for
 from .listing import product_page, products_for
 
 
@@ -21,7 +23,11 @@ def product_detail(request, slug):
     )
     if not user_can(request.user, Action.VIEW_PRODUCT, product):
         raise Http404("product not visible")
-    return render(request, "web/product.html", product_context(product))
+    refused = add_refused_for(request, product)
+    response = render(request, "web/product.html", product_context(product, **refused))
+    if refused:
+        add_never_cache_headers(response)
+    return response
 
 
 def _village_share(product: Product, variants: list) -> dict | None:
@@ -47,7 +53,7 @@ def _village_share(product: Product, variants: list) -> dict | None:
 
 
 def product_context(product: Product, **extra) -> dict:
-    """What web/product.html shows, for the page and for a refused add."""
+    """What web/product.html shows (with a refused add's message, if any)."""
     variants = list(product.variants.all())
     images = list(product.images.all())
     return {

@@ -20,7 +20,7 @@ from storefront.links.attribution import attribution_from_request
 from storefront.payments.checkout_complete import checkout_complete
 
 from .. import cart_session
-from ..forms import CheckoutForm
+from ..forms import CheckoutForm, lines_seen, parse_lines_seen
 from .cart import ERROR_STATUS, cart_context
 
 
@@ -32,18 +32,40 @@ def _render(request, checkout, form, *, status=200, **extra):
     return render(request, "web/checkout.html", context, status=status)
 
 
-def _price_changed(request, checkout, new_total_fen: int):
-    """The form again as submitted but carrying the new total, so that
-    submitting once more accepts it."""
+def _what_changed(seen_text: str, summary) -> CheckoutErrorCode:
+    """CART_CHANGED when every price the customer saw still holds but the
+    lines or quantities differ (another tab changed the cart); otherwise
+    PRICE_CHANGED (a price, or a shipping fee)."""
+    seen = parse_lines_seen(seen_text)
+    if seen is None:
+        return CheckoutErrorCode.PRICE_CHANGED
+    now = {
+        priced.variant.pk: (priced.quantity, priced.unit_price_fen)
+        for priced in summary.lines
+    }
+    if any(
+        now[variant][1] != price
+        for variant, (_, price) in seen.items()
+        if variant in now
+    ):
+        return CheckoutErrorCode.PRICE_CHANGED
+    if {v: q for v, (q, _) in seen.items()} != {v: q for v, (q, _) in now.items()}:
+        return CheckoutErrorCode.CART_CHANGED
+    return CheckoutErrorCode.PRICE_CHANGED
+
+
+def _price_changed(request, checkout, summary):
+    """The form again as submitted but carrying the new total (and lines), so
+    that submitting once more accepts it."""
     data = request.POST.copy()
-    data["expected_total_fen"] = str(new_total_fen)
+    code = _what_changed(data.get("seen_lines", ""), summary)
+    data["expected_total_fen"] = str(summary.total_fen)
+    data["seen_lines"] = lines_seen(summary)
     form = CheckoutForm(data)
     form.is_valid()
-    form.add_domain_error(
-        CheckoutError(CheckoutErrorCode.PRICE_CHANGED, field="expected_total_fen")
-    )
+    form.add_domain_error(CheckoutError(code, field="expected_total_fen"))
     return _render(
-        request, checkout, form, status=ERROR_STATUS, price_changed=new_total_fen
+        request, checkout, form, status=ERROR_STATUS, price_changed=summary.total_fen
     )
 
 
@@ -55,7 +77,7 @@ def checkout(request):
     if summary is None or not summary.lines:
         return redirect("web:cart")
     if request.method != "POST":
-        initial = CheckoutForm.initial_for(checkout, summary.total_fen)
+        initial = CheckoutForm.initial_for(checkout, summary)
         return _render(request, checkout, CheckoutForm(initial=initial))
 
     form = CheckoutForm(request.POST)
@@ -63,7 +85,7 @@ def checkout(request):
         return _render(request, checkout, form, status=ERROR_STATUS)
     expected = form.cleaned_data["expected_total_fen"]
     if expected != summary.total_fen:
-        return _price_changed(request, checkout, summary.total_fen)
+        return _price_changed(request, checkout, summary)
     try:
         with transaction.atomic():
             checkout_email_update(checkout=checkout, email=form.cleaned_data["email"])
@@ -85,8 +107,7 @@ def _place(request, checkout, form, expected_total_fen: int):
         )
     except CheckoutError as error:
         if error.code == CheckoutErrorCode.PRICE_CHANGED:
-            summary = cart_context(checkout)["summary"]
-            return _price_changed(request, checkout, summary.total_fen)
+            return _price_changed(request, checkout, cart_context(checkout)["summary"])
         form.add_domain_error(error)
         return _render(request, checkout, form, status=ERROR_STATUS)
     # Placed, whether or not Stripe could be reached (completed.payment_error):

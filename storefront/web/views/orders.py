@@ -27,6 +27,9 @@ from storefront.payments.services import (
 
 # Seconds between reloads of the order page while Stripe's webhook is awaited.
 PROCESSING_REFRESH_SECONDS = 3
+# What Stripe appends to return_url after Alipay / WeChat Pay on a phone. Only
+# words to show: whether the order is paid is the webhook's to say.
+REDIRECT_STATUSES = ("succeeded", "failed", "canceled")
 
 
 def _reservation_open(order: Order) -> bool:
@@ -53,7 +56,15 @@ def order_detail(request, token):
         for parcel in order.fulfillments.all()
     ]
     unpaid = order.status == OrderStatus.UNPAID
-    processing = unpaid and not expired and live_payment(order) is not None
+    redirect_status = request.GET.get("redirect_status")
+    if not unpaid or redirect_status not in REDIRECT_STATUSES:
+        redirect_status = ""
+    processing = (
+        unpaid
+        and not expired
+        and redirect_status in ("", "succeeded")
+        and live_payment(order) is not None
+    )
     return private_page(
         render(
             request,
@@ -66,6 +77,7 @@ def order_detail(request, token):
                 "can_pay": unpaid and _reservation_open(order),
                 "expired": expired,
                 "is_cancelled": order.status == OrderStatus.CANCELLED,
+                "redirect_status": redirect_status,
             },
         )
     )

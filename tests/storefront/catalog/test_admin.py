@@ -446,14 +446,21 @@ def test_add_variant_with_duplicate_sku_through_variant_admin(
 def test_slug_derived_on_add_and_readonly_on_change(operator_client):
     response = operator_client.post(
         _url(Category, "add"),
-        {"name": "干货", "name_en": "", "sort_order": "0"},
+        {"name": "干货", "name_en": "", "sort_order": "0", "aftersales_kind": "fresh"},
     )
     assert response.status_code == 302
     category = Category.objects.get(name="干货")
+    assert category.aftersales_kind == "fresh"
     assert category.slug == "gan-huo"
     response = operator_client.post(
         _url(Category, "change", category.pk),
-        {"name": "海味干货", "name_en": "", "slug": "hacked", "sort_order": "0"},
+        {
+            "name": "海味干货",
+            "name_en": "",
+            "slug": "hacked",
+            "sort_order": "0",
+            "aftersales_kind": "standard",
+        },
     )
     assert response.status_code == 302
     category.refresh_from_db()

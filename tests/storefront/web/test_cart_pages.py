@@ -41,6 +41,20 @@ def add(client, variant, quantity=1):
     return client.post(ADD, {"variant": variant.pk, "quantity": quantity})
 
 
+def refused_add(client, data, *, lands_on):
+    """Post/redirect/get: a refused add answers with a redirect (never a page
+    at /cart/add/), and the page it leads to shows the message, once."""
+    response = client.post(ADD, data)
+    assert response.status_code == 302 and response["Location"] == lands_on
+    page = client.get(lands_on)
+    assert page.status_code == 200
+    return page
+
+
+def product_url(variant):
+    return reverse("web:product", args=[variant.product.slug])
+
+
 def cart_lines(client):
     checkout = Checkout.objects.get(token=client.session[SESSION_KEY])
     return {line.variant_id: line.quantity for line in checkout.lines.all()}
@@ -197,9 +211,12 @@ def test_bad_quantity_on_add_is_shown_by_the_form_and_changes_nothing(
     variant = shop.product.variants.first()
     before = db_state()
 
-    response = client.post(ADD, {"variant": variant.pk, "quantity": quantity})
+    response = refused_add(
+        client,
+        {"variant": variant.pk, "quantity": quantity},
+        lands_on=product_url(variant),
+    )
 
-    assert response.status_code == 400
     html = response.content.decode()
     assert message in html
     # Shown on the product page again, by its form, with what was typed.
@@ -207,6 +224,7 @@ def test_bad_quantity_on_add_is_shown_by_the_form_and_changes_nothing(
     assert '<div class="form-errors" role="alert"><p>' in form and message in form
     assert f'value="{variant.pk}" required checked' in form
     assert "X-Page-Cache" not in response
+    assert "no-store" in response["Cache-Control"]
     assert db_state() == before
     assert SESSION_KEY not in client.session
 
@@ -216,9 +234,11 @@ def test_bad_quantity_with_a_cart_already_changes_nothing(client, shop):
     add(client, variant, 2)
     before = db_state()
 
-    response = client.post(ADD, {"variant": variant.pk, "quantity": "-3"})
+    response = refused_add(
+        client, {"variant": variant.pk, "quantity": "-3"}, lands_on=product_url(variant)
+    )
 
-    assert response.status_code == 400
+    assert "数量须为 1 以上的整数" in response.content.decode()
     assert db_state() == before
     assert cart_lines(client) == {variant.pk: 2}
 
@@ -227,9 +247,10 @@ def test_sold_out_variant_is_refused(client):
     variant = make_variant(990, 0, name="卖完的鱼干")
     before = db_state()
 
-    response = add(client, variant, 1)
+    response = refused_add(
+        client, {"variant": variant.pk, "quantity": 1}, lands_on=product_url(variant)
+    )
 
-    assert response.status_code == 400
     assert "库存不足：已售罄 / Not enough stock: sold out" in (
         response.content.decode()
     )
@@ -241,9 +262,10 @@ def test_more_than_in_stock_is_refused(client):
     add(client, variant, 2)
     before = db_state()
 
-    response = add(client, variant, 2)  # 4 in the cart > 3 in stock
+    response = refused_add(  # 4 in the cart > 3 in stock
+        client, {"variant": variant.pk, "quantity": 2}, lands_on=product_url(variant)
+    )
 
-    assert response.status_code == 400
     assert (
         "库存不足：仅剩 3 件 / Not enough stock: only 3 left"
         in response.content.decode()
@@ -254,7 +276,8 @@ def test_more_than_in_stock_is_refused(client):
 def test_reserved_stock_counts_as_gone(client):
     variant = make_variant(990, 5)
     set_stock(variant, reserved=5)
-    assert add(client, variant, 1).status_code == 400
+    assert add(client, variant, 1).status_code == 302
+    assert "库存不足" in client.get(product_url(variant)).content.decode()
     assert not CheckoutLine.objects.exists()
 
 
@@ -263,10 +286,11 @@ def test_unpublished_variant_is_refused_on_the_cart_page(client):
     variant = product.variants.get()
     before = db_state()
 
-    response = add(client, variant, 1)
-
     # The product page is not the visitor's to see, so the cart says it.
-    assert response.status_code == 400
+    response = refused_add(
+        client, {"variant": variant.pk, "quantity": 1}, lands_on=CART
+    )
+
     html = response.content.decode()
     assert "该商品已下架或不存在 / This product is no longer on sale" in html
     assert "未上架的虾皮" not in html
@@ -277,9 +301,10 @@ def test_unpublished_variant_is_refused_on_the_cart_page(client):
 def test_unknown_variant_is_refused(client, shop, variant_id):
     before = db_state()
 
-    response = client.post(ADD, {"variant": variant_id, "quantity": "1"})
+    response = refused_add(
+        client, {"variant": variant_id, "quantity": "1"}, lands_on=CART
+    )
 
-    assert response.status_code == 400
     assert "该商品已下架或不存在" in response.content.decode()
     assert db_state() == before
 

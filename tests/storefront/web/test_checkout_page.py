@@ -154,10 +154,18 @@ def test_a_signed_in_customer_owns_the_order(client, parcels, stripe_settings):
     assert Order.objects.get().user == user
 
 
-@pytest.mark.parametrize(
-    "field",
-    ["recipient_name", "phone", "province", "city", "district", "street_address"],
-)
+REQUIRED = "请填写完整的收货地址：{} / Complete the delivery address: {}"
+MISSING = {
+    "recipient_name": REQUIRED.format("收件人", "recipient"),
+    "phone": REQUIRED.format("手机号", "mobile number"),
+    "province": REQUIRED.format("省份", "province"),
+    "city": REQUIRED.format("城市", "city"),
+    "district": REQUIRED.format("区县", "district or county"),
+    "street_address": REQUIRED.format("详细地址", "street address"),
+}
+
+
+@pytest.mark.parametrize("field", list(MISSING))
 def test_a_missing_address_field_is_shown_next_to_it(client, in_cart, field):
     before = db_state()
 
@@ -172,7 +180,7 @@ def test_a_missing_address_field_is_shown_next_to_it(client, in_cart, field):
         html,
         re.S,
     )[0]
-    assert "请填写完整的收货地址 / Complete the delivery address" in block
+    assert MISSING[field] in block
     assert html.count('class="field-error"') == 1
     assert db_state() == before
 
@@ -199,8 +207,8 @@ def test_every_wrong_field_is_shown_at_once_and_nothing_is_written(client, in_ca
         "请输入 11 位中国大陆手机号 / Enter an 11-digit mainland China mobile number"
         in html
     )
-    assert "收货地址有误 / The delivery address is not valid" in html  # province
-    assert "请填写完整的收货地址" in html  # city
+    assert "收货地址有误：省份 / The delivery address is not valid: province" in html
+    assert MISSING["city"] in html
     assert "订单备注最多 200 字" in html
     assert html.count('class="field-error"') == 5
     # What was typed stays in the form.
@@ -328,3 +336,114 @@ def test_checkout_form_needs_a_csrf_token(in_cart, client):
     strict.cookies = client.cookies
     assert strict.post(CHECKOUT, form_data(TOTAL)).status_code == 403
     assert not Order.objects.exists()
+
+
+def test_every_empty_address_field_gets_its_own_message(client, in_cart):
+    """All six empty at once: six messages, each by its field, none alike."""
+    before = db_state()
+
+    response = client.post(
+        CHECKOUT, form_data(TOTAL, **{field: "" for field in MISSING})
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    for field, message in MISSING.items():
+        block = re.search(rf'<label for="id_{field}">.*?</div>\s*</div>', html, re.S)[0]
+        assert message in block, field
+    errors = re.findall(r'<p class="field-error">(.*?)</p>', html)
+    assert len(errors) == len(set(errors)) == 6
+    assert db_state() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("city", "收货地址有误：城市 ≤ 50 / The delivery address is not valid: city"),
+        ("recipient_name", "收件人 ≤"),
+    ],
+)
+def test_a_too_long_address_field_names_itself(client, in_cart, field, message):
+    limit = Checkout._meta.get_field(field).max_length
+    response = client.post(CHECKOUT, form_data(TOTAL, **{field: "长" * (limit + 1)}))
+
+    assert response.status_code == 400
+    assert message.replace("50", str(limit)) in response.content.decode()
+
+
+def test_a_quantity_changed_in_another_tab_says_the_cart_changed(
+    client, in_cart, parcels
+):
+    """The checkout page open in one tab; in another (a second request with
+    the same session) the quantity of a line goes from 3 to 4. Submitting the
+    first tab names a cart change, not a price change, and places nothing."""
+    _, seaweed = parcels
+    page = client.get(CHECKOUT).content.decode()
+    seen = re.search(r'name="seen_lines" value="([^"]*)"', page)[1]
+    client.post(reverse("web:cart-update"), {"variant": seaweed.pk, "quantity": 4})
+    before = db_state()
+
+    response = client.post(CHECKOUT, form_data(TOTAL, seen_lines=seen))
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert (
+        "购物车已变动（数量或商品有增减），请确认新的金额后再提交 / "
+        "Your cart has changed (quantities or items); check the new total and "
+        "submit again" in html
+    )
+    assert "价格已变动" not in html
+    assert f'name="expected_total_fen" value="{TOTAL + 1500}"' in html
+    assert db_state() == before
+
+
+def test_a_line_removed_in_another_tab_says_the_cart_changed(client, in_cart, parcels):
+    _, seaweed = parcels
+    page = client.get(CHECKOUT).content.decode()
+    seen = re.search(r'name="seen_lines" value="([^"]*)"', page)[1]
+    client.post(reverse("web:cart-remove"), {"variant": seaweed.pk})
+
+    response = client.post(CHECKOUT, form_data(TOTAL, seen_lines=seen))
+
+    assert response.status_code == 400
+    assert "购物车已变动" in response.content.decode()
+
+
+def test_a_price_change_with_the_lines_seen_still_says_prices_changed(
+    client, in_cart, parcels
+):
+    mussels, _ = parcels
+    page = client.get(CHECKOUT).content.decode()
+    seen = re.search(r'name="seen_lines" value="([^"]*)"', page)[1]
+    ProductVariant.objects.filter(pk=mussels.pk).update(price_fen=4280)
+
+    response = client.post(CHECKOUT, form_data(TOTAL, seen_lines=seen))
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "价格已变动" in html and "购物车已变动" not in html
+
+
+@pytest.mark.parametrize("seen", ["", "garbage", "1:2", "a:b:c", "1:2:3:4", ",,,"])
+def test_mangled_lines_seen_fall_back_to_prices_changed(client, in_cart, parcels, seen):
+    client.post(reverse("web:cart-update"), {"variant": parcels[0].pk, "quantity": 3})
+
+    response = client.post(CHECKOUT, form_data(TOTAL, seen_lines=seen))
+
+    assert response.status_code == 400
+    assert "价格已变动" in response.content.decode()
+
+
+def test_resubmitting_after_a_cart_change_places_the_order(
+    client, in_cart, parcels, stripe_settings
+):
+    page = client.get(CHECKOUT).content.decode()
+    seen = re.search(r'name="seen_lines" value="([^"]*)"', page)[1]
+    client.post(reverse("web:cart-update"), {"variant": parcels[1].pk, "quantity": 4})
+    answer = client.post(CHECKOUT, form_data(TOTAL, seen_lines=seen)).content.decode()
+    seen_now = re.search(r'name="seen_lines" value="([^"]*)"', answer)[1]
+
+    response = client.post(CHECKOUT, form_data(TOTAL + 1500, seen_lines=seen_now))
+
+    assert response.status_code == 302
+    assert Order.objects.get().total_fen == TOTAL + 1500

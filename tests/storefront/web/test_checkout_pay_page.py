@@ -57,6 +57,8 @@ def test_pay_page_mounts_stripe_with_the_client_secret(client, stripe_settings):
         "billing-name": VALID_ADDRESS["recipient_name"],
         "billing-phone": VALID_ADDRESS["phone"],
         "billing-email": "buyer@example.com",
+        # Stripe.js speaks the page's language (declined-card messages).
+        "locale": "zh",
     }
     assert f'<script src="{stripe_settings.js_url}"></script>' in html
     assert '<script src="/static/web/pay.js"></script>' in html
@@ -67,7 +69,9 @@ def test_pay_page_mounts_stripe_with_the_client_secret(client, stripe_settings):
         'type="submit" disabled>支付 <span class="en" lang="en">Pay</span> '
         "¥35.60</button>" in html
     )
-    assert "pay-alipay" not in html and "pay-wechat" not in html
+    # Alipay and WeChat Pay are on by default, offered before the card.
+    assert html.index('id="pay-alipay"') < html.index('id="pay-wechat"')
+    assert html.index('id="pay-wechat"') < html.index('id="card-form"')
     for secret in (
         TEST_SECRET_KEY,
         TEST_WEBHOOK_SECRET,
@@ -131,9 +135,8 @@ def test_a_cancelled_order_cannot_be_paid(client):
     assert Payment.objects.filter(order=order).count() == 1
 
 
-def test_alipay_and_wechat_pay_buttons_when_enabled(client, settings):
+def test_alipay_and_wechat_pay_buttons_by_default(client, settings):
     order, _ = place_order()
-    settings.STRIPE_EXTRA_PAYMENT_METHODS = ["alipay", "wechat_pay"]
 
     html = client.get(pay_url(order)).content.decode()
 
@@ -141,13 +144,23 @@ def test_alipay_and_wechat_pay_buttons_when_enabled(client, settings):
     assert '<button id="pay-wechat"' in html and "微信支付" in html
 
 
-def test_only_the_enabled_extra_method_is_offered(client, settings):
+def test_only_the_enabled_methods_are_offered(client, settings):
     order, _ = place_order()
-    settings.STRIPE_EXTRA_PAYMENT_METHODS = ["wechat_pay", "paypal"]
+    settings.PAYMENT_METHODS = ["wechat_pay", "card"]
 
     html = client.get(pay_url(order)).content.decode()
 
     assert "pay-alipay" not in html and '<button id="pay-wechat"' in html
+
+
+def test_cards_only_offers_no_wallet(client, settings):
+    order, _ = place_order()
+    settings.PAYMENT_METHODS = ["card"]
+
+    html = client.get(pay_url(order)).content.decode()
+
+    assert "pay-alipay" not in html and "pay-wechat" not in html
+    assert '<div id="card-element"' in html
 
 
 def test_stripe_unreachable_at_checkout_then_paying_later(client, settings):

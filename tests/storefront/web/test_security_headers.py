@@ -134,6 +134,7 @@ def test_with_real_stripe_the_pay_page_allows_stripes_documented_origins(
         "https://hooks.stripe.com",
     ]
     assert directives["connect-src"] == ["'self'", "https://api.stripe.com"]
+    assert directives["img-src"] == ["'self'", "data:", "https://*.stripe.com"]
 
 
 def test_other_pages_never_allow_stripe(client, shop, stripe_settings):

@@ -43,9 +43,17 @@
     return;
   }
 
-  const stripe = window.Stripe(data.publishableKey);
+  // Stripe's own messages (a declined card) in the page's language.
+  const stripe = window.Stripe(data.publishableKey, {locale: data.locale || 'zh'});
   const card = stripe.elements().create('card');
   card.mount('#card-element');
+
+  // Alipay / WeChat Pay attempts that failed or expired, in our words.
+  const WALLET_ERRORS = {
+    payment_intent_payment_attempt_failed: 'failed',
+    payment_intent_payment_attempt_expired: 'expired',
+  };
+  const PAID_OR_PAYING = ['succeeded', 'processing', 'requires_capture'];
 
   async function pay(confirm) {
     if (busy) {
@@ -61,7 +69,15 @@
     }
     if (!result || result.error) {
       const error = (result && result.error) || {};
-      show(error.message || message('unavailable'), true);
+      show(WALLET_ERRORS[error.code] ? message(WALLET_ERRORS[error.code]) :
+        error.message || message('unavailable'), true);
+      setBusy(false);
+      return;
+    }
+    const status = result.paymentIntent && result.paymentIntent.status;
+    if (status && !PAID_OR_PAYING.includes(status)) {
+      // The WeChat Pay QR code was closed before it was paid.
+      show(message('incomplete'), true);
       setBusy(false);
       return;
     }
@@ -103,6 +119,9 @@
   if (wechat) {
     wechat.addEventListener('click', function () {
       pay(function () {
+        // Stripe.js shows the QR code and resolves once it is paid or closed.
+        // Phones too: Stripe's `client` is web, ios or android (apps), so a
+        // phone's browser shows the code, to long-press in WeChat.
         return stripe.confirmWechatPayPayment(data.clientSecret, {
           payment_method_options: {wechat_pay: {client: 'web'}},
         });

@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.db import models
+
+
+class Profile(models.Model):
+    """What a shopper's account holds beyond Django's user: the mobile number
+    and whether the email address was proven by a mailed link."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    # Not unique: a number is not proof of anything, and refusing a taken one
+    # would tell strangers whose number has an account. Login by mobile works
+    # only while exactly one active account has it.
+    mobile = models.CharField("手机号 mobile", max_length=11, blank=True, db_index=True)
+    # Set when the link mailed to user.email was opened; None = unverified.
+    email_verified_at = models.DateTimeField(
+        "邮箱验证时间 email verified at", null=True, blank=True
+    )
+    # An address the shopper asked to change to, waiting for its link; the
+    # account keeps its current email until then.
+    pending_email = models.EmailField("待验证邮箱 pending email", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "顾客资料 shopper profile"
+        verbose_name_plural = "顾客资料 shopper profiles"
+
+    def __str__(self) -> str:
+        return f"profile of user {self.user_id}"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None

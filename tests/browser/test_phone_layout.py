@@ -1,0 +1,144 @@
+"""At 390 px nothing scrolls sideways: home, product, cart with items,
+checkout (also with every field's own error showing), pay and order pages.
+The buy bar stays on screen while the product page scrolls, 立即购买 goes
+straight to checkout, and Stripe.js is created in Chinese. Nothing is mocked:
+a live server, localstripe's Stripe.js and Debian's chromium."""
+
+import pytest
+
+from tests.browser.test_shopping_path import phone_browser
+from tests.factories import make_brand, make_product, make_workshop, png_bytes
+
+NO_SIDEWAYS_SCROLL = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+
+# Stripe.js assigns window.Stripe when it loads; wrap it so the test can read
+# the options the pay page created it with.
+RECORD_STRIPE_OPTIONS = """
+(() => {
+  let wrapped;
+  Object.defineProperty(window, 'Stripe', {
+    configurable: true,
+    get() { return wrapped; },
+    set(original) {
+      wrapped = function (key, options) {
+        window.__stripeOptions = options || null;
+        return original.apply(this, arguments);
+      };
+      Object.assign(wrapped, original);
+    },
+  });
+})();
+"""
+
+
+def assert_fits(page, what):
+    scroll_width, inner_width = page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert inner_width == 390, what
+    assert scroll_width <= inner_width, f"{what}: {scroll_width} px > {inner_width} px"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_no_page_scrolls_sideways_at_390_px(live_server, stripe_with_webhooks):
+    brand = make_brand(name="斑斓海岸", name_en="Banlan Coast")
+    workshop = make_workshop(brands=[brand], name="东门渔村虾皮工坊")
+    product = make_product(
+        brand=brand,
+        workshop=workshop,
+        name="东门虾皮（特级淡干，一级品，东海野生小虾皮 500 克装）",
+        variants=((3580, 10), (5980, 10)),
+        is_featured=True,
+        description="<p>" + "东海野生虾皮，" * 80 + "</p>",
+    )
+    from storefront.catalog import services
+
+    services.product_image_add(
+        product=product, data=png_bytes((1200, 900), (30, 120, 160)), alt="虾皮"
+    )
+    base = live_server.url
+
+    with phone_browser() as page:
+        page.add_init_script(RECORD_STRIPE_OPTIONS)
+        page.goto(base + "/")
+        assert_fits(page, "home")
+
+        page.goto(f"{base}/products/{product.slug}/")
+        assert_fits(page, "product")
+        _buy_bar_stays_on_screen(page)
+
+        page.fill("#add-quantity", "2")
+        page.get_by_role("button", name="加入购物车").click()
+        page.wait_for_url("**/cart/")
+        assert page.locator(".cart-count").inner_text().startswith("2")
+        assert_fits(page, "cart with items")
+
+        page.goto(f"{base}/products/{product.slug}/")
+        page.get_by_role("button", name="立即购买").click()
+        page.wait_for_url("**/checkout/")
+        assert page.locator(".cart-count").inner_text().startswith("3")
+        assert_fits(page, "checkout")
+        note = page.locator("#id_note").bounding_box()
+        assert note["x"] >= 0 and note["x"] + note["width"] <= 390
+
+        # Placed with every field empty: each field its own message, still fitting.
+        page.get_by_role("button", name="提交订单").click()
+        page.wait_for_load_state()
+        assert page.locator(".field-error").count() == 7  # email + 6 address
+        assert (
+            page.locator("#id_city_error")
+            .inner_text()
+            .startswith("请填写完整的收货地址：城市")
+        )
+        assert_fits(page, "checkout with errors")
+
+        page.fill("#id_email", "buyer@example.com")
+        page.fill("#id_recipient_name", "王小明")
+        page.fill("#id_phone", "138 0013 8000")
+        page.select_option("#id_province", "浙江省")
+        page.fill("#id_city", "舟山市")
+        page.fill("#id_district", "嵊泗县")
+        page.fill("#id_street_address", "菜园镇渔港路 1 号")
+        page.fill("#id_note", "请放门卫室，" * 30)
+        page.get_by_role("button", name="提交订单").click()
+        page.wait_for_url("**/pay/")
+        page.wait_for_function("() => !document.getElementById('pay-card').disabled")
+        assert_fits(page, "pay")
+        assert page.evaluate("() => window.__stripeOptions") == {"locale": "zh"}
+
+        page.locator(".pay-page a", has_text="查看订单").last.click()
+        page.wait_for_url("**/orders/*/")
+        assert_fits(page, "order")
+
+        page.goto(f"{base}/accounts/login/")
+        assert_fits(page, "sign in")
+
+
+def _buy_bar_stays_on_screen(page):
+    bar = page.locator(".buy-bar")
+    page.mouse.wheel(0, 4000)
+    page.wait_for_function("() => window.scrollY > 300")
+    box = bar.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844 + 0.5
+    for name in ("加入购物车", "立即购买"):
+        button = page.get_by_role("button", name=name).bounding_box()
+        assert 0 <= button["x"] and button["x"] + button["width"] <= 390
+        assert button["y"] + button["height"] <= 844 + 0.5
+    page.evaluate("() => window.scrollTo(0, 0)")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_pages_fit_at_390_px_in_english(live_server, stripe_with_webhooks):
+    brand = make_brand(name="斑斓海岸", name_en="Banlan Coast")
+    workshop = make_workshop(brands=[brand], name="东门渔村虾皮工坊")
+    product = make_product(
+        brand=brand, workshop=workshop, name="东门虾皮", variants=((3580, 10),)
+    )
+    base = live_server.url
+
+    with phone_browser() as page:
+        page.goto(f"{base}/language/en/?next=/products/{product.slug}/")
+        assert_fits(page, "product in English")
+        page.get_by_role("button", name="Buy now").click()
+        page.wait_for_url("**/checkout/")
+        assert_fits(page, "checkout in English")
