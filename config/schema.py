@@ -1,5 +1,6 @@
 import graphene
 
+from storefront.graphql.aftersales import ReturnRequestMutations, ReturnRequestQuery
 from storefront.graphql.checkout import CheckoutMutations
 from storefront.graphql.checkout_types import CheckoutQuery
 from storefront.graphql.imports import ImportMutations, ImportQuery
@@ -13,6 +14,7 @@ from storefront.graphql.workshop import WorkshopMutations, WorkshopQuery
 
 # graphene lists the fields of the last base first.
 class Query(
+    ReturnRequestQuery,
     WorkshopQuery,
     LinksQuery,
     RevenueQuery,
@@ -26,6 +28,7 @@ class Query(
 
 
 class Mutation(
+    ReturnRequestMutations,
     ProductEditMutations,
     WorkshopMutations,
     LinkMutations,

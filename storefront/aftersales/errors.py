@@ -24,6 +24,7 @@ class AfterSalesErrorCode(TextChoices):
     REFUSE_REASON_REQUIRED = "refuse_reason_required"
     REFUND_IN_PROGRESS = "refund_in_progress"
     ALREADY_SHIPPED = "already_shipped"
+    NOT_FOUND = "not_found"
 
 
 MESSAGES = {
@@ -103,6 +104,10 @@ MESSAGES = {
     AfterSalesErrorCode.ALREADY_SHIPPED: (
         "包裹已发货，请在收货后申请售后",
         "The parcel has shipped; request after-sales once it arrives",
+    ),
+    AfterSalesErrorCode.NOT_FOUND: (
+        "找不到该订单、包裹或售后申请",
+        "No such order, parcel or after-sales request",
     ),
 }
 

@@ -11,6 +11,7 @@ import graphene
 from graphql_relay import to_global_id
 
 from brands.permissions import Action, user_can
+from storefront.aftersales.selectors import requests_with_details
 from storefront.orders.errors import OrderError, OrderErrorCode
 from storefront.orders.models import (
     FulfillmentStatus,
@@ -98,6 +99,10 @@ class FulfillmentType(graphene.ObjectType):
     class Meta:
         name = "Fulfillment"
 
+    id = graphene.ID(
+        required=True,
+        description="Global ID of type Fulfillment (orderReturnRequestCreate)",
+    )
     workshop_name = graphene.String(required=True)
     status = graphene.Field(FulfillmentStatusEnum, required=True)
     carrier = graphene.String(required=True)
@@ -107,6 +112,9 @@ class FulfillmentType(graphene.ObjectType):
     shipping_price = graphene.Field(Money, required=True)
 
     # The value behind this type is an orders.models.Fulfillment.
+    def resolve_id(self, info):
+        return to_global_id("Fulfillment", self.pk)
+
     def resolve_workshop_name(self, info):
         return self.workshop.name
 
@@ -171,6 +179,11 @@ class OrderType(graphene.ObjectType):
         graphene.NonNull(OrderEventEntry),
         description="Who did what, when; platform operators only (else null)",
     )
+    return_requests = graphene.List(
+        graphene.NonNull(lambda: _return_request_type()),
+        required=True,
+        description="The order's after-sales (售后) requests, newest first",
+    )
 
     # The value behind this type is an orders.models.Order.
     def resolve_id(self, info):
@@ -216,6 +229,16 @@ class OrderType(graphene.ObjectType):
         if not user_can(info.context.user, Action.OPERATE_PLATFORM):
             return None
         return self.events.select_related("user")
+
+    def resolve_return_requests(self, info):
+        return requests_with_details().filter(order=self).order_by("-pk")
+
+
+def _return_request_type():
+    # aftersales_types builds on this module's types.
+    from .aftersales_types import ReturnRequestType
+
+    return ReturnRequestType
 
 
 class OrderQuery(graphene.ObjectType):
