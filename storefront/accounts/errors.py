@@ -11,6 +11,11 @@ class AccountErrorCode(TextChoices):
     SAME_EMAIL = "same_email"
     INVALID_LINK = "invalid_link"
     STAFF_ACCOUNT = "staff_account"
+    ADDRESS_REQUIRED = "address_required"
+    ADDRESS_INVALID = "address_invalid"
+    POSTAL_CODE_INVALID = "postal_code_invalid"
+    TOO_MANY_ADDRESSES = "too_many_addresses"
+    NOT_AN_ADDRESS = "not_an_address"
 
 
 MESSAGES = {
@@ -36,6 +41,21 @@ MESSAGES = {
         "工作人员、工坊、村集体或主播的账户不能在此注销，请联系平台",
         "Staff, workshop, village and host accounts cannot be deleted here; "
         "ask the platform",
+    ),
+    AccountErrorCode.ADDRESS_REQUIRED: ("请填写此项", "This field is required"),
+    AccountErrorCode.ADDRESS_INVALID: ("地址有误", "The address is not valid"),
+    AccountErrorCode.POSTAL_CODE_INVALID: (
+        "邮政编码应为 6 位数字",
+        "A postal code is 6 digits",
+    ),
+    AccountErrorCode.TOO_MANY_ADDRESSES: (
+        "地址簿已满，请先删除不用的地址",
+        "The address book is full; delete an address you no longer use",
+    ),
+    AccountErrorCode.NOT_AN_ADDRESS: (
+        "没能从这段文字中识别出省、市（区县）地址，请检查后重试或逐项填写",
+        "No province and city could be found in this text; check it, or fill in "
+        "the fields one by one",
     ),
 }
 

@@ -1,5 +1,11 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+from storefront.core.address import AddressFields
+
+# Enough for home, work, parents' and a few gift recipients.
+MAX_ADDRESSES = 20
 
 
 class Profile(models.Model):
@@ -33,3 +39,32 @@ class Profile(models.Model):
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+
+class Address(AddressFields, models.Model):
+    """A delivery address the shopper saved (the address book). The fields
+    and their lengths are the checkout's (AddressFields); the services check
+    them with the checkout's rules."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses"
+    )
+    postal_code = models.CharField("邮政编码 postal code", max_length=6, blank=True)
+    is_default = models.BooleanField("默认地址 default", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_default", "-updated_at", "-id"]
+        verbose_name = "收货地址 address"
+        verbose_name_plural = "收货地址 addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(is_default=True),
+                name="address_one_default_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_name} {self.address_lines()}"

@@ -284,7 +284,7 @@ def test_create_lines_email_address_complete_webhook_then_the_order_is_paid(
     assert payment["amount"] == {"amount": 12760, "currency": "CNY"}
     assert payment["clientSecret"].startswith(payment["paymentIntentId"])
     assert payment["publishableKey"] == "pk_test_gongfu_local"
-    assert payment["paymentMethodTypes"] == ["card"]
+    assert payment["paymentMethodTypes"] == ["card", "alipay", "wechat_pay"]
     assert {
         f["workshopName"]: f["shippingPrice"]["amount"] for f in order["fulfillments"]
     } == {
