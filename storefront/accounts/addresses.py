@@ -5,6 +5,7 @@ mainland mobile); the checkout checks them again when an order is placed."""
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
@@ -98,7 +99,7 @@ def address_create(*, user, data: dict, is_default: bool = False) -> Address:
     """The first address becomes the default whatever was asked."""
     cleaned = clean_address(data)
     # The user's row serialises two adds (the count, the default) per user.
-    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     count = Address.objects.filter(user=user).count()
     if count >= MAX_ADDRESSES:
         raise AccountError(AccountErrorCode.TOO_MANY_ADDRESSES)

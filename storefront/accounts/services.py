@@ -14,7 +14,7 @@ from storefront.core.address import is_mainland_mobile, normalise_mobile
 
 from . import emails
 from .errors import AccountError, AccountErrorCode
-from .models import Profile
+from .models import Address, Profile
 
 # auth.User.username holds the address at sign-up (its unique index settles
 # two sign-ups racing for one address), so the address fits in 150.
@@ -189,7 +189,9 @@ def account_delete(*, user, password: str) -> str:
     """The deletion request (PIPL): the account is anonymised at once and can
     no longer sign in. Orders, their events and the ledger stay: they are the
     shop's bookkeeping, and each order keeps its own copy of the delivery
-    address and email. Returns the username the account had."""
+    address and email. The address book goes; the carts are the web layer's
+    to empty (storefront.checkout.services.checkouts_delete_of_user).
+    Returns the username the account had."""
     if not user.check_password(password):
         raise AccountError(AccountErrorCode.WRONG_PASSWORD, field="password")
     if (
@@ -210,6 +212,7 @@ def account_delete(*, user, password: str) -> str:
         user.is_active = False
         user.save()
         Profile.objects.filter(user=user).delete()
+        Address.objects.filter(user=user).delete()
     return old_username
 
 

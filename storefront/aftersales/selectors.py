@@ -42,3 +42,13 @@ def parcel_offer(parcel: Fulfillment, now=None) -> tuple[Window, list[tuple]]:
     )
     left = units_left_of(lines)
     return window, [(line, left[line.pk]) for line in lines]
+
+
+def parcel_requests_prefetch(to_attr: str = "aftersales_list") -> Prefetch:
+    """For Fulfillment querysets: each parcel's requests, newest first, in one
+    query for any number of parcels (the shopper's order list)."""
+    return Prefetch(
+        "aftersales_requests",
+        AfterSalesRequest.objects.order_by("-pk"),
+        to_attr=to_attr,
+    )

@@ -287,6 +287,13 @@ def checkout_attach_to_user(*, checkout: Checkout, user) -> Checkout:
     return owned
 
 
+def checkouts_delete_of_user(*, user) -> int:
+    """A deleted account's carts, with the email, address and note they hold
+    (PIPL). Carts reserve no stock, so nothing else has to be undone."""
+    deleted, _ = Checkout.objects.filter(user=user).delete()
+    return deleted
+
+
 def _locked(checkout: Checkout) -> Checkout:
     """The checkout's row, locked; NOT_FOUND once it has become an order."""
     locked = Checkout.objects.select_for_update().filter(pk=checkout.pk).first()

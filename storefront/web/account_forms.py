@@ -12,6 +12,8 @@ from storefront.accounts.services import (
     check_password_strength,
 )
 
+from .forms import CheckoutForm
+
 REQUIRED = "请填写此项 / This field is required"
 
 
@@ -89,3 +91,52 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
                 check_password_strength(password=password, user=user)
             except AccountError as error:
                 self.add_error(password_field_name, ValidationError(error.message))
+
+
+def _checkout_field(name: str):
+    # The checkout form's own field: the same lengths, choices and messages.
+    return CheckoutForm.base_fields[name]
+
+
+class AddressForm(ErrorsFromService, forms.Form):
+    recipient_name = _checkout_field("recipient_name")
+    phone = _checkout_field("phone")
+    province = _checkout_field("province")
+    city = _checkout_field("city")
+    district = _checkout_field("district")
+    street_address = _checkout_field("street_address")
+    postal_code = forms.CharField(
+        required=False,
+        max_length=6,
+        error_messages={"max_length": _message(AccountErrorCode.POSTAL_CODE_INVALID)},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "postal-code", "inputmode": "numeric"}
+        ),
+    )
+    is_default = forms.BooleanField(required=False)
+
+    clean_phone = CheckoutForm.clean_phone
+
+    def address(self) -> dict:
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != "is_default"
+        }
+
+
+class AddressPasteForm(forms.Form):
+    text = forms.CharField(
+        max_length=300,
+        error_messages={
+            "required": _message(AccountErrorCode.NOT_AN_ADDRESS),
+            "max_length": _message(AccountErrorCode.NOT_AN_ADDRESS),
+        },
+        widget=forms.Textarea(
+            attrs={
+                "rows": 2,
+                "maxlength": 300,
+                "placeholder": "王小明 13800138000 浙江省宁波市象山县高泥村 1 号",
+            }
+        ),
+    )

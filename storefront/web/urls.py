@@ -8,6 +8,7 @@ from .views import (
     cart,
     catalog,
     checkout,
+    checkout_address,
     favicon,
     home,
     language,
@@ -62,6 +63,11 @@ urlpatterns = [
     path("cart/update/", cart.cart_update, name="cart-update"),
     path("cart/remove/", cart.cart_remove, name="cart-remove"),
     path("checkout/", checkout.checkout, name="checkout"),
+    path(
+        "checkout/address/",
+        checkout_address.checkout_address_fill,
+        name="checkout-address",
+    ),
     # The token is the secret: whoever has the link sees the order.
     path("orders/<uuid:token>/", orders.order_detail, name="order"),
     path(

@@ -6,34 +6,129 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Address',
+            name="Address",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient_name', models.CharField(blank=True, max_length=50, verbose_name='收件人 recipient')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='手机号 mobile')),
-                ('province', models.CharField(blank=True, choices=[('北京市', '北京市 Beijing'), ('天津市', '天津市 Tianjin'), ('河北省', '河北省 Hebei'), ('山西省', '山西省 Shanxi'), ('内蒙古自治区', '内蒙古自治区 Inner Mongolia'), ('辽宁省', '辽宁省 Liaoning'), ('吉林省', '吉林省 Jilin'), ('黑龙江省', '黑龙江省 Heilongjiang'), ('上海市', '上海市 Shanghai'), ('江苏省', '江苏省 Jiangsu'), ('浙江省', '浙江省 Zhejiang'), ('安徽省', '安徽省 Anhui'), ('福建省', '福建省 Fujian'), ('江西省', '江西省 Jiangxi'), ('山东省', '山东省 Shandong'), ('河南省', '河南省 Henan'), ('湖北省', '湖北省 Hubei'), ('湖南省', '湖南省 Hunan'), ('广东省', '广东省 Guangdong'), ('广西壮族自治区', '广西壮族自治区 Guangxi'), ('海南省', '海南省 Hainan'), ('重庆市', '重庆市 Chongqing'), ('四川省', '四川省 Sichuan'), ('贵州省', '贵州省 Guizhou'), ('云南省', '云南省 Yunnan'), ('西藏自治区', '西藏自治区 Tibet'), ('陕西省', '陕西省 Shaanxi'), ('甘肃省', '甘肃省 Gansu'), ('青海省', '青海省 Qinghai'), ('宁夏回族自治区', '宁夏回族自治区 Ningxia'), ('新疆维吾尔自治区', '新疆维吾尔自治区 Xinjiang')], max_length=20, verbose_name='省份 province')),
-                ('city', models.CharField(blank=True, max_length=50, verbose_name='城市 city')),
-                ('district', models.CharField(blank=True, max_length=50, verbose_name='区县 district')),
-                ('street_address', models.CharField(blank=True, max_length=200, verbose_name='详细地址 street address')),
-                ('postal_code', models.CharField(blank=True, max_length=6, verbose_name='邮政编码 postal code')),
-                ('is_default', models.BooleanField(default=False, verbose_name='默认地址 default')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "recipient_name",
+                    models.CharField(
+                        blank=True, max_length=50, verbose_name="收件人 recipient"
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, max_length=20, verbose_name="手机号 mobile"
+                    ),
+                ),
+                (
+                    "province",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("北京市", "北京市 Beijing"),
+                            ("天津市", "天津市 Tianjin"),
+                            ("河北省", "河北省 Hebei"),
+                            ("山西省", "山西省 Shanxi"),
+                            ("内蒙古自治区", "内蒙古自治区 Inner Mongolia"),
+                            ("辽宁省", "辽宁省 Liaoning"),
+                            ("吉林省", "吉林省 Jilin"),
+                            ("黑龙江省", "黑龙江省 Heilongjiang"),
+                            ("上海市", "上海市 Shanghai"),
+                            ("江苏省", "江苏省 Jiangsu"),
+                            ("浙江省", "浙江省 Zhejiang"),
+                            ("安徽省", "安徽省 Anhui"),
+                            ("福建省", "福建省 Fujian"),
+                            ("江西省", "江西省 Jiangxi"),
+                            ("山东省", "山东省 Shandong"),
+                            ("河南省", "河南省 Henan"),
+                            ("湖北省", "湖北省 Hubei"),
+                            ("湖南省", "湖南省 Hunan"),
+                            ("广东省", "广东省 Guangdong"),
+                            ("广西壮族自治区", "广西壮族自治区 Guangxi"),
+                            ("海南省", "海南省 Hainan"),
+                            ("重庆市", "重庆市 Chongqing"),
+                            ("四川省", "四川省 Sichuan"),
+                            ("贵州省", "贵州省 Guizhou"),
+                            ("云南省", "云南省 Yunnan"),
+                            ("西藏自治区", "西藏自治区 Tibet"),
+                            ("陕西省", "陕西省 Shaanxi"),
+                            ("甘肃省", "甘肃省 Gansu"),
+                            ("青海省", "青海省 Qinghai"),
+                            ("宁夏回族自治区", "宁夏回族自治区 Ningxia"),
+                            ("新疆维吾尔自治区", "新疆维吾尔自治区 Xinjiang"),
+                        ],
+                        max_length=20,
+                        verbose_name="省份 province",
+                    ),
+                ),
+                (
+                    "city",
+                    models.CharField(
+                        blank=True, max_length=50, verbose_name="城市 city"
+                    ),
+                ),
+                (
+                    "district",
+                    models.CharField(
+                        blank=True, max_length=50, verbose_name="区县 district"
+                    ),
+                ),
+                (
+                    "street_address",
+                    models.CharField(
+                        blank=True,
+                        max_length=200,
+                        verbose_name="详细地址 street address",
+                    ),
+                ),
+                (
+                    "postal_code",
+                    models.CharField(
+                        blank=True, max_length=6, verbose_name="邮政编码 postal code"
+                    ),
+                ),
+                (
+                    "is_default",
+                    models.BooleanField(default=False, verbose_name="默认地址 default"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="addresses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '收货地址 address',
-                'verbose_name_plural': '收货地址 addresses',
-                'ordering': ['-is_default', '-updated_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('user',), name='address_one_default_per_user')],
+                "verbose_name": "收货地址 address",
+                "verbose_name_plural": "收货地址 addresses",
+                "ordering": ["-is_default", "-updated_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)),
+                        fields=("user",),
+                        name="address_one_default_per_user",
+                    )
+                ],
             },
         ),
     ]

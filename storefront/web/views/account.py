@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from storefront.accounts import services as account_services
 from storefront.accounts.errors import AccountError
 from storefront.accounts.tokens import email_verification_token
+from storefront.checkout.services import checkouts_delete_of_user
 from storefront.orders.services import orders_attach_to_user
 
 from ..account_forms import (
@@ -177,6 +178,7 @@ def delete(request):
         except AccountError as error:
             form.add_account_error(error)
         else:
+            checkouts_delete_of_user(user=request.user)
             logout(request)
             # The failed sign-ins kept under the old name are personal data too.
             axes_reset(username=old_username)

@@ -22,6 +22,7 @@ from storefront.payments.checkout_complete import checkout_complete
 from .. import cart_session
 from ..forms import CheckoutForm, lines_seen, parse_lines_seen
 from .cart import ERROR_STATUS, cart_context
+from .checkout_address import address_tools
 
 
 def _render(request, checkout, form, *, status=200, **extra):
@@ -78,7 +79,8 @@ def checkout(request):
         return redirect("web:cart")
     if request.method != "POST":
         initial = CheckoutForm.initial_for(checkout, summary)
-        return _render(request, checkout, CheckoutForm(initial=initial))
+        tools = address_tools(request, initial)
+        return _render(request, checkout, CheckoutForm(initial=initial), **tools)
 
     form = CheckoutForm(request.POST)
     if not form.is_valid():
