@@ -392,6 +392,14 @@ if set(PAYMENT_METHODS) - set(PAYMENT_METHOD_CHOICES) or "card" not in PAYMENT_M
         f"PAYMENT_METHODS={','.join(PAYMENT_METHODS)}: a comma-separated list "
         f"of {', '.join(PAYMENT_METHOD_CHOICES)} that includes card."
     )
+if "STRIPE_EXTRA_PAYMENT_METHODS" in os.environ:
+    # Renamed: a shop that set the old name would otherwise get all three
+    # without a word, and a Stripe account without Alipay or WeChat Pay
+    # activated refuses every payment intent that asks for them.
+    raise ImproperlyConfigured(
+        "STRIPE_EXTRA_PAYMENT_METHODS is replaced by PAYMENT_METHODS "
+        "(e.g. PAYMENT_METHODS=card,alipay,wechat_pay, or card alone)."
+    )
 # Revenue share. Stripe's fee on a payment (basis points plus fixed fen) is
 # charged, as each agreement says, to one party of the order; it is not
 # returned on refunds, as Stripe keeps it. Payouts are proposed weekly for

@@ -23,11 +23,17 @@ class AfterSalesErrorCode(TextChoices):
     PERMISSION_DENIED = "permission_denied"
     REFUSE_REASON_REQUIRED = "refuse_reason_required"
     REFUND_IN_PROGRESS = "refund_in_progress"
+    REFUND_DECLINED = "refund_declined"
     ALREADY_SHIPPED = "already_shipped"
     NOT_FOUND = "not_found"
 
 
 MESSAGES = {
+    AfterSalesErrorCode.REFUND_DECLINED: (
+        "支付机构拒绝了这笔退款，未退出任何款项；请稍后重试或联系平台",
+        "The payment provider declined the refund and nothing was paid back; "
+        "try again later or contact the platform",
+    ),
     AfterSalesErrorCode.NOT_PAID: (
         "订单未支付或已全额退款，不能申请售后",
         "The order is not paid or already refunded in full",

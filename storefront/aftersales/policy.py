@@ -21,6 +21,8 @@ from storefront.orders.models import Fulfillment, FulfillmentStatus, OrderLine
 from .errors import AfterSalesError, AfterSalesErrorCode
 from .models import Kind, Reason
 
+# The earliest a marked delivery counts from.
+MIN_TRANSIT = timedelta(days=2)
 ASSUMED_TRANSIT = timedelta(days=10)
 WINDOWS = {
     AfterSalesKind.STANDARD: timedelta(days=7),
@@ -52,7 +54,9 @@ def line_policy(line: OrderLine) -> str:
 
 def window_start(parcel: Fulfillment) -> datetime | None:
     if parcel.delivered_at is not None:
-        return parcel.delivered_at
+        # The workshop marks delivery, and it pays the refunds: its click
+        # cannot start the shopper's clock before a parcel could arrive.
+        return max(parcel.delivered_at, parcel.shipped_at + MIN_TRANSIT)
     if parcel.shipped_at is not None:
         return parcel.shipped_at + ASSUMED_TRANSIT
     return None

@@ -36,6 +36,7 @@ from storefront.orders.models import Fulfillment, FulfillmentStatus, Order, Orde
 from storefront.orders.services import lock_order
 from storefront.orders.shipping import tracking_clean
 from storefront.orders.status import PAID_STATES
+from storefront.payments.models import Refund, RefundStatus
 from storefront.payments.refunds import order_refund
 
 from .errors import AfterSalesError, AfterSalesErrorCode
@@ -458,11 +459,13 @@ def _refund_start(request: AfterSalesRequest) -> AfterSalesRequest:
         started = request.refund_started_at
         if started is not None and started > timezone.now() - REFUND_RETRY_AFTER:
             raise AfterSalesError(AfterSalesErrorCode.REFUND_IN_PROGRESS)
-        if request.includes_shipping and (
+        if (request.includes_shipping or request.before_shipping) and (
             Fulfillment.objects.get(pk=request.fulfillment_id).status
             != FulfillmentStatus.PENDING
         ):
-            # Shipped since it was asked: the shipping fee was spent.
+            # Asked before shipping, shipped since: the goods (and the fee)
+            # are on their way, so the request no longer stands as asked;
+            # the shopper asks again once they arrive.
             raise AfterSalesError(AfterSalesErrorCode.ALREADY_SHIPPED)
         request.refund_started_at = timezone.now()
         request.save(update_fields=["refund_started_at", "updated_at"])
@@ -476,6 +479,17 @@ def aftersales_refund(*, request: AfterSalesRequest, user) -> AfterSalesRequest:
     with it. Raises the refund's error, leaving the request as it was."""
     _check_may_handle(user, request)
     request = _refund_start(request)
+    # A refund of this request made before (the process died before booking
+    # it here, or booking failed): booked by it, never asked for twice.
+    earlier = Refund.objects.filter(
+        order_id=request.order_id, reason=_refund_reason(request)
+    ).exclude(status=RefundStatus.FAILED)
+    made = earlier.filter(stripe_refund_id__isnull=False).first()
+    if made is not None:
+        return _refund_book(request=request, refund=made, user=user)
+    if earlier.exists():
+        # Committed, not answered yet: the payments sweep settles it.
+        raise AfterSalesError(AfterSalesErrorCode.REFUND_IN_PROGRESS)
     restock = {
         line.order_line_id: line.quantity for line in request.lines.filter(restock=True)
     }
@@ -485,9 +499,11 @@ def aftersales_refund(*, request: AfterSalesRequest, user) -> AfterSalesRequest:
             user=user,
             amount_fen=request.amount_fen,
             restock=restock,
-            reason=f"售后 after-sales #{request.pk}",
+            reason=_refund_reason(request),
             authority=request,
         )
+        if refund.status == RefundStatus.FAILED:
+            raise AfterSalesError(AfterSalesErrorCode.REFUND_DECLINED)
     except DomainError as error:
         with transaction.atomic():
             locked = _lock(request)
@@ -496,6 +512,11 @@ def aftersales_refund(*, request: AfterSalesRequest, user) -> AfterSalesRequest:
             _event(locked, EventType.REFUND_FAILED, user, error=str(error.code))
         raise
     return _refund_book(request=request, refund=refund, user=user)
+
+
+def _refund_reason(request: AfterSalesRequest) -> str:
+    """The refund's reason, which also finds a request's earlier refund."""
+    return f"售后 after-sales #{request.pk}"
 
 
 @transaction.atomic

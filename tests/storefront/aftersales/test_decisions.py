@@ -337,3 +337,59 @@ def test_an_approved_refund_reverses_the_split_and_the_ledger_checks(order, shop
 
     assert JournalEntry.objects.filter(order=order, kind=EntryKind.REFUND).count() == 1
     assert ledger_violations() == []
+
+
+def test_a_request_asked_before_shipping_is_not_refunded_once_the_parcel_ships(
+    order, shop
+):
+    """Refunding goods that left would pay for them and put them back on a
+    shelf they are not on."""
+    request = ask(order, reason=Reason.CHANGED_MIND, units=1)  # of 3
+    ship(order.fulfillments.get())
+    reserved_before = stock_of(shop.variant).quantity_reserved
+
+    with pytest.raises(AfterSalesError) as caught:
+        aftersales_approve(request=request, user=shop.manager)
+
+    assert caught.value.code == AfterSalesErrorCode.ALREADY_SHIPPED
+    order.refresh_from_db()
+    assert order.refunded_fen == 0
+    assert not Refund.objects.filter(order=order).exists()
+    assert stock_of(shop.variant).quantity_reserved == reserved_before
+
+
+def test_a_refund_made_before_a_crash_is_booked_not_made_again(order, shop):
+    """The process died after Stripe paid and before the request was booked:
+    retrying books that refund; it never asks Stripe for a second one."""
+    ship(order.fulfillments.get(), delivered_days_ago=1)
+    request = aftersales_approve(request=ask(order), user=shop.manager)
+    made = request.refund
+    # As if the booking had not happened: the request still approved.
+    AfterSalesRequest.objects.filter(pk=request.pk).update(
+        status=Status.APPROVED, refund=None, refund_started_at=None
+    )
+    request.refresh_from_db()
+
+    booked = aftersales_refund(request=request, user=shop.manager)
+
+    assert booked.status == Status.REFUNDED and booked.refund == made
+    assert Refund.objects.filter(order=order).count() == 1
+    order.refresh_from_db()
+    assert order.refunded_fen == made.amount_fen
+
+
+def test_a_refund_committed_but_not_answered_is_left_to_the_sweep(order, shop):
+    ship(order.fulfillments.get(), delivered_days_ago=1)
+    request = aftersales_approve(request=ask(order), user=shop.manager)
+    made = request.refund
+    Refund.objects.filter(pk=made.pk).update(stripe_refund_id=None)
+    AfterSalesRequest.objects.filter(pk=request.pk).update(
+        status=Status.APPROVED, refund=None, refund_started_at=None
+    )
+    request.refresh_from_db()
+
+    with pytest.raises(AfterSalesError) as caught:
+        aftersales_refund(request=request, user=shop.manager)
+
+    assert caught.value.code == AfterSalesErrorCode.REFUND_IN_PROGRESS
+    assert Refund.objects.filter(order=order).count() == 1

@@ -158,11 +158,28 @@ def test_a_fresh_food_quality_claim_needs_a_photo(fish_order):
 
 
 def test_a_fresh_food_claim_after_48_hours_is_refused(fish_order):
-    parcel = ship(fish_order.fulfillments.get(), delivered_days_ago=0)
+    parcel = ship(fish_order.fulfillments.get(), days_ago=4, delivered_days_ago=0)
     type(parcel).objects.filter(pk=parcel.pk).update(
         delivered_at=timezone.now() - timedelta(hours=49)
     )
     refused_with(AfterSalesErrorCode.WINDOW_CLOSED, fish_order, photos=[png_bytes()])
+
+
+def test_delivery_marked_at_once_does_not_start_the_clock_early(fish_order):
+    """The workshop, which pays the refund, marks 已签收 as it ships: the
+    48 hours still count from when the parcel could have arrived."""
+    parcel = ship(fish_order.fulfillments.get(), days_ago=3, delivered_days_ago=3)
+    assert parcel.delivered_at < timezone.now() - timedelta(hours=48)
+    line = fish_order.lines.first()
+    request = aftersales_request_create(
+        order=fish_order,
+        fulfillment=parcel,
+        kind=Kind.REFUND_ONLY,
+        reason=Reason.QUALITY,
+        lines={line.pk: 1},
+        photos=[png_bytes()],
+    )
+    assert request.status == "requested"
 
 
 # --- units -------------------------------------------------------------------

@@ -324,3 +324,9 @@ def test_payment_methods_can_be_cards_only():
     result = _load_settings(PAYMENT_METHODS=" Card ")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "card"
+
+
+def test_the_old_setting_name_stops_the_start_with_its_new_name():
+    result = _load_settings(STRIPE_EXTRA_PAYMENT_METHODS="alipay")
+    assert result.returncode != 0
+    assert "replaced by PAYMENT_METHODS" in result.stderr
