@@ -90,6 +90,19 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _celery_join_flag_reset():
+    """Celery keeps "a task is running here" in one process-wide flag, set and
+    restored around every eager task. Two threads running eager tasks at once
+    (threaded race tests: both sides' on-commit emails) can restore it in the
+    wrong order and leave it set, and every later `.delay().get()` of the run
+    then fails with "Never call result.get() within a task!". No task is
+    running between tests."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Cached pages must not leak from one test's database into the next."""
     from django.core.cache import cache
