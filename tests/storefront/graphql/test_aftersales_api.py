@@ -333,7 +333,7 @@ def test_a_parcel_id_that_is_not_one_is_not_found(client, order):
 
 
 def test_a_request_after_the_window_closed_is_refused(client, order):
-    ship(order.fulfillments.get(), delivered_days_ago=8)
+    ship(order.fulfillments.get(), days_ago=10, delivered_days_ago=8)
 
     assert_refused(
         create(client, order, reason="QUALITY"),
