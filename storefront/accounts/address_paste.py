@@ -12,7 +12,9 @@ from storefront.core.address import Province, normalise_mobile
 
 from .errors import AccountError, AccountErrorCode
 
-MAX_PASTE_LENGTH = 300
+# A name, a mobile number and an address fit in far fewer; a longer text is
+# refused before cpca (CPU heavy) sees it.
+MAX_PASTE_LENGTH = 200
 # A mainland mobile as people write it: +86 / 0086, spaces or dashes inside.
 _MOBILE = re.compile(r"(?<!\d)(?:(?:\+|00)86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
 # "收货人：", "手机号码:", "所在地区：" … as copied from shopping apps.
@@ -62,10 +64,13 @@ def _looks_like_name(token: str, found: dict[str, str]) -> bool:
 def address_parse(text: str) -> dict[str, str]:
     """The fields found in `text` (recipient_name, phone, province, city,
     district, street_address; those not found are ''). NOT_AN_ADDRESS when
-    no province and city can be recognised."""
+    no province and city can be recognised, PASTE_TOO_LONG over
+    MAX_PASTE_LENGTH characters."""
     text = unicodedata.normalize("NFKC", str(text or "")).replace("\x00", "")
     text = text.strip()
-    if not text or len(text) > MAX_PASTE_LENGTH:
+    if len(text) > MAX_PASTE_LENGTH:
+        raise AccountError(AccountErrorCode.PASTE_TOO_LONG, field="text")
+    if not text:
         raise AccountError(AccountErrorCode.NOT_AN_ADDRESS, field="text")
     text = _LABELS.sub(" ", text)
     phone = ""

@@ -16,6 +16,8 @@ class AccountErrorCode(TextChoices):
     POSTAL_CODE_INVALID = "postal_code_invalid"
     TOO_MANY_ADDRESSES = "too_many_addresses"
     NOT_AN_ADDRESS = "not_an_address"
+    PASTE_TOO_LONG = "paste_too_long"
+    PASTE_TOO_OFTEN = "paste_too_often"
 
 
 MESSAGES = {
@@ -56,6 +58,16 @@ MESSAGES = {
         "没能从这段文字中识别出省、市（区县）地址，请检查后重试或逐项填写",
         "No province and city could be found in this text; check it, or fill in "
         "the fields one by one",
+    ),
+    AccountErrorCode.PASTE_TOO_LONG: (
+        "粘贴的文字太长（最多 200 字），只需姓名、手机号和地址",
+        "The pasted text is too long (200 characters at most): just the name, "
+        "mobile number and address",
+    ),
+    AccountErrorCode.PASTE_TOO_OFTEN: (
+        "识别地址的次数太多，请稍后再试或逐项填写",
+        "Too many address pastes; try again in a few minutes, or fill in the "
+        "fields one by one",
     ),
 }
 

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from brands.models import Membership
 from storefront.core.address import is_mainland_mobile, normalise_mobile
 
-from . import emails
+from . import tasks
 from .errors import AccountError, AccountErrorCode
 from .models import Address, Profile
 
@@ -89,7 +89,7 @@ def _notify_owner(email: str) -> None:
     owner = get_user_model().objects.filter(email__iexact=email, is_active=True)
     owner = owner.order_by("pk").first()
     if owner is not None:
-        transaction.on_commit(lambda: emails.send_signup_attempt(user_id=owner.pk))
+        transaction.on_commit(lambda: tasks.send_signup_attempt.delay(owner.pk))
 
 
 def account_signup(*, email: str, password: str, mobile: str = ""):
@@ -112,7 +112,7 @@ def account_signup(*, email: str, password: str, mobile: str = ""):
                 username=email.lower(), email=email, password=password
             )
             Profile.objects.create(user=user, mobile=mobile)
-            transaction.on_commit(lambda: emails.send_verification(user_id=user.pk))
+            transaction.on_commit(lambda: tasks.send_verification.delay(user.pk))
     except IntegrityError:
         # Another sign-up took the address between the check and the insert.
         _notify_owner(email)
@@ -143,7 +143,7 @@ def account_verification_resend(*, user) -> None:
     profile = profile_of(user)
     if profile.email_verified and not profile.pending_email:
         return
-    transaction.on_commit(lambda: emails.send_verification(user_id=user.pk))
+    transaction.on_commit(lambda: tasks.send_verification.delay(user.pk))
 
 
 def account_email_change_request(*, user, new_email: str) -> None:
@@ -160,7 +160,7 @@ def account_email_change_request(*, user, new_email: str) -> None:
         profile = Profile.objects.select_for_update().get(pk=profile_of(user).pk)
         profile.pending_email = new_email
         profile.save(update_fields=["pending_email", "updated_at"])
-        transaction.on_commit(lambda: emails.send_verification(user_id=user.pk))
+        transaction.on_commit(lambda: tasks.send_verification.delay(user.pk))
 
 
 def account_email_confirm(*, user) -> str:
@@ -218,3 +218,16 @@ def account_delete(*, user, password: str) -> str:
 
 def email_verified(user) -> bool:
     return Profile.objects.filter(user=user, email_verified_at__isnull=False).exists()
+
+
+def account_password_reset_request(*, email: str, link_base: str = "") -> None:
+    """Queues a one-time reset link for every active account with that
+    address (none for an unknown one); callers answer alike either way and
+    the request does no more work in one case than the other. `link_base`,
+    when given, is a client's page (already checked against
+    ALLOWED_CLIENT_HOSTS) that receives ?email=&token=, as Saleor's
+    storefronts expect; otherwise the link opens the shop's own page."""
+    email = (email or "").strip()
+    if not email or len(email) > EMAIL_MAX_LENGTH or "\x00" in email:
+        return
+    transaction.on_commit(lambda: tasks.send_password_reset.delay(email, link_base))
