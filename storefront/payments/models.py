@@ -91,6 +91,9 @@ class Refund(models.Model):
     )
     reason = models.CharField(max_length=200, blank=True)
     restock = models.JSONField(default=dict, blank=True)
+    # False when the refund is made for a flow that tells the shopper itself
+    # (an approved after-sales request mails its own "refunded" step).
+    notify_shopper = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -106,3 +109,28 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} −{self.amount_fen}"
+
+
+class RefundEmail(models.Model):
+    """The shopper's "refunded" email for one booked refund: written when the
+    refund is booked, sent once through storefront.core.outbox."""
+
+    refund = models.OneToOneField(
+        Refund, on_delete=models.CASCADE, related_name="shopper_email"
+    )
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="refund_email_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.refund_id} email"

@@ -22,6 +22,7 @@ from storefront.orders.status import PAID_STATES
 from . import gateway
 from .errors import PaymentError
 from .models import PaymentStatus, Refund, RefundStatus
+from .refund_emails import refund_email_schedule
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,7 @@ def _refund_open(
         restock={str(k): v for k, v in cleaned_restock.items()},
         created_by=user if user.is_authenticated else None,
         idempotency_key=_idempotency_key(order, amount),
+        notify_shopper=authority is None,
     )
 
 
@@ -263,4 +265,5 @@ def _refund_settle(*, refund: Refund, stripe_refund, user) -> Refund:
     # The money is gone from the order: its split goes back in proportion,
     # in the same transaction, so the ledger never shows it twice.
     hooks.refund_booked(refund=refund)
+    refund_email_schedule(refund=refund)
     return refund

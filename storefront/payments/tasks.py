@@ -9,6 +9,7 @@ from storefront.orders.models import Order, OrderStatus
 from . import gateway
 from .errors import PaymentError
 from .models import Payment, PaymentStatus
+from .refund_emails import refund_email_send, refund_emails_send_unsent
 from .refunds import refund_finish_stuck, refunds_stuck
 from .services import (
     LATE_REFUNDED,
@@ -74,3 +75,19 @@ def release_expired_reservations() -> dict:
         except (OrderError, PaymentError):
             kept += 1
     return {"released": released, "kept": kept}
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_refund_email(self, email_id: int) -> bool:
+    """The shopper's "refunded" email, once (storefront.payments.refund_emails);
+    past its retries, the sweep takes over."""
+    try:
+        return refund_email_send(email_id=email_id)
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def send_unsent_refund_emails() -> int:
+    """Mail every booked refund whose email is due and was never sent."""
+    return refund_emails_send_unsent()
