@@ -88,7 +88,7 @@ def _differences(ours, theirs) -> list[str]:
                         f"{name}({arg_name}:) {arg.type}, "
                         f"Saleor's {saleor.args[arg_name].type}"
                     )
-            for arg_name, arg in saleor.args.items():
+            for arg_name in saleor.args:
                 if arg_name not in field.args:
                     found.append(f"{name}({arg_name}:) missing")
     return found
