@@ -33,7 +33,7 @@ TARGETS_MS = {"page": 50, "graphql": 80}
 GRAPHQL_QUERY = """query($after: String) {
   products(first: 50, after: $after) { edges { node {
   slug name priceFrom { formatted } brand { name } workshop { name }
-  originVillage { name } variants { sku price { amount } stockState }
+  originVillage { name } variants { sku price { amount: fractionalAmount } stockState }
   images { thumbnailUrl } } } } }"""
 
 

@@ -43,9 +43,9 @@ REQUEST_FIELDS = """
   id kind reason status message refuseReason includesShipping created
   orderNumber workshopName returnCarrier returnCarrierName
   returnTrackingNumber returnTrackingUrl
-  amount { amount currency formatted }
+  amount { amount: fractionalAmount currency formatted }
   fulfillment { id status }
-  lines { quantity amount { amount } restock orderLine { id productName } }
+  lines { quantity amount { amount: fractionalAmount } restock orderLine { id productName } }
   photos { url }
   events { type data }
 """
@@ -80,7 +80,7 @@ mutation ($id: ID!, $token: UUID, $input: OrderReturnRequestSetTrackingInput!) {
 APPROVE = """
 mutation ($id: ID!) {
   returnRequestApprove(id: $id) {
-    returnRequest { id status amount { amount } events { type } }
+    returnRequest { id status amount { amount: fractionalAmount } events { type } }
     errors { field code message }
   }
 }"""
@@ -107,7 +107,7 @@ query ($workshop: ID!, $status: ReturnRequestStatus, $first: Int, $after: String
                  after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    edges { node { id status orderNumber workshopName amount { amount } } }
+    edges { node { id status orderNumber workshopName amount { amount: fractionalAmount } } }
   }
 }"""
 
@@ -117,7 +117,7 @@ query ($token: UUID!) {
     fulfillments { id }
     returnRequests {
       id status kind reason
-      amount { amount currency formatted }
+      amount { amount: fractionalAmount currency formatted }
       lines { quantity orderLine { id } }
       events { type date }
     }
@@ -521,6 +521,74 @@ def test_more_than_three_photos_are_refused(order, shop):
         "TOO_MANY_PHOTOS",
         "photos",
     )
+
+
+def _multipart_body(order, photos: list) -> dict:
+    variables = {
+        "id": gid("Order", order.pk),
+        "input": {
+            **create_input(order, reason="QUALITY"),
+            "photos": [None] * len(photos),
+        },
+    }
+    data = {
+        "operations": json.dumps({"query": CREATE, "variables": variables}),
+        "map": json.dumps(
+            {str(i): [f"variables.input.photos.{i}"] for i in range(len(photos))}
+        ),
+    }
+    data.update({str(i): photo for i, photo in enumerate(photos)})
+    return data
+
+
+def _signed_in_with_csrf(user) -> tuple[Client, str]:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    csrf = get_random_string(32)
+    client.cookies["csrftoken"] = csrf
+    return client, csrf
+
+
+def test_a_shopper_s_upload_over_the_photo_cap_is_refused_before_reading(
+    order, shop, settings
+):
+    """A shopper (no catalogue import role) may send 3 photos' worth at most:
+    a larger multipart body is answered 413 from its Content-Length."""
+    ship(order.fulfillments.get(), delivered_days_ago=1)
+    photo = png_bytes()
+    settings.AFTERSALES_UPLOAD_MAX_BYTES = 2048
+    client, csrf = _signed_in_with_csrf(shop.buyer)
+    data = _multipart_body(
+        order,
+        [
+            SimpleUploadedFile(f"{i}.png", photo + b"\0" * 1024, "image/png")
+            for i in range(3)
+        ],
+    )
+
+    response = client.post("/graphql/", data=data, HTTP_X_CSRFTOKEN=csrf)
+
+    assert response.status_code == 413
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "payload_too_large"
+    assert "售后照片最多 3 张" in error["message"]
+    assert "at most 3 after-sales photos" in error["message"]
+    assert not AfterSalesRequest.objects.exists()
+
+
+def test_a_photo_over_its_own_cap_is_refused_by_the_mutation(order, shop, settings):
+    ship(order.fulfillments.get(), delivered_days_ago=1)
+    photo = png_bytes()
+    settings.AFTERSALES_PHOTO_MAX_BYTES = len(photo) - 1
+    big = SimpleUploadedFile("big.png", photo, content_type="image/png")
+
+    assert_refused(
+        multipart_create(shop.buyer, order, [big]),
+        "orderReturnRequestCreate",
+        "PHOTO_TOO_LARGE",
+        "photos",
+    )
+    assert not AfterSalesRequest.objects.exists()
 
 
 # --- the shopper: withdrawing and sending the goods back --------------------

@@ -41,8 +41,8 @@ CHECKOUT = """
     id quantity
     variant { id sku }
     product { name slug }
-    unitPrice { amount currency formatted }
-    totalPrice { amount }
+    unitPrice { amount: fractionalAmount currency formatted }
+    totalPrice { amount: fractionalAmount }
   }
   shippingAddress {
     recipientName phone province city district streetAddress
@@ -50,13 +50,13 @@ CHECKOUT = """
   shipments {
     workshopName
     lines { id }
-    subtotal { amount }
-    shippingPrice { amount }
-    freeShippingThreshold { amount }
+    subtotal { amount: fractionalAmount }
+    shippingPrice { amount: fractionalAmount }
+    freeShippingThreshold { amount: fractionalAmount }
   }
-  subtotalPrice { amount }
-  shippingPrice { amount }
-  totalPrice { amount formatted }
+  subtotalPrice { amount: fractionalAmount }
+  shippingPrice { amount: fractionalAmount }
+  totalPrice { amount: fractionalAmount formatted }
 """
 
 CREATE = f"""mutation($input: CheckoutCreateInput!) {{
@@ -94,13 +94,13 @@ COMPLETE = f"""mutation($token: UUID!, $expectedTotal: Int) {{
   checkoutComplete(token: $token, expectedTotal: $expectedTotal) {{
     order {{
       id number token status email note
-      total {{ amount }}
-      lines {{ productName sku quantity unitPrice {{ amount }} }}
-      fulfillments {{ workshopName shippingPrice {{ amount }} }}
+      total {{ amount: fractionalAmount }}
+      lines {{ productName sku quantity unitPrice {{ amount: fractionalAmount }} }}
+      fulfillments {{ workshopName shippingPrice {{ amount: fractionalAmount }} }}
     }}
     payment {{
       paymentIntentId clientSecret publishableKey paymentMethodTypes
-      amount {{ amount currency }}
+      amount {{ amount: fractionalAmount currency }}
     }}
     {ERRORS}
     paymentErrors {{ field code message }}
@@ -110,7 +110,7 @@ CHECKOUT_QUERY = (
     f"""query($token: UUID!) {{ checkout(token: $token) {{ {CHECKOUT} }} }}"""
 )
 ORDER_QUERY = """query($token: UUID!) {
-  order(token: $token) { number status paid { amount } paidAt }
+  order(token: $token) { number status paid { amount: fractionalAmount } paidAt }
 }"""
 
 

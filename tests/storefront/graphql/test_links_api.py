@@ -58,7 +58,7 @@ query ($id: ID!) {
   liveSession(id: $id) {
     title hostName isLive url startsAt endsAt
     brand { slug }
-    pinnedProduct { slug name priceFrom { amount } }
+    pinnedProduct { slug name priceFrom { amount: fractionalAmount } }
     featuredProducts { slug }
     figures { views clicks orders gmvFen gmv { formatted } }
   }

@@ -34,25 +34,25 @@ ORDER = """query($token: UUID!) {
     shippingAddress { recipientName phone province city district streetAddress }
     lines {
       id productName variantName sku brandName workshopName villageName
-      unitPrice { amount formatted } quantity totalPrice { amount }
+      unitPrice { amount: fractionalAmount formatted } quantity totalPrice { amount: fractionalAmount }
       quantityFulfilled quantityRestocked
     }
     fulfillments {
       workshopName status carrier trackingNumber shippedAt
-      subtotal { amount } shippingPrice { amount }
+      subtotal { amount: fractionalAmount } shippingPrice { amount: fractionalAmount }
     }
-    subtotal { amount } shippingPrice { amount } total { amount }
-    paid { amount } refunded { amount } refundable { amount }
+    subtotal { amount: fractionalAmount } shippingPrice { amount: fractionalAmount } total { amount: fractionalAmount }
+    paid { amount: fractionalAmount } refunded { amount: fractionalAmount } refundable { amount: fractionalAmount }
     events { type user data }
   }
 }"""
-STATUS = "query($token: UUID!) { order(token: $token) { status paid { amount } } }"
+STATUS = "query($token: UUID!) { order(token: $token) { status paid { amount: fractionalAmount } } }"
 REFUND = """mutation($id: ID!, $amount: Int, $restock: [OrderRefundLineInput!],
                      $reason: String) {
   orderRefund(id: $id, amount: $amount, restock: $restock, reason: $reason) {
-    order { number status refunded { amount } refundable { amount }
+    order { number status refunded { amount: fractionalAmount } refundable { amount: fractionalAmount }
             lines { id quantityRestocked } }
-    refund { amount { amount } status reason }
+    refund { amount { amount: fractionalAmount } status reason }
     errors { field code message }
     paymentErrors { field code message }
   }

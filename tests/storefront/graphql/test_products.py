@@ -26,9 +26,9 @@ query($first: Int, $after: String, $filter: ProductFilterInput) {
       workshop { slug workshopType village { slug } brands { slug } }
       originVillage { slug name }
       category { slug }
-      priceFrom { amount currency formatted }
+      priceFrom { amount: fractionalAmount currency formatted }
       variants { sku options stockState quantityAvailable
-                 price { amount currency formatted } compareAtPrice { amount } }
+                 price { amount: fractionalAmount currency formatted } compareAtPrice { amount: fractionalAmount } }
       images { url thumbnailUrl alt }
       labelFacts { netContent scLicence }
     } }
@@ -232,3 +232,27 @@ def test_garbage_cursor_is_an_invalid_argument(gql):
     body = gql(PRODUCTS, {"first": 5, "after": "not-a-cursor"})
     assert body["data"]["products"] is None
     assert body["errors"][0]["extensions"] == {"code": "INVALID", "field": "after"}
+
+
+MONEY = """
+query { products(first: 1) { edges { node {
+  priceFrom { currency amount fractionalAmount fractionDigits formatted }
+} } } }
+"""
+
+
+def test_money_is_saleor_s_yuan_with_the_exact_fen_beside_it(gql):
+    """Saleor's Money: `amount` a Float in yuan, `fractionalAmount` the exact
+    integer in the smallest unit (fen) with `fractionDigits` 2."""
+    brand = make_brand()
+    make_product(
+        brand=brand, workshop=make_workshop(brands=[brand]), variants=((1999, 3),)
+    )
+    price = gql(MONEY)["data"]["products"]["edges"][0]["node"]["priceFrom"]
+    assert price == {
+        "currency": "CNY",
+        "amount": 19.99,
+        "fractionalAmount": 1999,
+        "fractionDigits": 2,
+        "formatted": "¥19.99",
+    }

@@ -22,7 +22,7 @@ mutation($id: ID!, $stocks: [StockInput!]!) {
 VARIANT = """
 mutation($id: ID!, $input: ProductVariantInput!) {
   productVariantUpdate(id: $id, input: $input) {
-    productVariant { price { amount } compareAtPrice { amount } }
+    productVariant { price { amount: fractionalAmount } compareAtPrice { amount: fractionalAmount } }
     errors { field code message }
   }
 }"""

@@ -155,7 +155,7 @@ BALANCE = """query($party: ID!) {
   ledgerBalance(party: $party) {
     party { id kind name payoutMethod bankAccountMasked }
     owedFen paidOutFen earnedFen
-    owed { amount currency formatted } paidOut { amount } earned { amount }
+    owed { amount: fractionalAmount currency formatted } paidOut { amount: fractionalAmount } earned { amount: fractionalAmount }
   }
 }"""
 MY_PARTIES = """query($kind: PartyKind, $first: Int, $after: String) {

@@ -39,9 +39,9 @@ BATCHES = """query($status: PayoutBatchStatus, $first: Int, $after: String) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { node {
       id number status proposedAt approvedAt completedAt thresholdFen
-      totalFen total { amount }
+      totalFen total { amount: fractionalAmount }
       payouts {
-        party { id kind name } amountFen amount { amount } method status
+        party { id kind name } amountFen amount { amount: fractionalAmount } method status
         paidAt stripeTransferId bankReference bankAccountMasked
       }
     } }

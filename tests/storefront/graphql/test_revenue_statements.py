@@ -41,12 +41,12 @@ STATEMENT = """query($party: ID!, $month: String!, $first: Int, $after: String) 
     party { id kind }
     month
     openingOwedFen salesFen refundsFen feesFen payoutsFen closingOwedFen
-    openingOwed { amount } closingOwed { amount formatted }
+    openingOwed { amount: fractionalAmount } closingOwed { amount: fractionalAmount formatted }
     lines(first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor }
       edges { node {
         postedAt kind orderNumber productName quantity lineTotalFen
-        amountFen amount { amount } reference
+        amountFen amount { amount: fractionalAmount } reference
       } }
     }
   }

@@ -36,7 +36,7 @@ query ($workshop: ID!, $status: FulfillmentStatus, $first: Int, $after: String) 
       carrier carrierName trackingNumber trackingUrl shippedAt
       shippingAddress { recipientName phone province city district streetAddress }
       lines { productName sku quantity workshopName }
-      subtotal { amount } shippingPrice { amount }
+      subtotal { amount: fractionalAmount } shippingPrice { amount: fractionalAmount }
     } }
   }
 }"""
