@@ -51,9 +51,11 @@ def assert_paid_by_webhook(method_type):
     assert method.type == method_type
 
 
-def pay_on_a_phone(page, base, product, *, button, title, screenshot):
+def pay_on_a_phone(
+    page, base, product, *, button, title, screenshot, email="m@example.cn"
+):
     page.goto(f"{base}/products/{product.slug}/")
-    checkout_to_pay_page(page, base, product_name="东门虾皮", email="m@example.cn")
+    checkout_to_pay_page(page, base, product_name="东门虾皮", email=email)
     page.wait_for_function(f"() => !document.getElementById('{button}').disabled")
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     page.collect()

@@ -108,11 +108,15 @@ def aftersales_detail(request, pk: int):
             messages.error(request, "未知操作 / Unknown action")
             return redirect(here)
         try:
-            action(aftersales, request.user, request.POST)
+            done = action(aftersales, request.user, request.POST)
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, DONE[request.POST["action"]])
+            refunded = getattr(done, "status", None) == Status.REFUNDED
+            # A refund-only request is refunded as it is approved.
+            messages.success(
+                request, DONE["refund" if refunded else request.POST["action"]]
+            )
         return redirect(here)
     return private_page(
         render(

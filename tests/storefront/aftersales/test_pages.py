@@ -182,11 +182,13 @@ def test_the_workshop_lists_approves_and_refuses(client, order, shop):
     assert response.status_code == 302
     assert "请填写拒绝原因" in client.get(detail_url).content.decode()
 
-    client.post(detail_url, {"action": "approve"})
+    approved = client.post(detail_url, {"action": "approve"}, follow=True)
     request.refresh_from_db()
     assert request.status == Status.REFUNDED
     order.refresh_from_db()
     assert order.refunded_fen == 2000
+    # A refund-only request is refunded as it is approved, and says so.
+    assert "已退款 Refunded" in approved.content.decode()
 
 
 def test_another_workshop_s_manager_sees_nothing(client, order, shop):
