@@ -60,7 +60,8 @@ EMAIL = """mutation($token: UUID!, $email: String!) {
   checkoutEmailUpdate(token: $token, email: $email) { errors { code message } } }"""
 ADDRESS_UPDATE = """mutation($token: UUID!, $address: AddressInput!) {
   checkoutShippingAddressUpdate(token: $token, shippingAddress: $address) {
-    checkout { totalPrice { amount: fractionalAmount } } errors { field code message } } }"""
+    checkout { totalPrice { amount: fractionalAmount } } errors { field code message
+      } } }"""
 COMPLETE = """mutation($token: UUID!) {
   checkoutComplete(token: $token) {
     order { number token status total { amount: fractionalAmount } }

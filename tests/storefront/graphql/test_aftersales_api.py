@@ -45,7 +45,8 @@ REQUEST_FIELDS = """
   returnTrackingNumber returnTrackingUrl
   amount { amount: fractionalAmount currency formatted }
   fulfillment { id status }
-  lines { quantity amount { amount: fractionalAmount } restock orderLine { id productName } }
+  lines { quantity amount { amount: fractionalAmount } restock orderLine { id
+    productName } }
   photos { url }
   events { type data }
 """
@@ -107,7 +108,8 @@ query ($workshop: ID!, $status: ReturnRequestStatus, $first: Int, $after: String
                  after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    edges { node { id status orderNumber workshopName amount { amount: fractionalAmount } } }
+    edges { node { id status orderNumber workshopName amount {
+      amount: fractionalAmount } } }
   }
 }"""
 

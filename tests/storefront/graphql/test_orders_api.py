@@ -34,23 +34,28 @@ ORDER = """query($token: UUID!) {
     shippingAddress { recipientName phone province city district streetAddress }
     lines {
       id productName variantName sku brandName workshopName villageName
-      unitPrice { amount: fractionalAmount formatted } quantity totalPrice { amount: fractionalAmount }
+      unitPrice { amount: fractionalAmount formatted } quantity totalPrice {
+        amount: fractionalAmount }
       quantityFulfilled quantityRestocked
     }
     fulfillments {
       workshopName status carrier trackingNumber shippedAt
       subtotal { amount: fractionalAmount } shippingPrice { amount: fractionalAmount }
     }
-    subtotal { amount: fractionalAmount } shippingPrice { amount: fractionalAmount } total { amount: fractionalAmount }
-    paid { amount: fractionalAmount } refunded { amount: fractionalAmount } refundable { amount: fractionalAmount }
+    subtotal { amount: fractionalAmount } shippingPrice { amount: fractionalAmount }
+      total { amount: fractionalAmount }
+    paid { amount: fractionalAmount } refunded { amount: fractionalAmount }
+      refundable { amount: fractionalAmount }
     events { type user data }
   }
 }"""
-STATUS = "query($token: UUID!) { order(token: $token) { status paid { amount: fractionalAmount } } }"
+STATUS = """query($token: UUID!) { order(token: $token) { status paid {
+  amount: fractionalAmount } } }"""
 REFUND = """mutation($id: ID!, $amount: Int, $restock: [OrderRefundLineInput!],
                      $reason: String) {
   orderRefund(id: $id, amount: $amount, restock: $restock, reason: $reason) {
-    order { number status refunded { amount: fractionalAmount } refundable { amount: fractionalAmount }
+    order { number status refunded { amount: fractionalAmount } refundable {
+      amount: fractionalAmount }
             lines { id quantityRestocked } }
     refund { amount { amount: fractionalAmount } status reason }
     errors { field code message }

@@ -28,7 +28,8 @@ query($first: Int, $after: String, $filter: ProductFilterInput) {
       category { slug }
       priceFrom { amount: fractionalAmount currency formatted }
       variants { sku options stockState quantityAvailable
-                 price { amount: fractionalAmount currency formatted } compareAtPrice { amount: fractionalAmount } }
+                 price { amount: fractionalAmount currency formatted } compareAtPrice
+                   { amount: fractionalAmount } }
       images { url thumbnailUrl alt }
       labelFacts { netContent scLicence }
     } }

@@ -22,7 +22,8 @@ mutation($id: ID!, $stocks: [StockInput!]!) {
 VARIANT = """
 mutation($id: ID!, $input: ProductVariantInput!) {
   productVariantUpdate(id: $id, input: $input) {
-    productVariant { price { amount: fractionalAmount } compareAtPrice { amount: fractionalAmount } }
+    productVariant { price { amount: fractionalAmount } compareAtPrice {
+      amount: fractionalAmount } }
     errors { field code message }
   }
 }"""

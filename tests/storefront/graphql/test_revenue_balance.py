@@ -155,7 +155,8 @@ BALANCE = """query($party: ID!) {
   ledgerBalance(party: $party) {
     party { id kind name payoutMethod bankAccountMasked }
     owedFen paidOutFen earnedFen
-    owed { amount: fractionalAmount currency formatted } paidOut { amount: fractionalAmount } earned { amount: fractionalAmount }
+    owed { amount: fractionalAmount currency formatted } paidOut {
+      amount: fractionalAmount } earned { amount: fractionalAmount }
   }
 }"""
 MY_PARTIES = """query($kind: PartyKind, $first: Int, $after: String) {

@@ -41,7 +41,8 @@ BATCHES = """query($status: PayoutBatchStatus, $first: Int, $after: String) {
       id number status proposedAt approvedAt completedAt thresholdFen
       totalFen total { amount: fractionalAmount }
       payouts {
-        party { id kind name } amountFen amount { amount: fractionalAmount } method status
+        party { id kind name } amountFen amount { amount: fractionalAmount } method
+          status
         paidAt stripeTransferId bankReference bankAccountMasked
       }
     } }

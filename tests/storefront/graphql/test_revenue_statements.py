@@ -41,7 +41,8 @@ STATEMENT = """query($party: ID!, $month: String!, $first: Int, $after: String) 
     party { id kind }
     month
     openingOwedFen salesFen refundsFen feesFen payoutsFen closingOwedFen
-    openingOwed { amount: fractionalAmount } closingOwed { amount: fractionalAmount formatted }
+    openingOwed { amount: fractionalAmount } closingOwed { amount: fractionalAmount
+      formatted }
     lines(first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor }
       edges { node {
