@@ -57,6 +57,12 @@ def is_platform_operator(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_staff)
 
 
+def may_use_own_account(user) -> bool:
+    """Whether `user` is a signed-in, active account that may read and change
+    itself (the shopper's `me`, addresses, password, deletion request)."""
+    return bool(user and user.is_authenticated and user.is_active)
+
+
 def _memberships(user) -> set[tuple[str, int]]:
     """(role, target id) pairs, loaded once per user object (i.e. per request)."""
     if not user or isinstance(user, AnonymousUser) or not user.is_authenticated:

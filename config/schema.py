@@ -1,6 +1,8 @@
 import graphene
 
+from storefront.graphql.accounts import AccountMutations, AccountQuery
 from storefront.graphql.aftersales import ReturnRequestMutations, ReturnRequestQuery
+from storefront.graphql.channels import ChannelQuery
 from storefront.graphql.checkout import CheckoutMutations
 from storefront.graphql.checkout_types import CheckoutQuery
 from storefront.graphql.imports import ImportMutations, ImportQuery
@@ -14,6 +16,8 @@ from storefront.graphql.workshop import WorkshopMutations, WorkshopQuery
 
 # graphene lists the fields of the last base first.
 class Query(
+    ChannelQuery,
+    AccountQuery,
     ReturnRequestQuery,
     WorkshopQuery,
     LinksQuery,
@@ -28,6 +32,7 @@ class Query(
 
 
 class Mutation(
+    AccountMutations,
     ReturnRequestMutations,
     ProductEditMutations,
     WorkshopMutations,

@@ -8,6 +8,7 @@ the variable switches to the real service.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -78,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "storefront.web.middleware.ShopLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check reads a POST body: an oversized upload is refused.
+    "storefront.web.upload_limits.UploadSizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -230,6 +233,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "storefront.aftersales.tasks.send_unsent_aftersales_emails",
         "schedule": 300.0,
     },
+    "send-unsent-refund-emails": {
+        "task": "storefront.payments.tasks.send_unsent_refund_emails",
+        "schedule": 300.0,
+    },
     "propose-payout-batch": {
         "task": "revenue.tasks.propose_payout_batch",
         "schedule": crontab(
@@ -273,6 +280,12 @@ AXES_HTTP_RESPONSE_CODE = 429
 # X-Forwarded-For (see storefront/core/client_ip.py).
 AXES_CLIENT_IP_CALLABLE = "storefront.core.client_ip.client_ip"
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Address paste (cpca, CPU heavy) per client address and per signed-in user,
+# counted in the cache by django-ratelimit ("count/period", e.g. 30/10m).
+# Redis unreachable: not limited (the shop keeps serving; docs/accounts.md).
+ADDRESS_PASTE_RATE_PER_IP = os.environ.get("ADDRESS_PASTE_RATE_PER_IP", "30/10m")
+ADDRESS_PASTE_RATE_PER_USER = os.environ.get("ADDRESS_PASTE_RATE_PER_USER", "20/10m")
+RATELIMIT_FAIL_OPEN = True
 # Password-reset links stop working after this, and once used.
 PASSWORD_RESET_TIMEOUT = 60 * int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
 # Email-verification links (sign-up, email change) stop working after this,
@@ -316,6 +329,13 @@ IMPORT_ROOT = Path(os.environ.get("IMPORT_ROOT", VAR_DIR / "imports"))
 IMPORT_STALLED_SECONDS = int(os.environ.get("IMPORT_STALLED_SECONDS", "75"))
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(15 * 1024 * 1024)))
 IMAGE_MAX_PIXELS = 40_000_000
+# After-sales photos: each at most this many bytes; a whole request form
+# (3 photos and its fields) over AFTERSALES_UPLOAD_MAX_BYTES is refused from
+# its Content-Length, before the body is read (storefront/web/upload_limits.py).
+AFTERSALES_PHOTO_MAX_BYTES = int(
+    os.environ.get("AFTERSALES_PHOTO_MAX_BYTES", str(8 * 1024 * 1024))
+)
+AFTERSALES_UPLOAD_MAX_BYTES = 3 * AFTERSALES_PHOTO_MAX_BYTES + 64 * 1024
 # Image URLs in an imported sheet may not point into the shop's own network
 # (private, loopback, link-local addresses) unless this is switched on.
 IMAGE_FETCH_ALLOW_PRIVATE = env_bool("IMAGE_FETCH_ALLOW_PRIVATE", False)
@@ -335,6 +355,18 @@ GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG)
 
 SITE_NAME = "共富工坊"
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Hosts an API client's redirectUrl (verification, password reset and
+# account-deletion links) may point at; comma-separated. Default: SITE_URL's.
+ALLOWED_CLIENT_HOSTS = [
+    host.strip().lower()
+    for host in os.environ.get(
+        "ALLOWED_CLIENT_HOSTS", urlsplit(SITE_URL).hostname or ""
+    ).split(",")
+    if host.strip()
+]
+# JWTs for API clients (storefront.accounts.jwt), in seconds.
+JWT_ACCESS_TTL = int(os.environ.get("JWT_ACCESS_TTL", str(5 * 60)))
+JWT_REFRESH_TTL = int(os.environ.get("JWT_REFRESH_TTL", str(30 * 24 * 3600)))
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -15,7 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .models import Profile
-from .tokens import email_verification_token
+from .tokens import account_deletion_token, email_verification_token
 
 
 def _uid(user) -> str:
@@ -38,13 +38,26 @@ def _send(*, to: str, template: str, context: dict) -> None:
     )
 
 
-def verification_link(user) -> str:
+def _client_link(link_base: str, **params) -> str:
+    """A client's page (checked against ALLOWED_CLIENT_HOSTS) with `params`
+    added to its query, as Saleor's storefronts expect."""
+    separator = "&" if "?" in link_base else "?"
+    return f"{link_base}{separator}{urlencode(params)}"
+
+
+def verification_link(user, *, link_base: str = "") -> str:
     token = email_verification_token.make_token(user)
+    if link_base:
+        # The client's page finishes with confirmAccount(email, token).
+        profile = user.profile
+        return _client_link(
+            link_base, email=profile.pending_email or user.email, token=token
+        )
     path = reverse("web:email-verify", kwargs={"uidb64": _uid(user), "token": token})
     return settings.SITE_URL + path
 
 
-def send_verification(*, user_id: int) -> None:
+def send_verification(*, user_id: int, link_base: str = "") -> None:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     profile = Profile.objects.filter(user_id=user_id).first()
     if user is None or profile is None:
@@ -56,7 +69,7 @@ def send_verification(*, user_id: int) -> None:
         to=to,
         template="verify",
         context={
-            "link": verification_link(user),
+            "link": verification_link(user, link_base=link_base),
             "hours": settings.ACCOUNT_EMAIL_VERIFICATION_TIMEOUT // 3600,
             "changing": bool(profile.pending_email),
         },
@@ -92,9 +105,7 @@ def password_reset_link(user, *, link_base: str = "") -> str:
     token = default_token_generator.make_token(user)
     if link_base:
         # Saleor's shape: the client's page finishes with setPassword.
-        separator = "&" if "?" in link_base else "?"
-        query = urlencode({"email": user.email, "token": token})
-        return f"{link_base}{separator}{query}"
+        return _client_link(link_base, email=user.email, token=token)
     path = reverse(
         "web:password-reset-confirm", kwargs={"uidb64": _uid(user), "token": token}
     )
@@ -116,3 +127,22 @@ def send_password_reset(*, email: str, link_base: str = "") -> int:
             },
         )
     return len(users)
+
+
+def send_deletion_link(*, user_id: int, link_base: str) -> None:
+    """The one-time link of accountRequestDeletion: the client's page, which
+    finishes with accountDelete(token)."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return
+    _send(
+        to=user.email,
+        template="delete_request",
+        context={
+            "user": user,
+            "link": _client_link(
+                link_base, token=account_deletion_token.make_token(user)
+            ),
+            "timeout_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        },
+    )

@@ -18,6 +18,14 @@ class AccountErrorCode(TextChoices):
     NOT_AN_ADDRESS = "not_an_address"
     PASTE_TOO_LONG = "paste_too_long"
     PASTE_TOO_OFTEN = "paste_too_often"
+    # API clients (storefront.accounts.jwt and the GraphQL account mutations).
+    NOT_FOUND = "not_found"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    LOGIN_ATTEMPT_DELAYED = "login_attempt_delayed"
+    JWT_SIGNATURE_EXPIRED = "jwt_signature_expired"
+    JWT_INVALID_TOKEN = "jwt_invalid_token"
+    REDIRECT_URL_NOT_ALLOWED = "redirect_url_not_allowed"
+    COUNTRY_NOT_SUPPORTED = "country_not_supported"
 
 
 MESSAGES = {
@@ -68,6 +76,31 @@ MESSAGES = {
         "识别地址的次数太多，请稍后再试或逐项填写",
         "Too many address pastes; try again in a few minutes, or fill in the "
         "fields one by one",
+    ),
+    AccountErrorCode.NOT_FOUND: ("找不到该项", "Not found"),
+    AccountErrorCode.INVALID_CREDENTIALS: (
+        "邮箱或密码不正确",
+        "The email address or the password is not correct",
+    ),
+    AccountErrorCode.LOGIN_ATTEMPT_DELAYED: (
+        "登录失败次数过多，请稍后再试",
+        "Too many failed sign-ins; try again later",
+    ),
+    AccountErrorCode.JWT_SIGNATURE_EXPIRED: (
+        "登录凭证已过期，请刷新或重新登录",
+        "The token has expired; refresh it or sign in again",
+    ),
+    AccountErrorCode.JWT_INVALID_TOKEN: (
+        "登录凭证无效",
+        "The token is not valid",
+    ),
+    AccountErrorCode.REDIRECT_URL_NOT_ALLOWED: (
+        "不允许跳转到此网址的主机",
+        "This URL's host is not an allowed client host",
+    ),
+    AccountErrorCode.COUNTRY_NOT_SUPPORTED: (
+        "目前只配送中国大陆地址",
+        "Only mainland China addresses are delivered to",
     ),
 }
 

@@ -26,6 +26,11 @@ class Profile(models.Model):
     # An address the shopper asked to change to, waiting for its link; the
     # account keeps its current email until then.
     pending_email = models.EmailField("待验证邮箱 pending email", blank=True)
+    # Part of every JWT issued to the account (storefront.accounts.jwt); a
+    # new value (tokensDeactivateAll) makes all earlier tokens fail.
+    jwt_token_key = models.CharField(
+        "JWT 密钥 JWT key", max_length=32, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

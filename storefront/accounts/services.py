@@ -2,6 +2,9 @@
 change and the deletion request (PIPL). Mail leaves after commit (emails.py);
 nothing here tells a caller whether an address already had an account."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -70,11 +73,14 @@ def check_password_strength(*, password: str, user) -> None:
                 with translation.override("zh-hans"):
                     text = str(item.message)
                 zh.append(text % params if params else text)
-        raise AccountError(
+        weak = AccountError(
             AccountErrorCode.WEAK_PASSWORD,
             field="password",
             detail=("".join(zh), " ".join(en)),
-        ) from None
+        )
+        # The validators' own codes (password_too_short, ...), for the API.
+        weak.reasons = [item.code for item in error.error_list]
+        raise weak from None
 
 
 def _email_taken(email: str, *, exclude_pk=None) -> bool:
@@ -92,10 +98,20 @@ def _notify_owner(email: str) -> None:
         transaction.on_commit(lambda: tasks.send_signup_attempt.delay(owner.pk))
 
 
-def account_signup(*, email: str, password: str, mobile: str = ""):
+def account_signup(
+    *,
+    email: str,
+    password: str,
+    mobile: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    link_base: str = "",
+):
     """A new, unverified account with a verification link on its way; or, if
     the address is taken, no account and a notice to its owner. Returns the
-    new user or None; callers answer both alike."""
+    new user or None; callers answer both alike. `link_base`, when given, is
+    an API client's page (already checked against ALLOWED_CLIENT_HOSTS) that
+    receives ?email=&token= for confirmAccount."""
     email = clean_email(email)
     mobile = clean_mobile(mobile)
     User = get_user_model()
@@ -109,10 +125,16 @@ def account_signup(*, email: str, password: str, mobile: str = ""):
     try:
         with transaction.atomic():
             user = User.objects.create_user(
-                username=email.lower(), email=email, password=password
+                username=email.lower(),
+                email=email,
+                password=password,
+                first_name=(first_name or "").strip()[:NAME_MAX_LENGTH],
+                last_name=(last_name or "").strip()[:NAME_MAX_LENGTH],
             )
             Profile.objects.create(user=user, mobile=mobile)
-            transaction.on_commit(lambda: tasks.send_verification.delay(user.pk))
+            transaction.on_commit(
+                lambda: tasks.send_verification.delay(user.pk, link_base)
+            )
     except IntegrityError:
         # Another sign-up took the address between the check and the insert.
         _notify_owner(email)
@@ -125,7 +147,11 @@ def profile_of(user) -> Profile:
     return profile
 
 
-def account_profile_update(*, user, name: str, mobile: str) -> Profile:
+def account_profile_update(
+    *, user, name: str, mobile: str, last_name: str | None = None
+) -> Profile:
+    """`name` is the whole name (first_name); `last_name`, which only API
+    clients send (Saleor's lastName), is left alone when None."""
     name = (name or "").strip()
     if len(name) > NAME_MAX_LENGTH:
         name = name[:NAME_MAX_LENGTH]
@@ -133,7 +159,11 @@ def account_profile_update(*, user, name: str, mobile: str) -> Profile:
     with transaction.atomic():
         profile = profile_of(user)
         user.first_name = name
-        user.save(update_fields=["first_name"])
+        fields = ["first_name"]
+        if last_name is not None:
+            user.last_name = last_name.strip()[:NAME_MAX_LENGTH]
+            fields.append("last_name")
+        user.save(update_fields=fields)
         profile.mobile = mobile
         profile.save(update_fields=["mobile", "updated_at"])
     return profile
@@ -194,11 +224,22 @@ def account_delete(*, user, password: str) -> str:
     Returns the username the account had."""
     if not user.check_password(password):
         raise AccountError(AccountErrorCode.WRONG_PASSWORD, field="password")
-    if (
+    return account_anonymise(user=user)
+
+
+def account_may_be_deleted(user) -> bool:
+    """Staff, workshop, village and host accounts are removed by the platform."""
+    return not (
         user.is_staff
         or user.is_superuser
         or Membership.objects.filter(user=user).exists()
-    ):
+    )
+
+
+def account_anonymise(*, user) -> str:
+    """What a deletion does once the shopper proved it is them (the password
+    on the web, a mailed one-time link through the API)."""
+    if not account_may_be_deleted(user):
         raise AccountError(AccountErrorCode.STAFF_ACCOUNT)
     User = get_user_model()
     with transaction.atomic():
@@ -231,3 +272,33 @@ def account_password_reset_request(*, email: str, link_base: str = "") -> None:
     if not email or len(email) > EMAIL_MAX_LENGTH or "\x00" in email:
         return
     transaction.on_commit(lambda: tasks.send_password_reset.delay(email, link_base))
+
+
+def account_deletion_request(*, user, link_base: str) -> None:
+    """Mails a one-time deletion link to the account's address (the API's
+    accountRequestDeletion; `link_base` already checked against
+    ALLOWED_CLIENT_HOSTS). Refused at once for accounts the platform removes."""
+    if not account_may_be_deleted(user):
+        raise AccountError(AccountErrorCode.STAFF_ACCOUNT)
+    transaction.on_commit(lambda: tasks.send_deletion_link.delay(user.pk, link_base))
+
+
+def clean_client_url(url: str, *, field: str = "redirect_url") -> str:
+    """An API client's page for a mailed link (Saleor's redirectUrl): an
+    http(s) URL on a host in ALLOWED_CLIENT_HOSTS, else AccountError."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        parts, host = None, ""
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not host
+        or host not in settings.ALLOWED_CLIENT_HOSTS
+        or len(url) > 2000
+        or any(ord(char) < 32 for char in url)
+    ):
+        raise AccountError(AccountErrorCode.REDIRECT_URL_NOT_ALLOWED, field=field)
+    return url

@@ -16,8 +16,8 @@ RETRIES = {
 
 
 @shared_task(**RETRIES)
-def send_verification(user_id: int) -> None:
-    emails.send_verification(user_id=user_id)
+def send_verification(user_id: int, link_base: str = "") -> None:
+    emails.send_verification(user_id=user_id, link_base=link_base)
 
 
 @shared_task(**RETRIES)
@@ -28,3 +28,8 @@ def send_signup_attempt(user_id: int) -> None:
 @shared_task(**RETRIES)
 def send_password_reset(email: str, link_base: str = "") -> int:
     return emails.send_password_reset(email=email, link_base=link_base)
+
+
+@shared_task(**RETRIES)
+def send_deletion_link(user_id: int, link_base: str) -> None:
+    emails.send_deletion_link(user_id=user_id, link_base=link_base)

@@ -1,6 +1,8 @@
 """The email-verification link: Django's password-reset token machinery with
 its own salt, so a reset token never verifies an address and the other way
-round, and its own lifetime (ACCOUNT_EMAIL_VERIFICATION_TIMEOUT)."""
+round, and its own lifetime (ACCOUNT_EMAIL_VERIFICATION_TIMEOUT). The
+account-deletion link (accountRequestDeletion) likewise, with a salt of its
+own: one-time because the deletion makes the password unusable."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -47,3 +49,13 @@ class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
 
 
 email_verification_token = EmailVerificationTokenGenerator()
+
+
+class AccountDeletionTokenGenerator(PasswordResetTokenGenerator):
+    """Django's hash (the password, the last sign-in, the email address) and
+    PASSWORD_RESET_TIMEOUT; only the salt differs."""
+
+    key_salt = "storefront.accounts.tokens.AccountDeletionTokenGenerator"
+
+
+account_deletion_token = AccountDeletionTokenGenerator()

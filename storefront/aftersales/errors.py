@@ -16,6 +16,7 @@ class AfterSalesErrorCode(TextChoices):
     LINE_HAS_OPEN_REQUEST = "line_has_open_request"
     TOO_MANY_PHOTOS = "too_many_photos"
     PHOTO_NOT_IMAGE = "photo_not_image"
+    PHOTO_TOO_LARGE = "photo_too_large"
     PHOTO_REQUIRED = "photo_required"
     MESSAGE_TOO_LONG = "message_too_long"
     NOT_A_RETURN = "not_a_return"
@@ -78,6 +79,10 @@ MESSAGES = {
     AfterSalesErrorCode.PHOTO_NOT_IMAGE: (
         "照片无法识别，请上传 JPEG、PNG、WebP 或 GIF 图片",
         "A photo is not a readable image; upload JPEG, PNG, WebP or GIF",
+    ),
+    AfterSalesErrorCode.PHOTO_TOO_LARGE: (
+        "照片太大，请压缩后再上传",
+        "A photo is too large; shrink it and upload again",
     ),
     AfterSalesErrorCode.PHOTO_REQUIRED: (
         "生鲜商品质量问题须上传照片",

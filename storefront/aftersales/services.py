@@ -197,10 +197,35 @@ def _check_units(cleaned: dict[OrderLine, int]) -> None:
             )
 
 
+def photo_too_large(name: str = "") -> AfterSalesError:
+    """PHOTO_TOO_LARGE, naming the cap (and the file, when known)."""
+    megabytes = settings.AFTERSALES_PHOTO_MAX_BYTES / (1024 * 1024)
+    cap = f"{megabytes:g} MB"
+    return AfterSalesError(
+        AfterSalesErrorCode.PHOTO_TOO_LARGE,
+        field="photos",
+        detail=(
+            f"每张最多 {cap}{'（' + name + '）' if name else ''}",
+            f"at most {cap} each{' (' + name + ')' if name else ''}",
+        ),
+    )
+
+
 def _read_photo(photo) -> bytes:
+    """The photo's bytes, refused over AFTERSALES_PHOTO_MAX_BYTES from its
+    size (before it is read) or, for a stream of unknown size, after reading
+    one byte more than the cap (never the whole of it)."""
+    cap = settings.AFTERSALES_PHOTO_MAX_BYTES
+    name = getattr(photo, "name", "") or ""
     if isinstance(photo, bytes):
-        return photo
-    return photo.read(settings.IMAGE_MAX_BYTES + 1)
+        data = photo
+    elif (getattr(photo, "size", None) or 0) > cap:
+        raise photo_too_large(name)
+    else:
+        data = photo.read(cap + 1)
+    if len(data) > cap:
+        raise photo_too_large(name)
+    return data
 
 
 def _store_photos(photos) -> list[str]:
@@ -209,13 +234,16 @@ def _store_photos(photos) -> list[str]:
     stored names. Nothing is stored when one is not an image."""
     if len(photos) > MAX_PHOTOS:
         raise AfterSalesError(AfterSalesErrorCode.TOO_MANY_PHOTOS, field="photos")
+    # Every size is checked before any photo is read or decoded.
+    contents = [_read_photo(photo) for photo in photos]
     normalised = []
-    for photo in photos:
+    for photo, data in zip(photos, contents, strict=True):
         try:
-            normalised.append(normalise_image(_read_photo(photo)))
+            normalised.append(normalise_image(data))
         except CatalogError as error:
             if error.code == CatalogErrorCode.IMAGE_TOO_LARGE:
-                raise
+                # Too many pixels to decode safely.
+                raise photo_too_large(getattr(photo, "name", "") or "") from error
             raise AfterSalesError(
                 AfterSalesErrorCode.PHOTO_NOT_IMAGE,
                 field="photos",

@@ -11,6 +11,7 @@ from the variants as they are now.
 import graphene
 from django.db import transaction
 
+from storefront.accounts.errors import AccountError
 from storefront.checkout import selectors
 from storefront.checkout.errors import CheckoutError, CheckoutErrorCode
 from storefront.checkout.models import Checkout, CheckoutLine
@@ -29,6 +30,7 @@ from storefront.orders.models import Order
 from storefront.payments.checkout_complete import checkout_complete
 from storefront.payments.errors import PaymentError
 
+from .addresses import address_data
 from .checkout_types import (
     AddressInput,
     CheckoutCreateInput,
@@ -217,7 +219,13 @@ class CheckoutShippingAddressUpdate(CheckoutMutation):
     @classmethod
     def perform(cls, info, token, shipping_address):
         checkout = cls.owned(info, token)
-        address = {name: shipping_address.get(name) for name in ADDRESS_FIELDS}
+        try:
+            address = address_data(shipping_address)
+        except AccountError:  # a country other than CN
+            raise CheckoutError(
+                CheckoutErrorCode.ADDRESS_INVALID, field="shipping_address.country"
+            ) from None
+        address = {name: address[name] for name in ADDRESS_FIELDS}
         checkout = checkout_shipping_address_update(checkout=checkout, address=address)
         return cls.success(checkout=checkout)
 

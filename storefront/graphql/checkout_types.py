@@ -12,6 +12,7 @@ from storefront.checkout import selectors
 from storefront.checkout.models import Checkout
 from storefront.payments import gateway
 
+from . import addresses
 from .money import Money
 from .orders import Address
 from .types import ProductType, ProductVariantType
@@ -232,16 +233,8 @@ class CheckoutCreateInput(graphene.InputObjectType):
     lines = graphene.List(graphene.NonNull(CheckoutLineInput))
 
 
-class AddressInput(graphene.InputObjectType):
-    """Every field is required; they are optional here only so that a missing
-    one comes back as an ADDRESS_REQUIRED error naming it."""
-
-    recipient_name = graphene.String()
-    phone = graphene.String(description="Mainland mobile, e.g. 13800138000")
-    province = graphene.String(description="Province as written, e.g. 浙江省")
-    city = graphene.String()
-    district = graphene.String()
-    street_address = graphene.String()
+# Saleor's fields or this API's own (shared with the address book).
+AddressInput = addresses.AddressInput
 
 
 # --- mutations ---------------------------------------------------------------

@@ -25,6 +25,8 @@ from storefront.payments.refunds import order_refund
 from storefront.payments.selectors import order_is_expired
 from storefront.payments.services import order_expire_if_due
 
+# One Address type for orders, checkouts and the address book (Saleor's).
+from .addresses import Address  # noqa: F401 - re-exported
 from .errors import (
     DomainMutation,
     choice_value,
@@ -50,17 +52,6 @@ OrderStatusEnum = graphene.Enum(
 FulfillmentStatusEnum = mirror_enum(FulfillmentStatus, "FulfillmentStatus")
 OrderEventTypeEnum = mirror_enum(OrderEventType, "OrderEventType")
 RefundStatusEnum = mirror_enum(RefundStatus, "RefundStatus")
-
-
-class Address(graphene.ObjectType):
-    """A mainland China delivery address (of a checkout or an order)."""
-
-    recipient_name = graphene.String(required=True)
-    phone = graphene.String(required=True)
-    province = graphene.String(required=True)
-    city = graphene.String(required=True)
-    district = graphene.String(required=True)
-    street_address = graphene.String(required=True)
 
 
 class OrderLineType(graphene.ObjectType):

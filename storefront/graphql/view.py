@@ -23,8 +23,12 @@ from graphql import (
     get_operation_ast,
 )
 
+from brands.permissions import Action, may_act_for_some_workshop
+from storefront.accounts import jwt as account_jwt
+from storefront.accounts.errors import AccountError
 from storefront.catalog.cache import catalog_cache_seconds, public_cache_key
 
+from .account_types import saleor_code
 from .documents import CACHEABLE_QUERY_CHARS, not_text, parsed
 from .execution import checked_operation, run
 from .limits import body_too_large
@@ -42,8 +46,20 @@ PUBLIC_CATALOGUE_FIELDS = frozenset(
         "villages",
         "village",
         "categories",
+        "category",
         "products",
         "product",
+        "productVariant",
+        "productVariants",
+        "collections",
+        "collection",
+        "menu",
+        "menus",
+        "page",
+        "pages",
+        "channels",
+        "channel",
+        "addressValidationRules",
         "__typename",
     }
 )
@@ -177,6 +193,37 @@ def multipart_operation(request) -> dict:
     return operations
 
 
+BEARER_PREFIXES = ("bearer ", "jwt ")
+
+
+def _bearer_refusal(request) -> JsonResponse | None:
+    """With `Authorization: Bearer <access token>` (storefront.accounts.jwt)
+    the request is that token's user's, whatever its cookies say; a token
+    that is expired, tampered with, revoked or a refresh token is refused
+    with a GraphQL error (JWT_SIGNATURE_EXPIRED / JWT_INVALID_TOKEN)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header.lower().startswith(BEARER_PREFIXES):
+        return None
+    token = header.split(" ", 1)[1].strip()
+    try:
+        user = account_jwt.user_of(token)
+    except AccountError as exc:
+        return JsonResponse(
+            {
+                "errors": [
+                    {
+                        "message": exc.message,
+                        "extensions": {"code": saleor_code(exc)},
+                    }
+                ]
+            },
+            status=401,
+        )
+    request.user = user
+    request.jwt_user = True
+    return None
+
+
 class StorefrontGraphQLView(GraphQLView):
     """GraphiQL only with DEBUG; POST bodies must be JSON or application/graphql,
     which browsers cannot send cross-site without a CORS preflight. Anonymous
@@ -210,12 +257,29 @@ class StorefrontGraphQLView(GraphQLView):
                 "unsupported_media_type",
                 415,
             )
+        # Only catalogue imports send more than a shopper's photos
+        # (orderReturnRequestCreate: 3 photos): refused before reading.
+        small = _content_length(request) <= settings.AFTERSALES_UPLOAD_MAX_BYTES
+        if not small and not may_act_for_some_workshop(
+            request.user, Action.IMPORT_CATALOG
+        ):
+            megabytes = settings.AFTERSALES_PHOTO_MAX_BYTES // (1024 * 1024)
+            return _refusal(
+                f"上传的内容过大：售后照片最多 3 张，每张不超过 {megabytes} MB "
+                "(the upload is too large: at most 3 after-sales photos of "
+                f"{megabytes} MB each)",
+                "payload_too_large",
+                413,
+            )
         try:
             request.POST  # noqa: B018 - parse now: a broken body is a 400
         except MultiPartParserError:
             return _refusal(
                 "无法解析上传内容 (malformed multipart body)", "bad_request", 400
             )
+        if getattr(request, "jwt_user", False):
+            # A bearer token is no cookie: a cross-site form cannot send one.
+            return None
         csrf = CsrfViewMiddleware(lambda request: None)
         if csrf.process_view(request, None, (), {}) is not None:
             return _refusal(
@@ -232,6 +296,9 @@ class StorefrontGraphQLView(GraphQLView):
         return super().parse_body(request)
 
     def dispatch(self, request, *args, **kwargs):
+        refusal = _bearer_refusal(request)
+        if refusal is not None:
+            return refusal
         content_type = request.content_type.split(";")[0].strip().lower()
         if content_type != MULTIPART and (refusal := _too_large(request)):
             return refusal
@@ -259,6 +326,7 @@ class StorefrontGraphQLView(GraphQLView):
         if (
             seconds <= 0
             or request.user.is_authenticated
+            or "HTTP_AUTHORIZATION" in request.META
             or content_type != ("application/json")
             # Longer texts are not remembered (documents.py): parsing one
             # here would parse it twice.

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 
+from storefront.accounts.address_paste import MAX_PASTE_LENGTH
 from storefront.accounts.errors import AccountError, AccountErrorCode
 from storefront.accounts.services import (
     EMAIL_MAX_LENGTH,
@@ -127,15 +128,15 @@ class AddressForm(ErrorsFromService, forms.Form):
 
 class AddressPasteForm(forms.Form):
     text = forms.CharField(
-        max_length=300,
+        max_length=MAX_PASTE_LENGTH,
         error_messages={
             "required": _message(AccountErrorCode.NOT_AN_ADDRESS),
-            "max_length": _message(AccountErrorCode.NOT_AN_ADDRESS),
+            "max_length": _message(AccountErrorCode.PASTE_TOO_LONG),
         },
         widget=forms.Textarea(
             attrs={
                 "rows": 2,
-                "maxlength": 300,
+                "maxlength": MAX_PASTE_LENGTH,
                 "placeholder": "王小明 13800138000 浙江省宁波市象山县高泥村 1 号",
             }
         ),

@@ -142,3 +142,96 @@ def test_pages_fit_at_390_px_in_english(live_server, stripe_with_webhooks):
         page.get_by_role("button", name="Buy now").click()
         page.wait_for_url("**/checkout/")
         assert_fits(page, "checkout in English")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_account_pages_fit_at_390_px(live_server):
+    """Sign-up, sign-in and password reset; then signed in: the profile, 我的订单
+    with a shipped parcel (carrier and tracking link) and an after-sales
+    request, an order's page reached from it, the address book with a saved
+    address and the add form, and the after-sales request form."""
+    from django.utils import timezone
+
+    from storefront.accounts import addresses as book
+    from storefront.accounts.models import Profile
+    from tests.factories import make_user
+    from tests.shop_helpers import VALID_ADDRESS
+    from tests.storefront.web.shopper_orders import make_shopper_orders
+
+    brand = make_brand(name="斑斓海岸", name_en="Banlan Coast")
+    workshop = make_workshop(brands=[brand], name="东门渔村虾皮工坊（象山县黄避岙乡）")
+    product = make_product(
+        brand=brand,
+        workshop=workshop,
+        name="东门虾皮（特级淡干，一级品，东海野生小虾皮 500 克装）",
+        variants=((3580, 10),),
+    )
+    user = make_user(
+        "phone-shopper",
+        email="a.rather.long.address.for.a.phone@example-village-shop.cn",
+        first_name="王小明",
+    )
+    Profile.objects.update_or_create(
+        user=user,
+        defaults={"email_verified_at": timezone.now(), "mobile": "13800138000"},
+    )
+    book.address_create(
+        user=user,
+        data={
+            **VALID_ADDRESS,
+            "street_address": "菜园镇渔港路东段渔民新村二期 12 幢 3 单元 1201 室" * 2,
+        },
+    )
+    shipped, pending = make_shopper_orders(user, [product.variants.get()], 2)
+    tracking = shipped.fulfillments.get().tracking_number
+    shipped_pk = shipped.pk
+    form_url = (
+        f"/orders/{pending.token}/parcels/{pending.fulfillments.get().pk}/aftersales/"
+    )
+    base = live_server.url
+
+    with phone_browser() as page:
+        for path, what in (
+            ("/accounts/signup/", "sign up"),
+            ("/accounts/login/", "sign in"),
+            ("/accounts/password/reset/", "password reset"),
+        ):
+            page.goto(base + path)
+            assert_fits(page, what)
+
+        page.goto(f"{base}/accounts/login/?next=/account/")
+        page.fill("#id_username", user.email)
+        page.fill("#id_password", "correct horse battery staple")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url("**/account/")
+        assert_fits(page, "profile")
+
+        page.goto(f"{base}/account/orders/")
+        assert page.locator(f"text={tracking}").count()
+        card = page.locator(f"#order-{shipped_pk}")
+        assert card.locator("li", has_text="After-sales").count() == 1
+        page.evaluate(
+            "() => document.querySelectorAll('details').forEach(d => d.open = true)"
+        )
+        assert_fits(page, "my orders, timelines open")
+
+        card.locator("a", has_text="订单详情").click()
+        page.wait_for_url("**/orders/*/")
+        assert_fits(page, "an order from my orders")
+
+        page.goto(f"{base}/account/addresses/")
+        assert page.locator("#id_street_address").count() == 1  # the add form
+        assert "渔民新村" in page.content()
+        assert_fits(page, "address book")
+
+        for path, what in (
+            ("/account/password/", "password change"),
+            ("/account/delete/", "account deletion"),
+        ):
+            page.goto(base + path)
+            assert_fits(page, what)
+
+        page.goto(base + form_url)
+        assert page.locator("form.aftersales-form").count() == 1
+        assert_fits(page, "after-sales request form")

@@ -16,6 +16,7 @@ from storefront.accounts.models import Address
 from storefront.core.http import private_page
 
 from ..account_forms import AddressForm, AddressPasteForm
+from ..paste_limit import TOO_MANY_REQUESTS, paste_refusal
 
 ERROR_STATUS = 400
 
@@ -128,6 +129,11 @@ def address_paste(request):
     """The add form filled from the pasted text, not yet saved: the shopper
     checks it and saves. A text with no address in it changes nothing."""
     paste_form = AddressPasteForm(request.POST)
+    if refusal := paste_refusal(request):
+        paste_form.is_valid()
+        paste_form.errors.clear()
+        paste_form.add_error("text", refusal.message)
+        return _page(request, paste_form=paste_form, status=TOO_MANY_REQUESTS)
     if paste_form.is_valid():
         try:
             fields = address_parse(paste_form.cleaned_data["text"])

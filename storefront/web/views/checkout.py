@@ -70,6 +70,21 @@ def _price_changed(request, checkout, summary):
     )
 
 
+def checkout_page(request, *, status: int, checkout=None, summary=None):
+    """The checkout form as a GET shows it (the cart's address, or a pending
+    fill or error of the address tools), answered with `status`."""
+    if checkout is None:
+        checkout = cart_session.current_checkout(request)
+        summary = cart_context(checkout)["summary"]
+    if summary is None or not summary.lines:
+        return redirect("web:cart")
+    initial = CheckoutForm.initial_for(checkout, summary)
+    tools = address_tools(request, initial)
+    return _render(
+        request, checkout, CheckoutForm(initial=initial), status=status, **tools
+    )
+
+
 @never_cache
 def checkout(request):
     checkout = cart_session.current_checkout(request)
@@ -78,9 +93,7 @@ def checkout(request):
     if summary is None or not summary.lines:
         return redirect("web:cart")
     if request.method != "POST":
-        initial = CheckoutForm.initial_for(checkout, summary)
-        tools = address_tools(request, initial)
-        return _render(request, checkout, CheckoutForm(initial=initial), **tools)
+        return checkout_page(request, status=200, checkout=checkout, summary=summary)
 
     form = CheckoutForm(request.POST)
     if not form.is_valid():

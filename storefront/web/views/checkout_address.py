@@ -14,6 +14,7 @@ from storefront.accounts.models import Address
 from storefront.core.address import ADDRESS_FIELDS
 
 from ..account_forms import AddressPasteForm
+from ..paste_limit import TOO_MANY_REQUESTS, paste_refusal
 
 FILL_KEY = "checkout_address_fill"
 ERROR_KEY = "checkout_address_error"
@@ -34,6 +35,12 @@ def checkout_address_fill(request):
         else:
             request.session[FILL_KEY] = _fields(address)
         return redirect("web:checkout")
+    if refusal := paste_refusal(request):
+        # Shown on the checkout page itself, answered 429 (not redirected).
+        from .checkout import checkout_page
+
+        request.session[ERROR_KEY] = refusal.message
+        return checkout_page(request, status=TOO_MANY_REQUESTS)
     form = AddressPasteForm(request.POST)
     if not form.is_valid():
         request.session[ERROR_KEY] = form.errors["text"][0]

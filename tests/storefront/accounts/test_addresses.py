@@ -175,7 +175,7 @@ def test_paste_fills_the_fields(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["hello world 12345", "13800138000", "王小明", "", "   ", "浙" * 301, "\x00"],
+    ["hello world 12345", "13800138000", "王小明", "", "   ", "\x00"],
 )
 def test_paste_that_is_not_an_address_is_refused(text):
     with pytest.raises(AccountError) as caught:
@@ -183,3 +183,17 @@ def test_paste_that_is_not_an_address_is_refused(text):
 
     assert caught.value.code == AccountErrorCode.NOT_AN_ADDRESS
     assert caught.value.field == "text"
+
+
+def test_paste_over_200_characters_is_refused_as_too_long():
+    """Refused before cpca sees it, with its own message (not "no address")."""
+    text = "王小明 13800138000 浙江省宁波市象山县黄避岙乡高泥村 1 号"
+    assert address_parse(text.ljust(200, "号"))["province"] == "浙江省"
+
+    with pytest.raises(AccountError) as caught:
+        address_parse(text.ljust(201, "号"))
+
+    assert caught.value.code == AccountErrorCode.PASTE_TOO_LONG
+    assert caught.value.field == "text"
+    assert "最多 200 字" in caught.value.message
+    assert "200 characters at most" in caught.value.message

@@ -123,6 +123,34 @@ def test_a_return_tracking_number_for_a_refund_only_request_is_refused(order, sh
     assert request.return_tracking_number == ""
 
 
+def test_a_return_tracking_number_after_a_refund_only_was_refunded_is_refused(
+    order, shop
+):
+    """The money is back and nothing was to be sent: a tracking number now
+    writes nothing and adds no step, however the request is reached."""
+    ship(order.fulfillments.get(), delivered_days_ago=1)
+    request = aftersales_approve(request=ask(order, units=3), user=shop.manager)
+    assert request.status == Status.REFUNDED
+    steps = request.events.count()
+
+    with pytest.raises(AfterSalesError) as caught:
+        aftersales_return_ship(
+            request=AfterSalesRequest.objects.get(pk=request.pk),
+            carrier="sf",
+            tracking_number="SF1234567890123",
+        )
+
+    assert caught.value.code == AfterSalesErrorCode.NOT_A_RETURN
+    assert "仅退款" in caught.value.message_zh
+    request.refresh_from_db()
+    assert (request.status, request.return_carrier, request.return_tracking_number) == (
+        Status.REFUNDED,
+        "",
+        "",
+    )
+    assert request.events.count() == steps
+
+
 def test_a_return_tracking_number_in_the_wrong_format_or_too_early_is_refused(
     order, shop
 ):
@@ -293,6 +321,9 @@ def test_two_approvals_at_once_never_refund_more_than_was_paid(client, stripe_se
     assert order.refunded_fen == order.paid_fen
     statuses = sorted(AfterSalesRequest.objects.values_list("status", flat=True))
     assert statuses == [Status.APPROVED, Status.REFUNDED]
+    # Stripe was asked once for this parcel: the refunds add up to what was paid.
+    refunded = Refund.objects.filter(order=order).values_list("amount_fen", flat=True)
+    assert sorted(refunded) == sorted([order.paid_fen - 5000, 5000])
 
 
 @pytest.mark.django_db(transaction=True)

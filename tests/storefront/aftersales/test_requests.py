@@ -22,7 +22,6 @@ from storefront.aftersales.services import (
     aftersales_request_create,
     units_left,
 )
-from storefront.catalog.errors import CatalogError
 from tests.factories import png_bytes
 
 from .conftest import ship
@@ -276,11 +275,20 @@ def test_more_than_three_photos_are_refused(order):
     refused_with(AfterSalesErrorCode.TOO_MANY_PHOTOS, order, photos=[png_bytes()] * 4)
 
 
-def test_a_photo_too_large_keeps_the_catalogue_s_message(order, settings):
+def test_a_photo_too_large_to_decode_is_refused_as_too_large(order, settings):
+    """The catalogue's decoding caps (bytes, pixels) answer as after-sales'
+    own PHOTO_TOO_LARGE on the photos field, storing nothing."""
     ship(order.fulfillments.get(), delivered_days_ago=1)
     settings.IMAGE_MAX_BYTES = 100
-    with pytest.raises(CatalogError):
-        ask(order, photos=[png_bytes()])
+    before = stored_photos()
+
+    error = refused_with(
+        AfterSalesErrorCode.PHOTO_TOO_LARGE, order, photos=[png_bytes()]
+    )
+
+    assert error.field == "photos"
+    assert "照片太大" in error.message and "too large" in error.message
+    assert stored_photos() == before
 
 
 def test_a_message_over_500_characters_is_refused(order):
