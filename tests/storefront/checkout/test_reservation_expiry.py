@@ -179,6 +179,7 @@ def test_the_beat_schedule_runs_its_tasks_and_their_names_resolve():
         "storefront.orders.tasks.send_unsent_workshop_notices",
         "storefront.orders.tasks.send_unsent_shipping_emails",
         "storefront.aftersales.tasks.send_unsent_aftersales_emails",
+        "storefront.payments.tasks.send_unsent_refund_emails",
     }
     app.loader.import_default_modules()  # what a worker does at start
     for name in names:
