@@ -31,10 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 TARGETS_MS = {"page": 50, "graphql": 80}
 GRAPHQL_QUERY = """query($after: String) {
-  products(first: 50, after: $after) { edges { node {
-  slug name priceFrom { formatted } brand { name } workshop { name }
-  originVillage { name } variants { sku price { amount: fractionalAmount } stockState }
-  images { thumbnailUrl } } } } }"""
+  products(first: 50, after: $after, channel: "default-channel") { edges { node {
+  slug name brand { name } workshop { name } originVillage { name }
+  pricing { priceRange { start { gross { amount currency } } } }
+  thumbnail(size: 400) { url alt }
+  variants { sku pricing { price { gross { amount } } } stockState } } } } }"""
 
 
 def bench_database_url(

@@ -1,5 +1,6 @@
-"""Workshop catalogue editing, Saleor-named: `productUpdate`,
-`productVariantUpdate`, `productVariantStocksUpdate`. Each calls
+"""Workshop catalogue editing: `workshopProductUpdate`,
+`workshopProductVariantUpdate`, `workshopProductVariantStocksUpdate` (named
+apart from Saleor's dashboard mutations, whose shapes differ). Each calls
 storefront.catalog.editing, which asks brands.permissions `user_can`
 (CHANGE_PRODUCT), validates and records the change in the product's history;
 failures come back as `errors { field code message }`.
@@ -22,14 +23,14 @@ from .errors import DomainMutation, Error, graphql_field, mirror_error_enum
 from .ids import decode_id
 from .types import ProductType, ProductVariantType
 
-ProductErrorCode = mirror_error_enum(EditErrorCode, "ProductErrorCode")
+WorkshopProductErrorCode = mirror_error_enum(EditErrorCode, "WorkshopProductErrorCode")
 
 
-class ProductError(graphene.ObjectType):
+class WorkshopProductError(graphene.ObjectType):
     class Meta:
         interfaces = (Error,)
 
-    code = graphene.Field(ProductErrorCode, required=True)
+    code = graphene.Field(WorkshopProductErrorCode, required=True)
 
 
 def _refuse(user, found, field: str):
@@ -78,22 +79,22 @@ class ProductMutation(DomainMutation):
     ERROR_FIELDS = {EditError: "errors"}
 
 
-class StockInput(graphene.InputObjectType):
+class WorkshopStockInput(graphene.InputObjectType):
     quantity = graphene.Int(
         required=True, description="Units on the shelf, reserved ones included"
     )
 
 
-class ProductVariantStocksUpdate(ProductMutation):
+class WorkshopProductVariantStocksUpdate(ProductMutation):
     """Set a variant's stock. One entry: the workshop's own stock (Saleor's
     per-warehouse list, of which this shop has one warehouse per variant)."""
 
     class Arguments:
         variant_id = graphene.ID(required=True)
-        stocks = graphene.List(graphene.NonNull(StockInput), required=True)
+        stocks = graphene.List(graphene.NonNull(WorkshopStockInput), required=True)
 
     product_variant = graphene.Field(ProductVariantType)
-    errors = graphene.List(graphene.NonNull(ProductError), required=True)
+    errors = graphene.List(graphene.NonNull(WorkshopProductError), required=True)
 
     @classmethod
     def input_field(cls, field):
@@ -117,20 +118,20 @@ class ProductVariantStocksUpdate(ProductMutation):
         return cls.success(product_variant=_fresh_variant(variant.pk))
 
 
-class ProductVariantInput(graphene.InputObjectType):
+class WorkshopProductVariantInput(graphene.InputObjectType):
     price = graphene.String(description='Yuan, e.g. "12.80"')
     compare_at_price = graphene.String(
         description='Yuan; "" or null clears it. Must be above the price.'
     )
 
 
-class ProductVariantUpdate(ProductMutation):
+class WorkshopProductVariantUpdate(ProductMutation):
     class Arguments:
         id = graphene.ID(required=True)
-        input = ProductVariantInput(required=True)
+        input = WorkshopProductVariantInput(required=True)
 
     product_variant = graphene.Field(ProductVariantType)
-    errors = graphene.List(graphene.NonNull(ProductError), required=True)
+    errors = graphene.List(graphene.NonNull(WorkshopProductError), required=True)
 
     @classmethod
     def input_field(cls, field):
@@ -151,7 +152,7 @@ class ProductVariantUpdate(ProductMutation):
         return cls.success(product_variant=_fresh_variant(variant.pk))
 
 
-class ProductInput(graphene.InputObjectType):
+class WorkshopProductInput(graphene.InputObjectType):
     name = graphene.String()
     name_en = graphene.String()
     description = graphene.String(description="HTML; sanitised")
@@ -164,13 +165,13 @@ class ProductInput(graphene.InputObjectType):
     is_published = graphene.Boolean()
 
 
-class ProductUpdate(ProductMutation):
+class WorkshopProductUpdate(ProductMutation):
     class Arguments:
         id = graphene.ID(required=True)
-        input = ProductInput(required=True)
+        input = WorkshopProductInput(required=True)
 
     product = graphene.Field(ProductType)
-    errors = graphene.List(graphene.NonNull(ProductError), required=True)
+    errors = graphene.List(graphene.NonNull(WorkshopProductError), required=True)
 
     @classmethod
     def input_field(cls, field):
@@ -202,6 +203,6 @@ class ProductUpdate(ProductMutation):
 
 
 class ProductEditMutations(graphene.ObjectType):
-    product_update = ProductUpdate.Field()
-    product_variant_update = ProductVariantUpdate.Field()
-    product_variant_stocks_update = ProductVariantStocksUpdate.Field()
+    workshop_product_update = WorkshopProductUpdate.Field()
+    workshop_product_variant_update = WorkshopProductVariantUpdate.Field()
+    workshop_product_variant_stocks_update = WorkshopProductVariantStocksUpdate.Field()

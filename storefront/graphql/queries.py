@@ -1,23 +1,45 @@
+"""The catalogue's root queries: Saleor's (products, product, productVariant(s),
+categories, category, collections, collection) and the shop's own (brands,
+workshops, villages). Every `channel` argument goes through check_channel."""
+
 import graphene
+from django.db.models import Q
 from graphene import relay
 from graphene.relay.node import NodeField as BaseNodeField
 from graphql import GraphQLError
 
 from brands import selectors as brand_selectors
+from brands.models import Brand
 from storefront.catalog import selectors
-from storefront.catalog.models import Category
+from storefront.catalog.models import Category as CategoryModel
+from storefront.catalog.models import ProductVariant as VariantModel
 
-from .ids import parse_global_id
+from .catalog_filters import pks
+from .catalog_types import (
+    Category,
+    CategoryCountableConnection,
+    Collection,
+    CollectionCountableConnection,
+    page_args,
+    product_connection_args,
+    products_page,
+    visible_products,
+    with_product_data,
+)
+from .channels import check_channel
+from .ids import decode_id, parse_global_id
+from .languages import LanguageCodeEnum
 from .pagination import paginate
-from .types import BrandType, CategoryType, ProductType, VillageType, WorkshopNode
-
-
-class ProductFilterInput(graphene.InputObjectType):
-    brand = graphene.String(description="Brand slug")
-    workshop = graphene.String(description="Workshop slug")
-    village = graphene.String(description="Origin village slug")
-    category = graphene.String(description="Category slug, including sub-categories")
-    search = graphene.String(description="Words in the name, brand, place or SKU")
+from .products import Product
+from .scalars import OrderDirection
+from .types import BrandType, VillageType, WorkshopNode
+from .variants import (
+    ProductVariant,
+    ProductVariantCountableConnection,
+    ProductVariantFilterInput,
+    ProductVariantSortingInput,
+    ProductVariantWhereInput,
+)
 
 
 def invalid_node_id() -> GraphQLError:
@@ -45,13 +67,103 @@ class NodeField(BaseNodeField):
             if relay.Node not in interfaces:
                 return None
             get_node = getattr(graphene_type, "get_node", None)
-            return get_node(info, pk) if get_node else None
+            found = get_node(info, pk) if get_node else None
+            if found is not None:
+                # graphql-core reads `__typename` before trying each type's
+                # is_type_of: one row may be two types (a brand is also a
+                # collection), and plain rows (pages, menus) have no model.
+                setattr(found, f"_{type(found).__name__}__typename", type_name)
+            return found
 
         return resolve_node
 
 
-def _page_args(kwargs):
-    return {k: kwargs.get(k) for k in ("first", "last", "after", "before")}
+def _id_of(id, type_name: str) -> int:
+    """The pk in a global id of `type_name`; Saleor's error for anything else."""
+    pk = decode_id(id, type_name)
+    if pk is None:
+        raise GraphQLError(
+            f"Couldn't resolve id: {id}. (无效的 ID)",
+            extensions={"code": "INVALID", "field": "id"},
+        )
+    return pk
+
+
+def _one_of(id, slug, what: str):
+    if (id is None) == (slug is None):
+        raise GraphQLError(
+            f"Provide exactly one of id or slug. (请只提供 id 或 slug 之一 {what})",
+            extensions={"code": "GRAPHQL_ERROR", "field": "id"},
+        )
+
+
+CategorySortField = graphene.Enum("CategorySortField", [("NAME", "NAME")])
+CollectionSortField = graphene.Enum("CollectionSortField", [("NAME", "NAME")])
+
+
+class CategoryFilterInput(graphene.InputObjectType):
+    search = graphene.String()
+    ids = graphene.List(graphene.NonNull(graphene.ID))
+    slugs = graphene.List(graphene.NonNull(graphene.String))
+
+
+class CategoryWhereInput(graphene.InputObjectType):
+    ids = graphene.List(graphene.NonNull(graphene.ID))
+
+
+class CategorySortingInput(graphene.InputObjectType):
+    direction = graphene.Field(OrderDirection, required=True)
+    channel = graphene.String()
+    field = graphene.Field(CategorySortField, required=True)
+
+
+class CollectionFilterInput(graphene.InputObjectType):
+    search = graphene.String()
+    ids = graphene.List(graphene.NonNull(graphene.ID))
+    slugs = graphene.List(graphene.NonNull(graphene.String))
+    channel = graphene.String()
+
+
+class CollectionWhereInput(graphene.InputObjectType):
+    ids = graphene.List(graphene.NonNull(graphene.ID))
+
+
+class CollectionSortingInput(graphene.InputObjectType):
+    direction = graphene.Field(OrderDirection, required=True)
+    channel = graphene.String()
+    field = graphene.Field(CollectionSortField, required=True)
+
+
+def _named_filter(queryset, spec, type_name: str, name_columns=("name", "name_en")):
+    spec = spec or {}
+    if spec.get("ids") is not None:
+        queryset = queryset.filter(pk__in=pks(spec["ids"], type_name, "ids"))
+    if spec.get("slugs") is not None:
+        queryset = queryset.filter(slug__in=spec["slugs"])
+    term = selectors.clean_search(spec.get("search"))
+    if term:
+        q = Q(slug__icontains=term)
+        for column in name_columns:
+            q |= Q(**{f"{column}__icontains": term})
+        queryset = queryset.filter(q)
+    return queryset
+
+
+def _sorted_by_name(queryset, sort_by):
+    if not sort_by:
+        return queryset
+    direction = getattr(sort_by["direction"], "value", sort_by["direction"])
+    prefix = "-" if direction == "DESC" else ""
+    return queryset.order_by(f"{prefix}name", f"{prefix}pk")
+
+
+def _variant_args() -> dict:
+    return {
+        "filter": ProductVariantFilterInput(),
+        "where": ProductVariantWhereInput(),
+        "sort_by": ProductVariantSortingInput(),
+        "search": graphene.String(),
+    }
 
 
 class StorefrontQuery(graphene.ObjectType):
@@ -67,19 +179,69 @@ class StorefrontQuery(graphene.ObjectType):
     workshop = graphene.Field(WorkshopNode, slug=graphene.String(required=True))
     villages = relay.ConnectionField(VillageType._meta.connection)
     village = graphene.Field(VillageType, slug=graphene.String(required=True))
-    categories = relay.ConnectionField(CategoryType._meta.connection)
-    products = relay.ConnectionField(
-        ProductType._meta.connection,
-        filter=ProductFilterInput(),
-        description="Published products; `first`/`last` are capped at 100.",
+
+    categories = relay.ConnectionField(
+        CategoryCountableConnection,
+        filter=CategoryFilterInput(),
+        where=CategoryWhereInput(),
+        sort_by=CategorySortingInput(),
+        level=graphene.Int(),
     )
-    product = graphene.Field(ProductType, slug=graphene.String(required=True))
+    category = graphene.Field(
+        Category,
+        id=graphene.ID(),
+        slug=graphene.String(),
+        slug_language_code=graphene.Argument(LanguageCodeEnum),
+    )
+    collections = relay.ConnectionField(
+        CollectionCountableConnection,
+        filter=CollectionFilterInput(),
+        where=CollectionWhereInput(),
+        sort_by=CollectionSortingInput(),
+        channel=graphene.String(),
+    )
+    collection = graphene.Field(
+        Collection,
+        id=graphene.ID(),
+        slug=graphene.String(),
+        slug_language_code=graphene.Argument(LanguageCodeEnum),
+        channel=graphene.String(),
+    )
+    products = relay.ConnectionField(
+        "storefront.graphql.products.ProductCountableConnection",
+        brand=graphene.String(description="The shop's own: a brand slug"),
+        workshop=graphene.String(description="The shop's own: a workshop slug"),
+        village=graphene.String(description="The shop's own: origin village slug"),
+        description="Published products; `first`/`last` are capped at 100.",
+        **product_connection_args(),
+    )
+    product = graphene.Field(
+        Product,
+        id=graphene.ID(),
+        slug=graphene.String(),
+        slug_language_code=graphene.Argument(LanguageCodeEnum),
+        external_reference=graphene.String(),
+        channel=graphene.String(),
+    )
+    product_variant = graphene.Field(
+        ProductVariant,
+        id=graphene.ID(),
+        sku=graphene.String(),
+        external_reference=graphene.String(),
+        channel=graphene.String(),
+    )
+    product_variants = relay.ConnectionField(
+        ProductVariantCountableConnection,
+        ids=graphene.List(graphene.NonNull(graphene.ID)),
+        channel=graphene.String(),
+        **_variant_args(),
+    )
 
     def resolve_brands(self, info, **kwargs):
         return paginate(
             brand_selectors.brands_active(),
             BrandType._meta.connection,
-            **_page_args(kwargs),
+            **page_args(kwargs),
         )
 
     def resolve_brand(self, info, slug):
@@ -89,7 +251,7 @@ class StorefrontQuery(graphene.ObjectType):
         queryset = brand_selectors.workshops_active(
             brand_slug=brand, village_slug=village
         )
-        return paginate(queryset, WorkshopNode._meta.connection, **_page_args(kwargs))
+        return paginate(queryset, WorkshopNode._meta.connection, **page_args(kwargs))
 
     def resolve_workshop(self, info, slug):
         return brand_selectors.workshops_active().filter(slug=slug).first()
@@ -98,39 +260,147 @@ class StorefrontQuery(graphene.ObjectType):
         return paginate(
             brand_selectors.villages_all(),
             VillageType._meta.connection,
-            **_page_args(kwargs),
+            **page_args(kwargs),
         )
 
     def resolve_village(self, info, slug):
         return brand_selectors.villages_all().filter(slug=slug).first()
 
-    def resolve_categories(self, info, **kwargs):
-        queryset = Category.objects.select_related("parent").order_by(
+    def resolve_categories(
+        self, info, filter=None, where=None, sort_by=None, level=None, **kwargs
+    ):
+        queryset = CategoryModel.objects.select_related("parent").order_by(
             "sort_order", "pk"
         )
-        return paginate(queryset, CategoryType._meta.connection, **_page_args(kwargs))
+        queryset = _named_filter(queryset, filter, "Category")
+        if where and where.get("ids") is not None:
+            queryset = queryset.filter(pk__in=pks(where["ids"], "Category", "ids"))
+        if level is not None:
+            from .catalog_types import category_levels
 
-    def resolve_products(self, info, filter=None, **kwargs):
-        filter = filter or {}
-        queryset = selectors.products_visible(info.context.user)
-        category = None
-        if filter.get("category"):
-            category = Category.objects.filter(slug=filter["category"]).first()
-            if category is None:
-                queryset = queryset.none()
-        queryset = selectors.products_filter(
-            queryset,
-            brand_slug=filter.get("brand"),
-            workshop_slug=filter.get("workshop"),
-            village_slug=filter.get("village"),
-            category=category,
-            search=filter.get("search"),
-        )
-        queryset = selectors.products_with_listing_data(queryset)
-        return paginate(queryset, ProductType._meta.connection, **_page_args(kwargs))
+            at_level = [pk for pk, lv in category_levels(info).items() if lv == level]
+            queryset = queryset.filter(pk__in=at_level)
+        queryset = _sorted_by_name(queryset, sort_by)
+        return paginate(queryset, CategoryCountableConnection, **page_args(kwargs))
 
-    def resolve_product(self, info, slug):
-        queryset = selectors.products_with_listing_data(
-            selectors.products_visible(info.context.user)
-        )
+    def resolve_category(self, info, id=None, slug=None, slug_language_code=None):
+        _one_of(id, slug, "category")
+        queryset = CategoryModel.objects.select_related("parent")
+        if id is not None:
+            return queryset.filter(pk=_id_of(id, "Category")).first()
         return queryset.filter(slug=slug).first()
+
+    def resolve_collections(
+        self, info, filter=None, where=None, sort_by=None, channel=None, **kwargs
+    ):
+        check_channel(channel)
+        if filter:
+            check_channel(filter.get("channel"))
+        queryset = Brand.objects.filter(is_active=True).order_by("name", "pk")
+        queryset = _named_filter(queryset, filter, "Collection")
+        if where and where.get("ids") is not None:
+            queryset = queryset.filter(pk__in=pks(where["ids"], "Collection", "ids"))
+        queryset = _sorted_by_name(queryset, sort_by)
+        return paginate(queryset, CollectionCountableConnection, **page_args(kwargs))
+
+    def resolve_collection(
+        self, info, id=None, slug=None, slug_language_code=None, channel=None
+    ):
+        check_channel(channel)
+        _one_of(id, slug, "collection")
+        queryset = Brand.objects.filter(is_active=True)
+        if id is not None:
+            return queryset.filter(pk=_id_of(id, "Collection")).first()
+        return queryset.filter(slug=slug).first()
+
+    def resolve_products(self, info, **kwargs):
+        if kwargs.get("filter"):
+            check_channel(kwargs["filter"].get("channel"))
+        if kwargs.get("sort_by"):
+            check_channel(kwargs["sort_by"].get("channel"))
+        return products_page(info, visible_products(info), **kwargs)
+
+    def resolve_product(
+        self,
+        info,
+        id=None,
+        slug=None,
+        slug_language_code=None,
+        external_reference=None,
+        channel=None,
+    ):
+        check_channel(channel)
+        queryset = with_product_data(visible_products(info))
+        if id is not None:
+            return queryset.filter(pk=_id_of(id, "Product")).first()
+        if slug is not None:
+            return queryset.filter(slug=slug).first()
+        if external_reference is not None:
+            return queryset.filter(product_code=external_reference).first()
+        _one_of(id, slug, "product")
+        return None
+
+    def resolve_product_variant(
+        self, info, id=None, sku=None, external_reference=None, channel=None
+    ):
+        check_channel(channel)
+        queryset = _variants(info)
+        if id is not None:
+            return queryset.filter(pk=_id_of(id, "ProductVariant")).first()
+        if sku is not None:
+            return queryset.filter(sku=sku).order_by("pk").first()
+        if external_reference is not None:
+            return queryset.filter(sku=external_reference).order_by("pk").first()
+        _one_of(id, sku, "productVariant")
+        return None
+
+    def resolve_product_variants(
+        self, info, ids=None, channel=None, filter=None, where=None, search=None, **kw
+    ):
+        check_channel(channel)
+        queryset = _variants(info).order_by("product_id", "sort_order", "pk")
+        if ids is not None:
+            queryset = queryset.filter(pk__in=pks(ids, "ProductVariant", "ids"))
+        if where and where.get("ids") is not None:
+            queryset = queryset.filter(
+                pk__in=pks(where["ids"], "ProductVariant", "ids")
+            )
+        filter = filter or {}
+        if filter.get("sku") is not None:
+            queryset = queryset.filter(sku__in=filter["sku"])
+        term = selectors.clean_search(search or filter.get("search"))
+        if term:
+            queryset = queryset.filter(
+                Q(sku__icontains=term)
+                | Q(name__icontains=term)
+                | Q(product__name__icontains=term)
+            )
+        sort_by = kw.get("sort_by")
+        if sort_by and getattr(sort_by["direction"], "value", "") == "DESC":
+            queryset = queryset.reverse()
+        return paginate(queryset, ProductVariantCountableConnection, **page_args(kw))
+
+
+def _variants(info):
+    """Visible variants with what a variant answers: its stock, its product
+    (joined with the product's own joins) and the product's photos."""
+    from django.db.models import Prefetch
+
+    from storefront.catalog.models import ProductImage
+
+    return (
+        VariantModel.objects.filter(product__in=visible_products(info))
+        .select_related(
+            "stock",
+            "product__brand",
+            "product__workshop",
+            "product__origin_village",
+            "product__category",
+        )
+        .prefetch_related(
+            Prefetch(
+                "product__images",
+                queryset=ProductImage.objects.order_by("sort_order", "pk"),
+            )
+        )
+    )

@@ -1,17 +1,13 @@
-"""GraphQL types. Related lists resolve from prefetched data (see selectors),
-so a page of products costs the same few queries whatever its size."""
+"""The shop's own GraphQL types for its places (brands, villages,
+workshops); the catalogue's Saleor-shaped types are in products.py,
+variants.py and catalog_types.py (ProductType and ProductVariantType are
+still importable from here)."""
 
 import graphene
-from django.conf import settings
-from django.urls import reverse
 from graphene import relay
 from graphene_django import DjangoObjectType
 
 from brands.models import Brand, Village, Workshop, WorkshopType
-from storefront.catalog import selectors
-from storefront.catalog.models import Category, Product, ProductVariant
-
-from .money import Money
 
 WorkshopTypeEnum = graphene.Enum.from_enum(WorkshopType, name="WorkshopTypeEnum")
 
@@ -99,152 +95,18 @@ class WorkshopNode(DjangoObjectType):
         return queryset.filter(is_active=True).select_related("village")
 
 
-class CategoryType(DjangoObjectType):
-    class Meta:
-        model = Category
-        name = "Category"
-        interfaces = (relay.Node,)
-        fields = ("slug", "name", "name_en")
-        connection_class = CountedConnection
-
-    parent = graphene.Field(lambda: CategoryType)
-
-    def resolve_parent(self, info):
-        return self.parent
+# The catalogue's types live in products.py (which imports this module);
+# older imports of them from here keep working.
+_MOVED = {
+    "ProductType": ("products", "Product"),
+    "ProductVariantType": ("variants", "ProductVariant"),
+}
 
 
-class StockState(graphene.Enum):
-    IN_STOCK = "in_stock"
-    LOW = "low"
-    SOLD_OUT = "sold_out"
+def __getattr__(name):
+    if name in _MOVED:
+        from importlib import import_module
 
-
-class ProductVariantType(DjangoObjectType):
-    class Meta:
-        model = ProductVariant
-        name = "ProductVariant"
-        interfaces = (relay.Node,)
-        fields = ("sku", "name", "weight_grams", "track_inventory")
-
-    options = graphene.JSONString(required=True)
-    price = graphene.Field(Money, required=True)
-    compare_at_price = graphene.Field(Money)
-    stock_state = graphene.Field(StockState, required=True)
-    quantity_available = graphene.Int(
-        description="Units that can be bought now; null when not tracked."
-    )
-
-    def resolve_options(self, info):
-        return self.options
-
-    def resolve_price(self, info):
-        return Money.from_fen(self.price_fen)
-
-    def resolve_compare_at_price(self, info):
-        return Money.from_fen(self.compare_at_price_fen)
-
-    def resolve_stock_state(self, info):
-        return selectors.product_stock_state(self)
-
-    def resolve_quantity_available(self, info):
-        if not self.track_inventory:
-            return None
-        stock = getattr(self, "stock", None)
-        return stock.quantity_available if stock else 0
-
-    @classmethod
-    def get_queryset(cls, queryset, info):
-        visible = selectors.products_visible(info.context.user)
-        return queryset.filter(product__in=visible).select_related("stock")
-
-
-class ProductImageType(graphene.ObjectType):
-    class Meta:
-        name = "ProductImage"
-
-    url = graphene.String(required=True, description="1200 px rendition")
-    thumbnail_url = graphene.String(required=True, description="400 px rendition")
-    alt = graphene.String(required=True)
-
-    def resolve_url(self, info):
-        return info.context.build_absolute_uri(self.large_url)
-
-    def resolve_thumbnail_url(self, info):
-        return info.context.build_absolute_uri(self.small_url)
-
-
-class LabelFacts(graphene.ObjectType):
-    """GB 7718 prepackaged-food label facts."""
-
-    ingredients = graphene.String(required=True)
-    net_content = graphene.String(required=True)
-    shelf_life = graphene.String(required=True)
-    storage_conditions = graphene.String(required=True)
-    producer = graphene.String(required=True)
-    sc_licence = graphene.String(required=True)
-
-
-class ProductType(DjangoObjectType):
-    class Meta:
-        model = Product
-        name = "Product"
-        interfaces = (relay.Node,)
-        fields = (
-            "slug",
-            "product_code",
-            "name",
-            "name_en",
-            "description",
-            "seo_title",
-            "seo_description",
-            "created_at",
-            "updated_at",
-        )
-        connection_class = CountedConnection
-
-    brand = graphene.Field(BrandType, required=True)
-    workshop = graphene.Field(WorkshopNode, required=True)
-    origin_village = graphene.Field(VillageType, required=True)
-    category = graphene.Field(CategoryType)
-    variants = graphene.List(graphene.NonNull(ProductVariantType), required=True)
-    images = graphene.List(graphene.NonNull(ProductImageType), required=True)
-    label_facts = graphene.Field(LabelFacts, required=True)
-    attributes = graphene.JSONString(required=True)
-    price_from = graphene.Field(Money, description="Lowest variant price")
-    url = graphene.String(required=True, description="Shareable storefront URL")
-
-    def resolve_brand(self, info):
-        return self.brand
-
-    def resolve_workshop(self, info):
-        return self.workshop
-
-    def resolve_origin_village(self, info):
-        return self.origin_village
-
-    def resolve_category(self, info):
-        return self.category
-
-    def resolve_variants(self, info):
-        return self.variants.all()
-
-    def resolve_images(self, info):
-        return self.images.all()
-
-    def resolve_label_facts(self, info):
-        return self
-
-    def resolve_attributes(self, info):
-        return self.attributes
-
-    def resolve_price_from(self, info):
-        prices = [v.price_fen for v in self.variants.all()]
-        return Money.from_fen(min(prices)) if prices else None
-
-    def resolve_url(self, info):
-        return settings.SITE_URL + reverse("web:product", args=[self.slug])
-
-    @classmethod
-    def get_queryset(cls, queryset, info):
-        visible = selectors.visible_product_filter(info.context.user)
-        return selectors.products_with_listing_data(queryset.filter(visible))
+        module, attribute = _MOVED[name]
+        return getattr(import_module(f"{__package__}.{module}"), attribute)
+    raise AttributeError(name)

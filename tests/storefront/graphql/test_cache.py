@@ -57,3 +57,23 @@ def test_signed_in_users_are_not_cached(client):
     client.logout()
     anonymous = _post(client, "{ products { totalCount } }")
     assert anonymous.json()["data"]["products"]["totalCount"] == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ menu(slug: "navbar", channel: "default-channel") { items { name } } }',
+        "{ pages(first: 5) { edges { node { slug title } } } }",
+        '{ collections(first: 5, channel: "default-channel") { totalCount } }',
+        '{ category(slug: "none") { name } channels { slug } }',
+        '{ productVariants(first: 5, channel: "default-channel") { totalCount } }',
+        "{ addressValidationRules(countryCode: CN) { countryAreaType } }",
+    ],
+)
+def test_saleor_catalogue_root_fields_are_cached_for_anonymous_clients(client, query):
+    make_product(name="蚂蚁岛虾皮")
+    first, second = _post(client, query), _post(client, query)
+    assert "errors" not in first.json()
+    assert first["X-Page-Cache"] == "miss"
+    assert second["X-Page-Cache"] == "hit"
+    assert second.json() == first.json()

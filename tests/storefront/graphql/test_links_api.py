@@ -58,7 +58,8 @@ query ($id: ID!) {
   liveSession(id: $id) {
     title hostName isLive url startsAt endsAt
     brand { slug }
-    pinnedProduct { slug name priceFrom { amount: fractionalAmount } }
+    pinnedProduct { slug name
+      pricing { priceRange { start { gross { amount fractionalAmount } } } } }
     featuredProducts { slug }
     figures { views clicks orders gmvFen gmv { formatted } }
   }
@@ -362,7 +363,8 @@ def test_live_session_is_public_but_figures_are_not(client, gql):
     assert public["isLive"] is True
     assert public["url"].endswith(f"/live/{world.session.pk}/")
     assert public["pinnedProduct"]["slug"] == world.products[2].slug
-    assert public["pinnedProduct"]["priceFrom"]["amount"] == 1480
+    start = public["pinnedProduct"]["pricing"]["priceRange"]["start"]["gross"]
+    assert start == {"amount": 14.8, "fractionalAmount": 1480}
     assert [p["slug"] for p in public["featuredProducts"]] == [
         p.slug for p in world.products
     ]

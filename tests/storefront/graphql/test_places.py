@@ -26,6 +26,8 @@ def test_brands_workshops_villages_categories(gql):
           villages { edges { node { slug name collectiveOrganisation } } }
           village(slug: "mayidao") { name township county city }
           categories { totalCount }
+          collections(channel: "default-channel") { totalCount
+            edges { node { slug name translation(languageCode: EN) { name } } } }
         }"""
     )["data"]
     assert data["brands"]["totalCount"] == 1
@@ -40,6 +42,10 @@ def test_brands_workshops_villages_categories(gql):
     assert data["workshop"] == {"name": "虾皮工坊"}
     assert data["village"]["name"] == "蚂蚁岛"
     assert data["categories"]["totalCount"] == 0
+    # The same brands, as Saleor's collections.
+    (collection,) = data["collections"]["edges"]
+    assert collection["node"]["slug"] == "xiaodao"
+    assert collection["node"]["translation"] == {"name": "Small-island Snacks"}
 
 
 def test_workshops_query_count_is_bounded(gql, django_assert_max_num_queries):

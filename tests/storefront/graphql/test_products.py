@@ -16,8 +16,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 PRODUCTS = """
-query($first: Int, $after: String, $filter: ProductFilterInput) {
-  products(first: $first, after: $after, filter: $filter) {
+query($first: Int, $after: String, $filter: ProductFilterInput,
+      $brand: String, $workshop: String, $village: String) {
+  products(first: $first, after: $after, filter: $filter, brand: $brand,
+           workshop: $workshop, village: $village) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage endCursor startCursor }
     edges { cursor node {
@@ -30,7 +32,9 @@ query($first: Int, $after: String, $filter: ProductFilterInput) {
       variants { sku options stockState quantityAvailable
                  price { amount: fractionalAmount currency formatted } compareAtPrice
                    { amount: fractionalAmount } }
-      images { url thumbnailUrl alt }
+      images { url(size: 400) alt }
+      thumbnail(size: 400) { url alt }
+      pricing { onSale priceRange { start { gross { amount fractionalAmount } } } }
       labelFacts { netContent scLicence }
     } }
   }
@@ -70,7 +74,11 @@ def test_products_list_money_and_relations(gql):
     assert node["variants"][1]["stockState"] == "SOLD_OUT"
     assert node["variants"][0]["stockState"] == "LOW"
     assert node["variants"][0]["quantityAvailable"] == 3
-    assert node["images"][0]["thumbnailUrl"].startswith("http://testserver/media/")
+    assert node["thumbnail"]["url"].startswith("http://testserver/media/products/400/")
+    assert node["images"][0]["url"] == node["thumbnail"]["url"]
+    start = node["pricing"]["priceRange"]["start"]["gross"]
+    assert start == {"amount": 88.02, "fractionalAmount": 8802}
+    assert node["pricing"]["onSale"] is False
     assert node["url"].endswith(f"/products/{node['slug']}/")
 
 
@@ -125,15 +133,21 @@ def test_filters(gql):
     make_product(brand=brand_a, workshop=workshop_a, name="蚂蚁岛虾皮", category=child)
     make_product(brand=brand_b, workshop=workshop_b, name="临海垂面")
 
-    def slugs(filter_):
-        page = gql(PRODUCTS, {"filter": filter_})["data"]["products"]
+    def slugs(filter_=None, **shop_filters):
+        variables = {"filter": filter_, **shop_filters}
+        page = gql(PRODUCTS, variables)["data"]["products"]
         return [edge["node"]["name"] for edge in page["edges"]]
 
-    assert slugs({"brand": "brand-a"}) == ["蚂蚁岛虾皮"]
-    assert slugs({"workshop": "ws-b"}) == ["临海垂面"]
-    assert slugs({"village": "mayidao"}) == ["蚂蚁岛虾皮"]
-    assert slugs({"category": category.slug}) == ["蚂蚁岛虾皮"]
-    assert slugs({"category": "no-such-category"}) == []
+    # The shop's own filters are arguments of their own beside Saleor's.
+    assert slugs(brand="brand-a") == ["蚂蚁岛虾皮"]
+    assert slugs(workshop="ws-b") == ["临海垂面"]
+    assert slugs(village="mayidao") == ["蚂蚁岛虾皮"]
+    # Saleor's ProductFilterInput: categories by ID, sub-categories included.
+    category_id = to_global_id("Category", category.pk)
+    assert slugs({"categories": [category_id]}) == ["蚂蚁岛虾皮"]
+    assert slugs({"collections": [to_global_id("Collection", brand_b.pk)]}) == [
+        "临海垂面"
+    ]
     assert slugs({"search": "垂面"}) == ["临海垂面"]
     assert slugs({"search": "chuimian"}) == ["临海垂面"]
 

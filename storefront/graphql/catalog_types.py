@@ -1,0 +1,384 @@
+"""Saleor's catalogue types around the product: Category, Collection (= a
+brand), ProductType, the translations and the pricing objects, and the
+Saleor-named connections.
+
+Collections are the shop's brands: `Collection:<brand pk>` is the same row
+as `Brand:<brand pk>`, seen the way Saleor's clients look for it. There is
+one ProductType, `default` (商品 Product): the shop's goods differ by category,
+which clients already read from `category`."""
+
+import graphene
+from graphene import relay
+from graphene_django import DjangoObjectType
+from graphql_relay import to_global_id
+
+from brands.models import Brand
+from storefront.catalog import selectors
+from storefront.catalog.models import Category as CategoryModel
+
+from .catalog_filters import ProductFilterInput, ProductOrder, ProductWhereInput
+from .channels import CHANNEL_SLUG, check_channel
+from .languages import LanguageCodeEnum, LanguageDisplay, english, language_display
+from .media import Image, ThumbnailFormatEnum, absolute
+from .money import TaxedMoney, TaxedMoneyRange
+from .pagination import paginate
+from .richtext import editorjs_from_text, plain_text
+
+
+class SaleorConnection(relay.Connection):
+    """Saleor's `XCountableConnection`: edges, pageInfo and a nullable
+    totalCount, counted only when asked for."""
+
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int()
+
+    def resolve_total_count(self, info):
+        if self.known_total is None:
+            self.known_total = self.queryset.count()
+        return self.known_total
+
+
+class Rows(list):
+    """Rows already in memory that `paginate` pages like a queryset."""
+
+    def count(self, *args):
+        return len(self)
+
+
+def with_product_data(queryset):
+    return selectors.products_with_listing_data(queryset).select_related(
+        "category__parent"
+    )
+
+
+def visible_products(info):
+    return selectors.products_visible(info.context.user)
+
+
+def page_args(kwargs) -> dict:
+    return {k: kwargs.get(k) for k in ("first", "last", "after", "before")}
+
+
+def _language_arg():
+    return graphene.Argument(LanguageCodeEnum, required=True)
+
+
+def _image_args():
+    return {
+        "size": graphene.Int(),
+        "format": graphene.Argument(ThumbnailFormatEnum, default_value="ORIGINAL"),
+    }
+
+
+def product_connection_args(channel=True) -> dict:
+    args = {
+        "filter": ProductFilterInput(),
+        "where": ProductWhereInput(),
+        "sort_by": ProductOrder(),
+        "search": graphene.String(),
+    }
+    if channel:
+        args["channel"] = graphene.String()
+    return args
+
+
+def products_page(info, queryset, **kwargs):
+    """A page of visible products from `queryset` after Saleor's filters."""
+    from .catalog_filters import product_queryset
+    from .products import ProductCountableConnection
+
+    check_channel(kwargs.get("channel"))
+    queryset = product_queryset(
+        queryset,
+        filter=kwargs.get("filter"),
+        where=kwargs.get("where"),
+        search=kwargs.get("search"),
+        sort_by=kwargs.get("sort_by"),
+        brand=kwargs.get("brand"),
+        workshop=kwargs.get("workshop"),
+        village=kwargs.get("village"),
+    )
+    return paginate(
+        with_product_data(queryset), ProductCountableConnection, **page_args(kwargs)
+    )
+
+
+class Translation:
+    """Fields every Saleor translation type has."""
+
+    id = graphene.ID(required=True)
+    language = graphene.Field(LanguageDisplay, required=True)
+
+
+def translation_of(graphene_type, type_name: str, pk: int, language_code, **fields):
+    """Saleor's translation object: null for anything but English, and when
+    the row has no English name."""
+    if not english(language_code) or not fields.get("name", fields.get("title")):
+        return None
+    return graphene_type(
+        id=to_global_id(type_name, pk), language=language_display("EN"), **fields
+    )
+
+
+class CategoryTranslation(Translation, graphene.ObjectType):
+    seo_title = graphene.String()
+    seo_description = graphene.String()
+    slug = graphene.String()
+    name = graphene.String()
+    description = graphene.JSONString()
+    description_json = graphene.JSONString()
+
+
+class CollectionTranslation(CategoryTranslation):
+    pass
+
+
+def category_levels(info) -> dict[int, int]:
+    """Each category's depth (0 for top level): one query per request."""
+    cached = getattr(info.context, "_category_levels", None)
+    if cached is None:
+        parents = dict(CategoryModel.objects.values_list("pk", "parent_id"))
+        cached = {}
+        for pk in parents:
+            level, node, seen = 0, parents.get(pk), {pk}
+            while node is not None and node not in seen:
+                seen.add(node)
+                level, node = level + 1, parents.get(node)
+            cached[pk] = level
+        info.context._category_levels = cached
+    return cached
+
+
+class Category(DjangoObjectType):
+    class Meta:
+        model = CategoryModel
+        name = "Category"
+        interfaces = (relay.Node,)
+        fields = ("slug", "name")
+
+    seo_title = graphene.String()
+    seo_description = graphene.String()
+    description = graphene.JSONString()
+    description_json = graphene.JSONString()
+    parent = graphene.Field(lambda: Category)
+    level = graphene.Int(required=True)
+    name_en = graphene.String(required=True, description="The English name (EN).")
+    children = relay.ConnectionField(lambda: CategoryCountableConnection)
+    products = relay.ConnectionField(
+        "storefront.graphql.products.ProductCountableConnection",
+        **product_connection_args(),
+    )
+    background_image = graphene.Field(Image, **_image_args())
+    translation = graphene.Field(CategoryTranslation, language_code=_language_arg())
+
+    def resolve_seo_title(self, info):
+        return None
+
+    def resolve_seo_description(self, info):
+        return None
+
+    def resolve_description(self, info):
+        return None
+
+    def resolve_description_json(self, info):
+        return None
+
+    def resolve_parent(self, info):
+        return self.parent
+
+    def resolve_level(self, info):
+        return category_levels(info).get(self.pk, 0)
+
+    def resolve_children(self, info, **kwargs):
+        queryset = CategoryModel.objects.filter(parent=self).order_by(
+            "sort_order", "pk"
+        )
+        return paginate(queryset, CategoryCountableConnection, **page_args(kwargs))
+
+    def resolve_products(self, info, **kwargs):
+        queryset = selectors.products_visible(info.context.user).filter(
+            category_id__in=selectors.category_descendant_ids(self)
+        )
+        return products_page(info, queryset, **kwargs)
+
+    def resolve_background_image(self, info, size=None, format=None):
+        return None
+
+    def resolve_translation(self, info, language_code):
+        return translation_of(
+            CategoryTranslation,
+            "CategoryTranslation",
+            self.pk,
+            language_code,
+            name=self.name_en,
+            slug=None,
+        )
+
+
+class CategoryCountableConnection(SaleorConnection):
+    class Meta:
+        node = Category
+        strict_types = True
+
+
+class Collection(graphene.ObjectType):
+    """A brand, as Saleor's collection (see the module docstring)."""
+
+    class Meta:
+        interfaces = (relay.Node,)
+
+    seo_title = graphene.String()
+    seo_description = graphene.String()
+    name = graphene.String(required=True)
+    description = graphene.JSONString()
+    slug = graphene.String(required=True)
+    channel = graphene.String()
+    description_json = graphene.JSONString()
+    products = relay.ConnectionField(
+        "storefront.graphql.products.ProductCountableConnection",
+        **product_connection_args(channel=False),
+    )
+    background_image = graphene.Field(Image, **_image_args())
+    translation = graphene.Field(CollectionTranslation, language_code=_language_arg())
+    brand = graphene.Field(
+        "storefront.graphql.types.BrandType",
+        required=True,
+        description="The brand this collection is.",
+    )
+
+    @classmethod
+    def is_type_of(cls, root, info):
+        return isinstance(root, Brand)
+
+    @classmethod
+    def get_node(cls, info, id):
+        return Brand.objects.filter(pk=id, is_active=True).first()
+
+    def resolve_id(self, info):
+        return self.pk
+
+    def resolve_seo_title(self, info):
+        return None
+
+    def resolve_seo_description(self, info):
+        return plain_text(self.story) or None
+
+    def resolve_description(self, info):
+        return editorjs_from_text(self.story, self.updated_at)
+
+    def resolve_description_json(self, info):
+        return editorjs_from_text(self.story, self.updated_at)
+
+    def resolve_channel(self, info):
+        return CHANNEL_SLUG
+
+    def resolve_products(self, info, **kwargs):
+        queryset = selectors.products_visible(info.context.user).filter(brand=self)
+        return products_page(info, queryset, **kwargs)
+
+    def resolve_background_image(self, info, size=None, format=None):
+        if not self.logo:
+            return None
+        return Image(url=absolute(info, self.logo.url), alt=self.name)
+
+    def resolve_translation(self, info, language_code):
+        return translation_of(
+            CollectionTranslation,
+            "CollectionTranslation",
+            self.pk,
+            language_code,
+            name=self.name_en,
+            slug=None,
+        )
+
+    def resolve_brand(self, info):
+        return self
+
+
+class CollectionCountableConnection(SaleorConnection):
+    class Meta:
+        node = Collection
+        strict_types = True
+
+
+ProductTypeKindEnum = graphene.Enum("ProductTypeKindEnum", [("NORMAL", "NORMAL")])
+PRODUCT_TYPE_PK = 1
+
+
+class ProductTypeNode(graphene.ObjectType):
+    """The shop's one product type (see the module docstring)."""
+
+    class Meta:
+        name = "ProductType"
+        interfaces = (relay.Node,)
+
+    name = graphene.String(required=True)
+    slug = graphene.String(required=True)
+    has_variants = graphene.Boolean(required=True)
+    is_shipping_required = graphene.Boolean(required=True)
+    is_digital = graphene.Boolean(required=True)
+    kind = graphene.Field(ProductTypeKindEnum, required=True)
+
+    @classmethod
+    def get_node(cls, info, id):
+        return the_product_type() if str(id) == str(PRODUCT_TYPE_PK) else None
+
+    def resolve_id(self, info):
+        return PRODUCT_TYPE_PK
+
+
+def the_product_type() -> ProductTypeNode:
+    return ProductTypeNode(
+        name="商品 Product",
+        slug="default",
+        has_variants=True,
+        is_shipping_required=True,
+        is_digital=False,
+        kind="NORMAL",
+    )
+
+
+class ProductPricingInfo(graphene.ObjectType):
+    on_sale = graphene.Boolean()
+    discount = graphene.Field(TaxedMoney)
+    display_gross_prices = graphene.Boolean(required=True)
+    price_range = graphene.Field(TaxedMoneyRange)
+    price_range_undiscounted = graphene.Field(TaxedMoneyRange)
+
+
+def product_pricing(variants) -> ProductPricingInfo | None:
+    """From the variants' prices (fen): the compare-at price is the
+    undiscounted one, and the product is on sale when any variant has one."""
+    if not variants:
+        return None
+    prices = [v.price_fen for v in variants]
+    undiscounted = [v.compare_at_price_fen or v.price_fen for v in variants]
+    saving = min(undiscounted) - min(prices)
+    return ProductPricingInfo(
+        on_sale=any(v.compare_at_price_fen for v in variants),
+        discount=TaxedMoney.from_fen(saving) if saving > 0 else None,
+        display_gross_prices=True,
+        price_range=TaxedMoneyRange.from_fen(min(prices), max(prices)),
+        price_range_undiscounted=TaxedMoneyRange.from_fen(
+            min(undiscounted), max(undiscounted)
+        ),
+    )
+
+
+class VariantPricingInfo(graphene.ObjectType):
+    on_sale = graphene.Boolean()
+    discount = graphene.Field(TaxedMoney)
+    price = graphene.Field(TaxedMoney)
+    price_undiscounted = graphene.Field(TaxedMoney)
+
+
+def variant_pricing(variant) -> VariantPricingInfo:
+    compare = variant.compare_at_price_fen
+    return VariantPricingInfo(
+        on_sale=compare is not None,
+        discount=TaxedMoney.from_fen(compare - variant.price_fen) if compare else None,
+        price=TaxedMoney.from_fen(variant.price_fen),
+        price_undiscounted=TaxedMoney.from_fen(compare or variant.price_fen),
+    )
