@@ -38,17 +38,7 @@ MISMATCHED = {
     "OrderStatus",
     "PaymentError",
     "PaymentErrorCode",
-    "Product",
-    "ProductError",
-    "ProductErrorCode",
-    "ProductFilterInput",
-    "ProductImage",
-    "ProductInput",
-    "ProductVariant",
-    "ProductVariantInput",
-    "ProductVariantStocksUpdate",
     "Query",
-    "StockInput",
     "User",
 }
 
