@@ -1,6 +1,8 @@
 """Shopper accounts: sign up, verify the email address, the profile, the email
-change and the deletion request (PIPL). Mail leaves after commit (emails.py);
-nothing here tells a caller whether an address already had an account."""
+change and the deletion request (PIPL). Mail leaves after commit (emails.py),
+queued with robust=True: a broker or mail server failing then is logged and
+never changes the answer (which would tell who has an account); nothing here
+tells a caller whether an address already had an account."""
 
 from urllib.parse import urlsplit
 
@@ -95,7 +97,9 @@ def _notify_owner(email: str) -> None:
     owner = get_user_model().objects.filter(email__iexact=email, is_active=True)
     owner = owner.order_by("pk").first()
     if owner is not None:
-        transaction.on_commit(lambda: tasks.send_signup_attempt.delay(owner.pk))
+        transaction.on_commit(
+            lambda: tasks.send_signup_attempt.delay(owner.pk), robust=True
+        )
 
 
 def account_signup(
@@ -133,7 +137,8 @@ def account_signup(
             )
             Profile.objects.create(user=user, mobile=mobile)
             transaction.on_commit(
-                lambda: tasks.send_verification.delay(user.pk, link_base)
+                lambda: tasks.send_verification.delay(user.pk, link_base),
+                robust=True,
             )
     except IntegrityError:
         # Another sign-up took the address between the check and the insert.
@@ -173,7 +178,7 @@ def account_verification_resend(*, user) -> None:
     profile = profile_of(user)
     if profile.email_verified and not profile.pending_email:
         return
-    transaction.on_commit(lambda: tasks.send_verification.delay(user.pk))
+    transaction.on_commit(lambda: tasks.send_verification.delay(user.pk), robust=True)
 
 
 def account_email_change_request(*, user, new_email: str) -> None:
@@ -190,7 +195,9 @@ def account_email_change_request(*, user, new_email: str) -> None:
         profile = Profile.objects.select_for_update().get(pk=profile_of(user).pk)
         profile.pending_email = new_email
         profile.save(update_fields=["pending_email", "updated_at"])
-        transaction.on_commit(lambda: tasks.send_verification.delay(user.pk))
+        transaction.on_commit(
+            lambda: tasks.send_verification.delay(user.pk), robust=True
+        )
 
 
 def account_email_confirm(*, user) -> str:
@@ -271,7 +278,9 @@ def account_password_reset_request(*, email: str, link_base: str = "") -> None:
     email = (email or "").strip()
     if not email or len(email) > EMAIL_MAX_LENGTH or "\x00" in email:
         return
-    transaction.on_commit(lambda: tasks.send_password_reset.delay(email, link_base))
+    transaction.on_commit(
+        lambda: tasks.send_password_reset.delay(email, link_base), robust=True
+    )
 
 
 def account_deletion_request(*, user, link_base: str) -> None:
@@ -280,16 +289,22 @@ def account_deletion_request(*, user, link_base: str) -> None:
     ALLOWED_CLIENT_HOSTS). Refused at once for accounts the platform removes."""
     if not account_may_be_deleted(user):
         raise AccountError(AccountErrorCode.STAFF_ACCOUNT)
-    transaction.on_commit(lambda: tasks.send_deletion_link.delay(user.pk, link_base))
+    transaction.on_commit(
+        lambda: tasks.send_deletion_link.delay(user.pk, link_base), robust=True
+    )
 
 
 def clean_client_url(url: str, *, field: str = "redirect_url") -> str:
     """An API client's page for a mailed link (Saleor's redirectUrl): an
-    http(s) URL on a host in ALLOWED_CLIENT_HOSTS, else AccountError."""
+    http(s) URL on a host in ALLOWED_CLIENT_HOSTS, else AccountError.
+    Printable ASCII only, no backslash and no user:password@: browsers read
+    `https://evil.example\\@shop.example/` as a page on evil.example, while
+    urlsplit sees shop.example; spaces would let the mailed link carry text."""
     url = (url or "").strip()
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 - a port out of range raises ValueError
     except ValueError:
         parts, host = None, ""
     if (
@@ -298,7 +313,8 @@ def clean_client_url(url: str, *, field: str = "redirect_url") -> str:
         or not host
         or host not in settings.ALLOWED_CLIENT_HOSTS
         or len(url) > 2000
-        or any(ord(char) < 32 for char in url)
+        or any(not ("!" <= char <= "~") or char == "\\" for char in url)
+        or "@" in parts.netloc
     ):
         raise AccountError(AccountErrorCode.REDIRECT_URL_NOT_ALLOWED, field=field)
     return url
