@@ -286,6 +286,9 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ADDRESS_PASTE_RATE_PER_IP = os.environ.get("ADDRESS_PASTE_RATE_PER_IP", "30/10m")
 ADDRESS_PASTE_RATE_PER_USER = os.environ.get("ADDRESS_PASTE_RATE_PER_USER", "20/10m")
 RATELIMIT_FAIL_OPEN = True
+# Account emails (password reset, "someone used your address", verification
+# resends) one address may receive per kind; more are silently not sent.
+ACCOUNT_MAIL_RATE = os.environ.get("ACCOUNT_MAIL_RATE", "5/h")
 # Password-reset links stop working after this, and once used.
 PASSWORD_RESET_TIMEOUT = 60 * int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
 # Email-verification links (sign-up, email change) stop working after this,

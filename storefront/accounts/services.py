@@ -19,6 +19,7 @@ from storefront.core.address import is_mainland_mobile, normalise_mobile
 
 from . import tasks
 from .errors import AccountError, AccountErrorCode
+from .mail_limit import mail_allowed
 from .models import Address, Profile
 
 # auth.User.username holds the address at sign-up (its unique index settles
@@ -94,6 +95,9 @@ def _email_taken(email: str, *, exclude_pk=None) -> bool:
 
 
 def _notify_owner(email: str) -> None:
+    # Counted before the lookup, known address or not: the same work either way.
+    if not mail_allowed("signup-attempt", email):
+        return
     owner = get_user_model().objects.filter(email__iexact=email, is_active=True)
     owner = owner.order_by("pk").first()
     if owner is not None:
@@ -177,6 +181,8 @@ def account_profile_update(
 def account_verification_resend(*, user) -> None:
     profile = profile_of(user)
     if profile.email_verified and not profile.pending_email:
+        return
+    if not mail_allowed("verification", profile.pending_email or user.email):
         return
     transaction.on_commit(lambda: tasks.send_verification.delay(user.pk), robust=True)
 
@@ -277,6 +283,8 @@ def account_password_reset_request(*, email: str, link_base: str = "") -> None:
     storefronts expect; otherwise the link opens the shop's own page."""
     email = (email or "").strip()
     if not email or len(email) > EMAIL_MAX_LENGTH or "\x00" in email:
+        return
+    if not mail_allowed("password-reset", email):
         return
     transaction.on_commit(
         lambda: tasks.send_password_reset.delay(email, link_base), robust=True
