@@ -529,6 +529,8 @@ def aftersales_refund(*, request: AfterSalesRequest, user) -> AfterSalesRequest:
             restock=restock,
             reason=_refund_reason(request),
             authority=request,
+            # The request's own "refunded" step mails the shopper.
+            notify_shopper=False,
         )
         if refund.status == RefundStatus.FAILED:
             raise AfterSalesError(AfterSalesErrorCode.REFUND_DECLINED)

@@ -137,6 +137,7 @@ def order_refund(
     reason: str = "",
     expected_refunded_fen: int | None = None,
     authority=None,
+    notify_shopper: bool = True,
 ) -> Refund:
     """Refund `amount_fen` (all that remains when None), optionally putting
     units back in stock ({order line id: units}). `authority` is what the
@@ -150,7 +151,9 @@ def order_refund(
     The pending row is committed under the order's lock before Stripe is
     asked, so two operators refunding at once can never take back more than
     was paid. Its idempotency key goes to Stripe: a retry after a lost
-    response reaches Stripe with the same key and is not paid out twice."""
+    response reaches Stripe with the same key and is not paid out twice.
+    The shopper is mailed once the refund is booked, unless `notify_shopper`
+    is False (a flow that tells them itself, as after-sales does)."""
     refund = _refund_open(
         order=order,
         user=user,
@@ -159,6 +162,7 @@ def order_refund(
         reason=reason,
         expected_refunded_fen=expected_refunded_fen,
         authority=authority,
+        notify_shopper=notify_shopper,
     )
     try:
         # Whatever would stop the order's split must stop the refund before
@@ -177,7 +181,15 @@ def order_refund(
 
 @transaction.atomic
 def _refund_open(
-    *, order, user, amount_fen, restock, reason, expected_refunded_fen, authority
+    *,
+    order,
+    user,
+    amount_fen,
+    restock,
+    reason,
+    expected_refunded_fen,
+    authority,
+    notify_shopper,
 ) -> Refund:
     order = lock_order(order)
     if (
@@ -195,7 +207,7 @@ def _refund_open(
         restock={str(k): v for k, v in cleaned_restock.items()},
         created_by=user if user.is_authenticated else None,
         idempotency_key=_idempotency_key(order, amount),
-        notify_shopper=authority is None,
+        notify_shopper=notify_shopper,
     )
 
 

@@ -72,8 +72,9 @@ def test_each_refund_has_its_own_email(order, django_capture_on_commit_callbacks
 
 
 def test_a_refund_for_an_after_sales_request_is_not_mailed_twice(order):
-    """The after-sales flow passes itself as the refund's authority and mails
-    its own "refunded" step (tests/storefront/aftersales/test_emails.py)."""
+    """The after-sales flow asks for no shopper email (notify_shopper=False)
+    and mails its own "refunded" step (tests/storefront/aftersales/
+    test_emails.py)."""
     from storefront.aftersales.models import Kind, Reason
     from storefront.aftersales.services import (
         aftersales_approve,
