@@ -36,6 +36,12 @@ var/secret_key:
 	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	@chmod 600 $@
 
+# The RSA key that signs the API's JWTs (JWT_PRIVATE_KEY), made once.
+var/jwt_private_key.pem:
+	@mkdir -p var
+	@umask 077 && $(BIN)/python -c "from cryptography.hazmat.primitives import serialization as s; from cryptography.hazmat.primitives.asymmetric import rsa; k = rsa.generate_private_key(public_exponent=65537, key_size=2048); print(k.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()).decode(), end='')" > $@
+	@chmod 600 $@
+
 # The local stand-in signs its webhooks with this per-install random secret:
 # a published one would let anyone forge "payment succeeded".
 var/stripe_webhook_secret:
@@ -50,8 +56,9 @@ STAND_IN := $(if $(STRIPE_SECRET_KEY),,$(VENV)/.installed-stand-in)
 GUNICORN = $(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) \
 	--workers $${WEB_CONCURRENCY:-2} --access-logfile -
 
-run: install $(STAND_IN) var/secret_key var/stripe_webhook_secret  ## migrate, load demo data, collect static, serve on 127.0.0.1:$(PORT)
+run: install $(STAND_IN) var/secret_key var/jwt_private_key.pem var/stripe_webhook_secret  ## migrate, load demo data, collect static, serve on 127.0.0.1:$(PORT)
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
+	export JWT_PRIVATE_KEY="$${JWT_PRIVATE_KEY:-$$(cat var/jwt_private_key.pem)}"; \
 	stand_in=; \
 	if [ -z "$${STRIPE_SECRET_KEY}" ]; then \
 		$(BIN)/python -m devtools.stripe_stand_in \

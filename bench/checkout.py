@@ -55,19 +55,19 @@ ADDRESS = {
 }
 CREATE = """mutation($input: CheckoutCreateInput!) {
   checkoutCreate(input: $input) {
-    checkout { token } errors { field code message } } }"""
-EMAIL = """mutation($token: UUID!, $email: String!) {
-  checkoutEmailUpdate(token: $token, email: $email) { errors { code message } } }"""
-ADDRESS_UPDATE = """mutation($token: UUID!, $address: AddressInput!) {
-  checkoutShippingAddressUpdate(token: $token, shippingAddress: $address) {
-    checkout { totalPrice { amount: fractionalAmount } } errors { field code message
+    checkout { id } errors { field code message } } }"""
+EMAIL = """mutation($id: ID!, $email: String!) {
+  checkoutEmailUpdate(id: $id, email: $email) { errors { code message } } }"""
+ADDRESS_UPDATE = """mutation($id: ID!, $address: AddressInput!) {
+  checkoutShippingAddressUpdate(id: $id, shippingAddress: $address) {
+    checkout { totalPrice { gross { amount } } } errors { field code message
       } } }"""
-COMPLETE = """mutation($token: UUID!) {
-  checkoutComplete(token: $token) {
-    order { number token status total { amount: fractionalAmount } }
+COMPLETE = """mutation($id: ID!) {
+  checkoutComplete(id: $id) {
+    order { number token }
     payment { paymentIntentId clientSecret }
     errors { field code message } } }"""
-ORDER = """query($token: UUID!) { order(token: $token) { number status } }"""
+ORDER = """query($token: UUID!) { orderByToken(token: $token) { number isPaid } }"""
 
 
 def bench_database_url(base_url: str) -> str:
@@ -180,14 +180,16 @@ def one_purchase(client: Client, variant_ids: list[str], n: int, timings: dict):
     lines = [{"variantId": a, "quantity": 1}]
     if b != a:
         lines.append({"variantId": b, "quantity": 2})
-    data, ms = client.gql(CREATE, {"input": {"lines": lines}})
+    data, ms = client.gql(
+        CREATE, {"input": {"channel": "default-channel", "lines": lines}}
+    )
     timings["checkoutCreate"].append(ms)
-    token = data["checkoutCreate"]["checkout"]["token"]
-    _, ms = client.gql(EMAIL, {"token": token, "email": f"buyer{n}@example.com"})
+    checkout_id = data["checkoutCreate"]["checkout"]["id"]
+    _, ms = client.gql(EMAIL, {"id": checkout_id, "email": f"buyer{n}@example.com"})
     timings["checkoutEmailUpdate"].append(ms)
-    _, ms = client.gql(ADDRESS_UPDATE, {"token": token, "address": ADDRESS})
+    _, ms = client.gql(ADDRESS_UPDATE, {"id": checkout_id, "address": ADDRESS})
     timings["checkoutShippingAddressUpdate"].append(ms)
-    data, ms = client.gql(COMPLETE, {"token": token})
+    data, ms = client.gql(COMPLETE, {"id": checkout_id})
     timings["checkoutComplete"].append(ms)
     result = data["checkoutComplete"]
     if result["errors"]:
@@ -325,8 +327,7 @@ def main() -> None:
             failures += run_failures
         check = Client(port, stripe.url)
         paid = sum(
-            check.gql(ORDER, {"token": t})[0]["order"]["status"] == "PAID"
-            for t in tokens
+            check.gql(ORDER, {"token": t})[0]["orderByToken"]["isPaid"] for t in tokens
         )
     finally:
         if server is not None:

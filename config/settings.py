@@ -370,6 +370,10 @@ ALLOWED_CLIENT_HOSTS = [
 # JWTs for API clients (storefront.accounts.jwt), in seconds.
 JWT_ACCESS_TTL = int(os.environ.get("JWT_ACCESS_TTL", str(5 * 60)))
 JWT_REFRESH_TTL = int(os.environ.get("JWT_REFRESH_TTL", str(30 * 24 * 3600)))
+# Their RS256 signing key, PEM (`make run`: var/jwt_private_key.pem). Required
+# when DEBUG is off (manage.py check, and the first token, say so); with DEBUG
+# on and none set, each process generates its own in memory.
+JWT_PRIVATE_KEY = os.environ.get("JWT_PRIVATE_KEY", "").strip()
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

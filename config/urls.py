@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from config.health import healthz
+from storefront.accounts.views import jwks_view
 from storefront.graphql.view import StorefrontGraphQLView
 
 admin.site.site_header = "共富工坊 运营后台 · Operator admin"
@@ -13,6 +14,7 @@ admin.site.site_title = "共富工坊 admin"
 
 urlpatterns = [
     path("healthz", healthz),
+    path(".well-known/jwks.json", jwks_view, name="jwks"),
     # Its name makes the admin's login page show "forgotten your password?";
     # operators reset through the same page as everyone else.
     path(

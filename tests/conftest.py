@@ -12,6 +12,19 @@ from tests.payments_stand_in import (
 )
 
 
+def new_rsa_private_key_pem() -> str:
+    """A fresh 2048-bit RSA private key, PKCS#8 PEM (JWT_PRIVATE_KEY's form)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
 def pytest_configure(config):
     """SQLite runs get a test database file and a file cache of their own: the
     suite clears the cache after every test, which must not empty the cache of
@@ -30,6 +43,9 @@ def pytest_configure(config):
             "NAME": f"{folder}/test.sqlite3",
         }
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+    # The API's JWTs are signed with a key of this session's own (RS256).
+    settings.JWT_PRIVATE_KEY = new_rsa_private_key_pem()
 
     cache = settings.CACHES["default"]
     if cache["BACKEND"].endswith("FileBasedCache"):

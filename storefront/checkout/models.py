@@ -29,6 +29,15 @@ class Checkout(AddressFields, models.Model):
     )
     email = models.EmailField("电子邮箱 email", blank=True)
     note = models.CharField("订单备注 note", max_length=NOTE_MAX_LENGTH, blank=True)
+    # What Saleor's checkout API stores beside the cart: the client's own
+    # key/value pairs (updateMetadata), a billing address (the shipping
+    # address's fields), the chosen delivery method and the language.
+    metadata = models.JSONField("元数据 metadata", default=dict, blank=True)
+    billing_address = models.JSONField(
+        "账单地址 billing address", null=True, blank=True
+    )
+    delivery_method = models.CharField("配送方式 delivery", max_length=40, blank=True)
+    language_code = models.CharField("语言 language", max_length=10, default="ZH_HANS")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

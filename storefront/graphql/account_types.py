@@ -15,7 +15,17 @@ from storefront.accounts.models import Profile
 from storefront.orders.models import Order
 
 from .addresses import Address, AddressTypeEnum
-from .orders import OrderType
+from .ids import decode_id
+from .languages import LanguageCodeEnum
+from .media import Image, ThumbnailFormatEnum
+from .metadata import ObjectWithMetadata
+from .orders import (
+    LANGUAGE,
+    STATUSES_OF,
+    OrderStatusEnum,
+    OrderType,
+    orders_for_display,
+)
 from .pagination import paginate
 
 # Saleor's AccountErrorCode, all of it (its values are its names).
@@ -104,8 +114,47 @@ class OrderCountableConnection(graphene.relay.Connection):
         return self.known_total
 
 
+class OrderStatusEnumFilterInput(graphene.InputObjectType):
+    eq = graphene.Field(OrderStatusEnum)
+    one_of = graphene.List(graphene.NonNull(OrderStatusEnum))
+
+
+class CustomerOrderWhereInput(graphene.InputObjectType):
+    """Part of Saleor's: by order ids and by (Saleor's) status."""
+
+    ids = graphene.List(graphene.NonNull(graphene.ID))
+    status = graphene.Field(OrderStatusEnumFilterInput)
+
+
+def _statuses(status_filter) -> list[str] | None:
+    if not status_filter:
+        return None
+    wanted = list(status_filter.get("one_of") or [])
+    if status_filter.get("eq") is not None:
+        wanted.append(status_filter["eq"])
+    names = [getattr(value, "value", value) for value in wanted]
+    return [ours for name in names for ours in STATUSES_OF.get(name, [])]
+
+
+def orders_where(orders, where):
+    """CustomerOrderWhereInput applied to an Order queryset."""
+    if not where:
+        return orders
+    if where.get("ids") is not None:
+        pks = [decode_id(value, "Order") for value in where["ids"]]
+        orders = orders.filter(pk__in=[pk for pk in pks if pk is not None])
+    statuses = _statuses(where.get("status"))
+    if statuses is not None:
+        orders = orders.filter(status__in=statuses)
+    return orders
+
+
 class User(graphene.ObjectType):
-    """The signed-in shopper (`me`)."""
+    """A shopper's account: the signed-in one (`me`), or any for operators
+    (`user(id:)`)."""
+
+    class Meta:
+        interfaces = (ObjectWithMetadata,)
 
     id = graphene.ID(required=True, description="The ID of the user.")
     email = graphene.String(required=True)
@@ -117,7 +166,16 @@ class User(graphene.ObjectType):
         required=True, description="Determines if user has confirmed email."
     )
     date_joined = graphene.DateTime(required=True)
+    updated_at = graphene.DateTime(required=True)
     last_login = graphene.DateTime()
+    note = graphene.String()
+    language_code = graphene.Field(LanguageCodeEnum, required=True)
+    avatar = graphene.Field(
+        Image,
+        size=graphene.Int(),
+        format=graphene.Argument(ThumbnailFormatEnum, default_value="ORIGINAL"),
+        description="Always null: accounts have no pictures here.",
+    )
     addresses = graphene.List(
         graphene.NonNull(Address),
         required=True,
@@ -127,6 +185,7 @@ class User(graphene.ObjectType):
     default_billing_address = graphene.Field(Address)
     orders = graphene.Field(
         OrderCountableConnection,
+        where=CustomerOrderWhereInput(),
         before=graphene.String(),
         after=graphene.String(),
         first=graphene.Int(description="At most 100 are returned."),
@@ -134,8 +193,8 @@ class User(graphene.ObjectType):
         description="The user's orders, newest first.",
     )
 
-    # The value behind this type is the auth user, already known to be the
-    # one asking (me, or a mutation's own account).
+    # The value behind this type is an auth user the asker may read (me, a
+    # mutation's own account, or any for operators).
     def resolve_id(self, info):
         return to_global_id("User", self.pk)
 
@@ -145,6 +204,21 @@ class User(graphene.ObjectType):
         except Profile.DoesNotExist:
             return False
 
+    def resolve_updated_at(self, info):
+        try:
+            return self.profile.updated_at
+        except Profile.DoesNotExist:
+            return self.date_joined
+
+    def resolve_note(self, info):
+        return None
+
+    def resolve_language_code(self, info):
+        return LANGUAGE
+
+    def resolve_avatar(self, info, size=None, format=None):
+        return None
+
     def resolve_addresses(self, info):
         return _address_book(self)
 
@@ -153,14 +227,12 @@ class User(graphene.ObjectType):
 
     resolve_default_billing_address = resolve_default_shipping_address
 
-    def resolve_orders(self, info, **page):
+    def resolve_orders(self, info, where=None, **page):
         if not may_use_own_account(self):
             return None
-        orders = (
-            Order.objects.filter(user=self)
-            .prefetch_related("lines")
-            .order_by("-created_at", "-pk")
-        )
+        orders = orders_for_display(
+            orders_where(Order.objects.filter(user=self), where)
+        ).order_by("-created_at", "-pk")
         return paginate(orders, OrderCountableConnection, **page)
 
 

@@ -29,7 +29,7 @@ from graphene.types.generic import GenericScalar
 from graphene.utils.str_converters import to_camel_case
 from graphql import GraphQLError
 
-from brands.permissions import may_use_own_account
+from brands.permissions import may_use_own_account, may_view_customers
 from storefront.accounts import addresses as address_services
 from storefront.accounts import jwt as account_jwt
 from storefront.accounts import services as account_services
@@ -54,11 +54,14 @@ from .inputs import NUL_MESSAGE, field_name, nul_path
 PERMISSION_DENIED = "PERMISSION_DENIED"
 
 
-def signed_in_user(info):
+def signed_in_user(info, customer_id=None):
     """The shopper the request is signed in as (session or bearer token);
-    a GraphQL error for anyone else."""
+    a GraphQL error for anyone else, and for a `customerId` (Saleor's, for
+    apps acting for a customer) that is not the shopper's own."""
     user = info.context.user
-    if not may_use_own_account(user):
+    if not may_use_own_account(user) or (
+        customer_id is not None and decode_id(customer_id, "User") != user.pk
+    ):
         raise GraphQLError(
             "请先登录 (sign in first: this needs a signed-in account)",
             extensions={"code": PERMISSION_DENIED},
@@ -126,11 +129,13 @@ class AccountMutation(graphene.Mutation):
         return cls(errors=[], account_errors=[], **values)
 
 
-def _tokens(user) -> dict:
+def _tokens(user, audience: str | None = None) -> dict:
     csrf_token = account_jwt.new_csrf_token()
     return {
-        "token": account_jwt.create_access_token(user),
-        "refresh_token": account_jwt.create_refresh_token(user, csrf_token=csrf_token),
+        "token": account_jwt.create_access_token(user, audience=audience),
+        "refresh_token": account_jwt.create_refresh_token(
+            user, csrf_token=csrf_token, audience=audience
+        ),
         "csrf_token": csrf_token,
         "user": _fresh(user),
     }
@@ -147,6 +152,10 @@ class CreateToken(AccountMutation):
     class Arguments:
         email = graphene.String(required=True, description="Email of a user.")
         password = graphene.String(required=True, description="Password of a user.")
+        audience = graphene.String(
+            description="The audience that will be included to JWT tokens with "
+            "prefix `custom:` (the `aud` claim)."
+        )
 
     token = graphene.String(description="JWT token, required to authenticate.")
     refresh_token = graphene.String(
@@ -158,7 +167,7 @@ class CreateToken(AccountMutation):
     user = graphene.Field(User, description="A user instance.")
 
     @classmethod
-    def perform(cls, info, email, password):
+    def perform(cls, info, email, password, audience=None):
         request = info.context
         user = authenticate(request=request, username=email, password=password)
         if user is None:
@@ -173,7 +182,7 @@ class CreateToken(AccountMutation):
         if account_services.email_verified(user):
             # Guest orders placed with the verified address (as the login page).
             orders_attach_to_user(user=user, email=user.email)
-        return cls.success(**_tokens(user))
+        return cls.success(**_tokens(user, audience=audience))
 
 
 class RefreshToken(AccountMutation):
@@ -334,11 +343,14 @@ class ConfirmAccount(AccountMutation):
         token = graphene.String(
             required=True, description="A one-time token required to confirm."
         )
+        password = graphene.String(
+            description="Ignored: every account chose its password at sign-up."
+        )
 
     user = graphene.Field(User, description="An activated user account.")
 
     @classmethod
-    def perform(cls, info, email, token):
+    def perform(cls, info, email, token, password=None):
         user = _account_for_email(email, pending=True)
         if (
             user is None
@@ -468,14 +480,18 @@ class AccountUpdate(AccountMutation):
             required=True,
             description="Fields required to update the account of the logged-in user.",
         )
+        customer_id = graphene.ID(
+            description="Saleor's, for apps acting for a customer; only the "
+            "signed-in user's own ID is accepted here."
+        )
 
     FIELDS = {"name": "firstName"}
 
     user = graphene.Field(User)
 
     @classmethod
-    def perform(cls, info, input):
-        user = signed_in_user(info)
+    def perform(cls, info, input, customer_id=None):
+        user = signed_in_user(info, customer_id)
         profile = account_services.profile_of(user)
         first_name = input.get("first_name")
         account_services.account_profile_update(
@@ -563,6 +579,10 @@ class AccountAddressCreate(AccountMutation):
             description="A type of address. If provided, the new address will "
             "be automatically assigned as the customer's default address."
         )
+        customer_id = graphene.ID(
+            description="Saleor's, for apps acting for a customer; only the "
+            "signed-in user's own ID is accepted here."
+        )
 
     FIELDS = {**SALEOR_ADDRESS_FIELDS, "country": "country"}
 
@@ -572,8 +592,8 @@ class AccountAddressCreate(AccountMutation):
     address = graphene.Field(Address)
 
     @classmethod
-    def perform(cls, info, input, type=None):
-        user = signed_in_user(info)
+    def perform(cls, info, input, type=None, customer_id=None):
+        user = signed_in_user(info, customer_id)
         address = address_services.address_create(
             user=user, data=address_data(input), is_default=type is not None
         )
@@ -666,9 +686,32 @@ class AccountQuery(graphene.ObjectType):
         User, description="The signed-in user (session or bearer token); null if none."
     )
 
+    user = graphene.Field(
+        User,
+        id=graphene.ID(description="ID of the user."),
+        email=graphene.String(description="Email address of the user."),
+        external_reference=graphene.String(description="Ignored: none are kept."),
+        description="Look up a user by ID or email address (platform "
+        "operators only; anyone else gets a PERMISSION_DENIED error).",
+    )
+
     def resolve_me(self, info):
         user = info.context.user
         return user if may_use_own_account(user) else None
+
+    def resolve_user(self, info, id=None, email=None, external_reference=None):
+        if not may_view_customers(info.context.user):
+            raise GraphQLError(
+                "没有权限 (you do not have permission to see other accounts)",
+                extensions={"code": PERMISSION_DENIED},
+            )
+        users = get_user_model().objects.select_related("profile")
+        if id is not None:
+            pk = decode_id(id, "User")
+            return users.filter(pk=pk).first() if pk is not None else None
+        if email:
+            return users.filter(email__iexact=email.strip()).first()
+        return None
 
 
 class AccountMutations(graphene.ObjectType):

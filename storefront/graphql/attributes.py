@@ -318,7 +318,15 @@ def assigned(value: ValueDef):
 
 
 def product_values(product) -> list[ValueDef]:
-    """The product's attributes with their one value each, in label order."""
+    """The product's attributes with their one value each, in label order
+    (worked out once per product and request)."""
+    found = getattr(product, "_attribute_values", None)
+    if found is None:
+        found = product._attribute_values = _product_values(product)
+    return found
+
+
+def _product_values(product) -> list[ValueDef]:
     found = []
     for column, slug, name_en in LABEL_FACTS:
         text = getattr(product, column)
@@ -340,7 +348,15 @@ def product_values(product) -> list[ValueDef]:
 
 
 def variant_values(variant) -> list[ValueDef]:
-    """A variant's options as variant-selection choices."""
+    """A variant's options as variant-selection choices (once per variant
+    and request)."""
+    found = getattr(variant, "_attribute_values", None)
+    if found is None:
+        found = variant._attribute_values = _variant_values(variant)
+    return found
+
+
+def _variant_values(variant) -> list[ValueDef]:
     return [
         ValueDef(
             AttributeDef(slug_of(str(key)), str(key), "", "DROPDOWN"),

@@ -9,6 +9,7 @@ which clients already read from `category`."""
 
 import graphene
 from graphene import relay
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from graphene_django import DjangoObjectType
 from graphql_relay import to_global_id
 
@@ -47,10 +48,235 @@ class Rows(list):
         return len(self)
 
 
+# Columns of the joined rows no field of the schema reads: not loaded.
+UNREAD_COLUMNS = (
+    "search_text",
+    "brand__attribution_window_days",
+    "brand__created_at",
+    "workshop__contact_name",
+    "workshop__contact_phone",
+    "workshop__wecom_webhook_url",
+    "workshop__shipping_fee_fen",
+    "workshop__free_shipping_threshold_fen",
+    "workshop__created_at",
+    "workshop__updated_at",
+    "workshop__village__created_at",
+    "workshop__village__updated_at",
+    "origin_village__created_at",
+    "origin_village__updated_at",
+)
+
+
+ALL_JOINS = ("brand", "origin_village", "workshop__village", "category__parent")
+_ON_SALE = ("brand", "workshop")  # Product.is_on_sale reads both
+_PLACES = ("brand", "workshop", "origin_village")  # the place attributes
+# The joined rows each Product field reads; fields reading only the
+# product's own columns, its variants' and its photos' need none. A field
+# not listed here joins everything (a new field is never an N+1).
+FIELD_JOINS = {
+    "brand": ("brand",),
+    "collections": ("brand",),
+    "workshop": ("workshop__village",),
+    "originVillage": ("origin_village",),
+    "category": ("category__parent",),
+    "isAvailable": _ON_SALE,
+    "isAvailableForPurchase": _ON_SALE,
+    "availableForPurchaseAt": _ON_SALE,
+    "attribute": _PLACES,
+    "attributes": _PLACES,
+    "assignedAttribute": _PLACES,
+    "assignedAttributes": _PLACES,
+    **dict.fromkeys(
+        (
+            "__typename",
+            "id",
+            "name",
+            "nameEn",
+            "slug",
+            "productCode",
+            "channel",
+            "chargeTaxes",
+            "rating",
+            "created",
+            "createdAt",
+            "updatedAt",
+            "seoTitle",
+            "seoDescription",
+            "description",
+            "descriptionJson",
+            "descriptionHtml",
+            "labelFacts",
+            "productType",
+            "translation",
+            "url",
+            "thumbnail",
+            "media",
+            "images",
+            "pricing",
+            "priceFrom",
+        ),
+        (),
+    ),
+}
+# Fields answering variants, which need no join unless something below
+# them asks for the variant's `product` (the same row, joins and all).
+VARIANT_FIELDS = frozenset({"variants", "defaultVariant", "variant", "productVariants"})
+
+
+def _fields(selection_set, fragments):
+    """The fields of a selection set, through inline fragments and spreads."""
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _fields(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                yield from _fields(fragment.selection_set, fragments)
+
+
+def _mentions(node, name: str, fragments) -> bool:
+    return any(
+        field.name.value == name or _mentions(field, name, fragments)
+        for field in _fields(node.selection_set, fragments)
+    )
+
+
+def product_joins(info, *path: str) -> tuple[str, ...]:
+    """What `with_product_joins` must join for the Product fields the query
+    selects at `path` below the field being resolved ("edges", "node" for a
+    connection): a page that shows names, photos and prices joins nothing."""
+    nodes = list(info.field_nodes)
+    for step in path:
+        nodes = [
+            field
+            for node in nodes
+            for field in _fields(node.selection_set, info.fragments)
+            if field.name.value == step
+        ]
+    joins = set()
+    for node in nodes:
+        for field in _fields(node.selection_set, info.fragments):
+            name = field.name.value
+            if name in FIELD_JOINS:
+                joins.update(FIELD_JOINS[name])
+            elif name in VARIANT_FIELDS:
+                if _mentions(field, "product", info.fragments):
+                    return ALL_JOINS
+            else:
+                return ALL_JOINS
+    return tuple(sorted(joins))
+
+
+def with_product_joins(queryset, joins=ALL_JOINS):
+    """Products with the rows `joins` names joined (by default all: brand,
+    workshop and its village, origin village, category and its parent): one
+    query. `load_rows` adds their variants and photos."""
+    joined = {part for join in joins for part in _prefixes(join)}
+    unread = [
+        column
+        for column in UNREAD_COLUMNS
+        if "__" not in column or column.rsplit("__", 1)[0] in joined
+    ]
+    if joins:  # (select_related() with no names would follow every key)
+        queryset = queryset.select_related(*joins)
+    return queryset.defer(*unread)
+
+
+def _prefixes(join: str):
+    parts = join.split("__")
+    return ("__".join(parts[: i + 1]) for i in range(len(parts)))
+
+
 def with_product_data(queryset):
+    """`with_product_joins` with the variants (and their stock), the photos
+    and the workshop's brands prefetched the usual way, for querysets
+    graphene-django evaluates itself (node lookups)."""
     return selectors.products_with_listing_data(queryset).select_related(
         "category__parent"
+    ).defer(*UNREAD_COLUMNS)
+
+
+def load_rows(products) -> list:
+    """Each product's variants (with their stock, in sort order) and photos
+    (in sort order): two queries for any number of products, kept where
+    `rows_of` finds them. Cheaper than prefetch_related, which makes two
+    querysets per product to hold what it found."""
+    from storefront.catalog.models import ProductImage, ProductVariant
+
+    products = list(products)
+    by_pk = {}
+    for product in products:
+        product._rows = {"variants": [], "images": []}
+        by_pk[product.pk] = product
+    if not by_pk:
+        return products
+    variants = (
+        ProductVariant.objects.filter(product_id__in=by_pk)
+        .select_related("stock")
+        .order_by("sort_order", "pk")
     )
+    to_product = ProductVariant._meta.get_field("product")
+    for variant in variants:
+        product = by_pk[variant.product_id]
+        to_product.set_cached_value(variant, product)
+        product._rows["variants"].append(variant)
+    images = ProductImage.objects.filter(product_id__in=by_pk).order_by(
+        "sort_order", "pk"
+    )
+    to_product = ProductImage._meta.get_field("product")
+    for image in images:
+        product = by_pk[image.product_id]
+        to_product.set_cached_value(image, product)
+        product._rows["images"].append(image)
+    return products
+
+
+def rows_of(instance, name: str) -> list:
+    """A product's `variants` or `images`: what `load_rows` or
+    prefetch_related loaded, as the list it holds (`instance.name.all()`
+    would clone a queryset each time, which costs more than answering the
+    field); loaded here when neither did."""
+    rows = getattr(instance, "_rows", None)
+    if rows is not None and name in rows:
+        return rows[name]
+    cache = getattr(instance, "_prefetched_objects_cache", None)
+    if cache is not None and name in cache:
+        found = cache[name]._result_cache
+        if found is not None:
+            return found
+    return list(getattr(instance, name).all())
+
+
+class Page(list):
+    """The products of one answer, with the lookups already prefetched."""
+
+    def __init__(self, products):
+        super().__init__(products)
+        self.done = set()
+
+
+def set_page(products) -> Page:
+    """Let each product of a page find the others (`page_prefetch`)."""
+    page = Page(products)
+    for product in page:
+        product._page = page
+    return page
+
+
+def page_prefetch(product, name: str, *lookups) -> None:
+    """prefetch_related_objects(`lookups`) for the whole page `product` is
+    on, once (`name` says which): a field only some queries ask for costs
+    one query per page when asked for, none otherwise."""
+    from django.db.models import prefetch_related_objects
+
+    page = getattr(product, "_page", None)
+    if page is None:
+        page = set_page([product])
+    if name not in page.done:
+        page.done.add(name)
+        prefetch_related_objects(page, *lookups)
 
 
 def visible_products(info):
@@ -100,9 +326,13 @@ def products_page(info, queryset, **kwargs):
         workshop=kwargs.get("workshop"),
         village=kwargs.get("village"),
     )
-    return paginate(
-        with_product_data(queryset), ProductCountableConnection, **page_args(kwargs)
+    connection = paginate(
+        with_product_joins(queryset, product_joins(info, "edges", "node")),
+        ProductCountableConnection,
+        **page_args(kwargs),
     )
+    set_page(load_rows(edge.node for edge in connection.edges))
+    return connection
 
 
 class Translation:
@@ -340,12 +570,30 @@ def the_product_type() -> ProductTypeNode:
     )
 
 
+# Built from the variants' prices (fen) by `product_pricing`; each Money
+# object is made only when its field is asked for.
 class ProductPricingInfo(graphene.ObjectType):
     on_sale = graphene.Boolean()
     discount = graphene.Field(TaxedMoney)
     display_gross_prices = graphene.Boolean(required=True)
     price_range = graphene.Field(TaxedMoneyRange)
     price_range_undiscounted = graphene.Field(TaxedMoneyRange)
+
+    def resolve_on_sale(self, info):
+        return self.fen["on_sale"]
+
+    def resolve_discount(self, info):
+        saving = self.fen["saving"]
+        return TaxedMoney.from_fen(saving) if saving > 0 else None
+
+    def resolve_display_gross_prices(self, info):
+        return True
+
+    def resolve_price_range(self, info):
+        return TaxedMoneyRange.from_fen(*self.fen["range"])
+
+    def resolve_price_range_undiscounted(self, info):
+        return TaxedMoneyRange.from_fen(*self.fen["undiscounted"])
 
 
 def product_pricing(variants) -> ProductPricingInfo | None:
@@ -355,16 +603,14 @@ def product_pricing(variants) -> ProductPricingInfo | None:
         return None
     prices = [v.price_fen for v in variants]
     undiscounted = [v.compare_at_price_fen or v.price_fen for v in variants]
-    saving = min(undiscounted) - min(prices)
-    return ProductPricingInfo(
-        on_sale=any(v.compare_at_price_fen for v in variants),
-        discount=TaxedMoney.from_fen(saving) if saving > 0 else None,
-        display_gross_prices=True,
-        price_range=TaxedMoneyRange.from_fen(min(prices), max(prices)),
-        price_range_undiscounted=TaxedMoneyRange.from_fen(
-            min(undiscounted), max(undiscounted)
-        ),
-    )
+    pricing = ProductPricingInfo()
+    pricing.fen = {
+        "on_sale": any(v.compare_at_price_fen for v in variants),
+        "saving": min(undiscounted) - min(prices),
+        "range": (min(prices), max(prices)),
+        "undiscounted": (min(undiscounted), max(undiscounted)),
+    }
+    return pricing
 
 
 class VariantPricingInfo(graphene.ObjectType):

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import graphene
 from graphene.utils.str_converters import to_camel_case
 
-from storefront.checkout.errors import CheckoutErrorCode as CheckoutCodes
 from storefront.core.errors import DomainError
 from storefront.orders.errors import OrderErrorCode as OrderCodes
 from storefront.payments.errors import PaymentErrorCode as PaymentCodes
@@ -50,9 +49,77 @@ def choice_value(value):
     return getattr(value, "value", value)
 
 
-CheckoutErrorCode = mirror_error_enum(CheckoutCodes, "CheckoutErrorCode")
-OrderErrorCode = mirror_error_enum(OrderCodes, "OrderErrorCode")
-PaymentErrorCode = mirror_error_enum(PaymentCodes, "PaymentErrorCode")
+# Saleor's OrderErrorCode and PaymentErrorCode, all of their values. The
+# enum values are the names in lower case, so a domain code that shares
+# Saleor's name (not_found, invalid) is its own value; the others are mapped
+# (ORDER_CODES, PAYMENT_CODES) and kept exact in the error's `shopCode`.
+SALEOR_ORDER_CODES = """
+BILLING_ADDRESS_NOT_SET CANNOT_CANCEL_FULFILLMENT CANNOT_CANCEL_ORDER
+CANNOT_DELETE CANNOT_DISCOUNT CANNOT_REFUND CANNOT_FULFILL_UNPAID_ORDER
+CAPTURE_INACTIVE_PAYMENT GIFT_CARD_LINE NOT_EDITABLE FULFILL_ORDER_LINE
+GRAPHQL_ERROR INVALID PRODUCT_NOT_PUBLISHED PRODUCT_UNAVAILABLE_FOR_PURCHASE
+NOT_FOUND ORDER_NO_SHIPPING_ADDRESS PAYMENT_ERROR PAYMENT_MISSING
+TRANSACTION_ERROR REQUIRED SHIPPING_METHOD_NOT_APPLICABLE
+SHIPPING_METHOD_REQUIRED TAX_ERROR UNIQUE VOID_INACTIVE_PAYMENT ZERO_QUANTITY
+INVALID_QUANTITY INSUFFICIENT_STOCK DUPLICATED_INPUT_ITEM
+NOT_AVAILABLE_IN_CHANNEL CHANNEL_INACTIVE INVALID_VOUCHER INVALID_VOUCHER_CODE
+NON_EDITABLE_GIFT_LINE NON_REMOVABLE_GIFT_LINE MISSING_ADDRESS_DATA
+""".split()
+SALEOR_PAYMENT_CODES = """
+BILLING_ADDRESS_NOT_SET GRAPHQL_ERROR INVALID NOT_FOUND REQUIRED UNIQUE
+PARTIAL_PAYMENT_NOT_ALLOWED SHIPPING_ADDRESS_NOT_SET INVALID_SHIPPING_METHOD
+SHIPPING_METHOD_NOT_SET PAYMENT_ERROR NOT_SUPPORTED_GATEWAY CHANNEL_INACTIVE
+BALANCE_CHECK_ERROR CHECKOUT_EMAIL_NOT_SET UNAVAILABLE_VARIANT_IN_CHANNEL
+NO_CHECKOUT_LINES CHECKOUT_COMPLETION_IN_PROGRESS CHECKOUT_HAS_TRANSACTION
+""".split()
+
+# Our order codes -> Saleor's nearest (docs/saleor.md).
+ORDER_CODES = {
+    OrderCodes.NOT_FOUND: "NOT_FOUND",
+    OrderCodes.INVALID_TRANSITION: "NOT_EDITABLE",
+    OrderCodes.PERMISSION_DENIED: "INVALID",
+    OrderCodes.NOT_PAID: "CANNOT_REFUND",
+    OrderCodes.INVALID_AMOUNT: "INVALID",
+    OrderCodes.REFUND_EXCEEDS_PAID: "CANNOT_REFUND",
+    OrderCodes.INVALID_RESTOCK: "INVALID_QUANTITY",
+    OrderCodes.ALREADY_SHIPPED: "FULFILL_ORDER_LINE",
+    OrderCodes.TRACKING_REQUIRED: "REQUIRED",
+    OrderCodes.PAYMENT_IN_PROGRESS: "CANNOT_CANCEL_ORDER",
+    OrderCodes.REFUND_CHANGED: "CANNOT_REFUND",
+    OrderCodes.UNKNOWN_CARRIER: "INVALID",
+    OrderCodes.TRACKING_FORMAT: "INVALID",
+    OrderCodes.NOT_SHIPPED: "INVALID",
+    OrderCodes.ALREADY_DELIVERED: "NOT_EDITABLE",
+    OrderCodes.TRACKING_UNCHANGED: "INVALID",
+    OrderCodes.BULK_FILE: "INVALID",
+    OrderCodes.BULK_ROW: "INVALID",
+}
+# Our payment codes -> Saleor's nearest.
+PAYMENT_CODES = {
+    PaymentCodes.NOT_CONFIGURED: "NOT_SUPPORTED_GATEWAY",
+    PaymentCodes.PROVIDER_ERROR: "PAYMENT_ERROR",
+    PaymentCodes.INVALID_SIGNATURE: "INVALID",
+    PaymentCodes.ORDER_NOT_PAYABLE: "INVALID",
+    PaymentCodes.RESERVATION_EXPIRED: "INVALID",
+    PaymentCodes.PAYMENT_NOT_RECORDED_YET: "NOT_FOUND",
+}
+
+
+# Keyed by the stored value (a TextChoices member hashes by its name).
+ORDER_CODES = {choice_value(code): value for code, value in ORDER_CODES.items()}
+PAYMENT_CODES = {choice_value(code): value for code, value in PAYMENT_CODES.items()}
+
+
+def _saleor_code_enum(name: str, codes: list[str]) -> type[graphene.Enum]:
+    return graphene.Enum(
+        name,
+        [(code, code.lower()) for code in codes],
+        description=f"Saleor's {name}; the shop's own code is in `shopCode`.",
+    )
+
+
+OrderErrorCode = _saleor_code_enum("OrderErrorCode", SALEOR_ORDER_CODES)
+PaymentErrorCode = _saleor_code_enum("PaymentErrorCode", SALEOR_PAYMENT_CODES)
 
 
 class Error(graphene.Interface):
@@ -65,25 +132,51 @@ class Error(graphene.Interface):
     message = graphene.String(required=True, description="中文 / English")
 
 
-class CheckoutError(graphene.ObjectType):
-    class Meta:
-        interfaces = (Error,)
-
-    code = graphene.Field(CheckoutErrorCode, required=True)
+def _shop_code(choices, code) -> str:
+    """Our precise code by its name (REFUND_EXCEEDS_PAID); INVALID as is."""
+    try:
+        return choices(code).name
+    except ValueError:
+        return str(code).upper()
 
 
 class OrderError(graphene.ObjectType):
-    class Meta:
-        interfaces = (Error,)
+    """Saleor's OrderError; `shopCode` is the shop's precise code
+    (storefront.orders.errors.OrderErrorCode's name)."""
 
+    field = graphene.String(
+        description="The input field at fault (camelCase); null: the request "
+        "as a whole."
+    )
+    message = graphene.String(description="中文 / English")
     code = graphene.Field(OrderErrorCode, required=True)
+    shop_code = graphene.String(required=True)
+
+    # The value behind this type is an ErrorValue with our code.
+    def resolve_code(self, info):
+        return ORDER_CODES.get(self.code, str(self.code).upper()).lower()
+
+    def resolve_shop_code(self, info):
+        return _shop_code(OrderCodes, self.code)
 
 
 class PaymentError(graphene.ObjectType):
-    class Meta:
-        interfaces = (Error,)
+    """Saleor's PaymentError; `shopCode` is the shop's precise code
+    (storefront.payments.errors.PaymentErrorCode's name)."""
 
+    field = graphene.String(
+        description="The input field at fault (camelCase); null: the request "
+        "as a whole."
+    )
+    message = graphene.String(description="中文 / English")
     code = graphene.Field(PaymentErrorCode, required=True)
+    shop_code = graphene.String(required=True)
+
+    def resolve_code(self, info):
+        return PAYMENT_CODES.get(self.code, str(self.code).upper()).lower()
+
+    def resolve_shop_code(self, info):
+        return _shop_code(PaymentCodes, self.code)
 
 
 @dataclass(frozen=True)

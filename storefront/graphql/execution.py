@@ -8,6 +8,7 @@ request: the client gets a generic INTERNAL_ERROR (the details too, with
 DEBUG) and the log gets the traceback."""
 
 import logging
+from types import CoroutineType
 
 from django.conf import settings
 from graphql import (
@@ -55,8 +56,16 @@ def checked_operation(schema, query, variables, operation_name):
     return document, operation, []
 
 
+def synchronous_awaitable(value) -> bool:
+    """graphql-core asks of every value whether it is awaitable; its own
+    check looks for `__await__` on each (a few µs a field on a page of
+    products). No resolver of ours is async, so only a coroutine can be."""
+    return isinstance(value, CoroutineType)
+
+
 def run(schema, document, **options) -> ExecutionResult:
     """execute(), with unexpected failures logged and masked."""
+    options.setdefault("is_awaitable", synchronous_awaitable)
     try:
         result = execute(schema, document, **options)
     except Exception as error:  # noqa: BLE001 - becomes a GraphQL error

@@ -1,6 +1,8 @@
 """Relay global IDs ("Type:pk", base64): the one place that reads them."""
 
-from graphql_relay import from_global_id
+import uuid
+
+from graphql_relay import from_global_id, to_global_id
 
 from storefront.core.ids import pk_from_text
 
@@ -25,3 +27,22 @@ def decode_id(global_id, expected_type: str) -> int | None:
     if parsed is None or parsed[0] != expected_type:
         return None
     return parsed[1]
+
+
+def checkout_global_id(checkout) -> str:
+    """A checkout's id as Saleor writes it: "Checkout:<token>"."""
+    return to_global_id("Checkout", str(checkout.token))
+
+
+def checkout_token_from_id(global_id) -> uuid.UUID | None:
+    """The token in a Checkout global id; None for a malformed id or one of
+    another type."""
+    if not isinstance(global_id, str):
+        return None
+    try:
+        type_name, token = from_global_id(global_id)
+        if type_name != "Checkout":
+            return None
+        return uuid.UUID(token)
+    except Exception:  # base64, UTF-8 or UUID garbage
+        return None

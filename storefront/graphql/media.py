@@ -10,6 +10,8 @@ answered from what is stored. `format` is accepted and the stored format
 served: Saleor itself falls back to the original format when it has no
 thumbnail in the one asked for."""
 
+import re
+
 import graphene
 from graphene import relay
 from graphql_relay import to_global_id
@@ -42,8 +44,24 @@ def rendition_path(image, size: int | None) -> str:
     return image.image.url
 
 
+# A path build_absolute_uri would put after the scheme and host unchanged:
+# from the root (not "//host"), and only characters iri_to_uri leaves as
+# they are.
+_PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9_.~/#%\[\]=:;$&()+,!?*@'-]*\Z")
+
+
 def absolute(info, path: str | None) -> str | None:
-    return info.context.build_absolute_uri(path) if path else None
+    """`request.build_absolute_uri(path)`; for the usual path (ASCII, from
+    the site's root) the scheme and host are put in front once per request."""
+    if not path:
+        return None
+    request = info.context
+    if _PLAIN_PATH.match(path) and "/./" not in path and "/../" not in path:
+        prefix = getattr(request, "_absolute_prefix", None)
+        if prefix is None:
+            prefix = request._absolute_prefix = request.build_absolute_uri("/")[:-1]
+        return prefix + path
+    return request.build_absolute_uri(path)
 
 
 class Image(graphene.ObjectType):

@@ -1,18 +1,23 @@
 """Saleor's Product and ProductVariant over the catalogue.
 
-Everything a product answers comes from the rows `with_product_data` loads
-(the product with its brand, workshop, village and category joined, then its
-variants with stock and its images): a page of products costs the same few
-queries whatever fields and however many products it asks for. The shop's
+Everything a product answers comes from the rows catalog_types loads once
+per page (`with_product_joins`: the product with its brand, workshop,
+village and category joined; `load_rows`: its variants with stock and its
+images; the workshops' brands when `workshop` is asked for): a page of
+products costs the same few queries whatever fields and however many
+products it asks for. Resolvers read those rows as plain lists
+(`rows_of`) and work out pricing and attributes once per product. The shop's
 own fields (brand, workshop, originVillage, labelFacts, url...) sit beside
 Saleor's under names Saleor does not use."""
 
 import graphene
 from django.conf import settings
+from django.db.models import Prefetch
 from django.urls import reverse
 from graphene import relay
 from graphene_django import DjangoObjectType
 
+from brands.models import Brand
 from storefront.catalog import selectors
 from storefront.catalog.models import Product as ProductModel
 
@@ -26,7 +31,9 @@ from .catalog_types import (
     SaleorConnection,
     Translation,
     page_args,
+    page_prefetch,
     product_pricing,
+    rows_of,
     the_product_type,
     translation_of,
     with_product_data,
@@ -185,19 +192,21 @@ class Product(DjangoObjectType):
         return False
 
     def resolve_default_variant(self, info):
-        return next(iter(self.variants.all()), None)
+        return next(iter(rows_of(self, "variants")), None)
 
     def resolve_channel(self, info):
         return CHANNEL_SLUG
 
     def resolve_thumbnail(self, info, size=None, format=None):
-        return image_of(info, next(iter(self.images.all()), None), size)
+        return image_of(info, next(iter(rows_of(self, "images")), None), size)
 
     def resolve_pricing(self, info, address=None):
-        return product_pricing(list(self.variants.all()))
+        if not hasattr(self, "_pricing"):
+            self._pricing = product_pricing(rows_of(self, "variants"))
+        return self._pricing
 
     def resolve_is_available(self, info, address=None):
-        return self.is_on_sale and any(_sellable(v) for v in self.variants.all())
+        return self.is_on_sale and any(_sellable(v) for v in rows_of(self, "variants"))
 
     def resolve_attribute(self, info, slug):
         return next(
@@ -214,22 +223,22 @@ class Product(DjangoObjectType):
 
     def resolve_variant(self, info, id=None, sku=None):
         pk = decode_id(id, "ProductVariant") if id is not None else None
-        for variant in self.variants.all():
+        for variant in rows_of(self, "variants"):
             if (id is None or variant.pk == pk) and (sku is None or variant.sku == sku):
                 return variant
         return None
 
     def resolve_variants(self, info):
-        return self.variants.all()
+        return rows_of(self, "variants")
 
     def resolve_product_variants(
         self, info, filter=None, where=None, sort_by=None, **kwargs
     ):
-        rows = variants_matching(self.variants.all(), filter, where, sort_by)
+        rows = variants_matching(rows_of(self, "variants"), filter, where, sort_by)
         return paginate(rows, ProductVariantCountableConnection, **page_args(kwargs))
 
     def resolve_media(self, info, sort_by=None):
-        images = list(self.images.all())
+        images = list(rows_of(self, "images"))
         if (
             sort_by
             and getattr(sort_by["direction"], "value", sort_by["direction"]) == "DESC"
@@ -240,7 +249,7 @@ class Product(DjangoObjectType):
         return images
 
     def resolve_images(self, info):
-        return self.images.all()
+        return rows_of(self, "images")
 
     def resolve_collections(self, info):
         return [self.brand] if self.brand.is_active else []
@@ -269,6 +278,11 @@ class Product(DjangoObjectType):
         return self.brand
 
     def resolve_workshop(self, info):
+        page_prefetch(
+            self,
+            "workshop__brands",
+            Prefetch("workshop__brands", queryset=Brand.objects.order_by("name")),
+        )
         return self.workshop
 
     def resolve_origin_village(self, info):
@@ -278,7 +292,7 @@ class Product(DjangoObjectType):
         return self
 
     def resolve_price_from(self, info):
-        prices = [v.price_fen for v in self.variants.all()]
+        prices = [v.price_fen for v in rows_of(self, "variants")]
         return Money.from_fen(min(prices)) if prices else None
 
     def resolve_url(self, info):

@@ -22,9 +22,12 @@ from .catalog_types import (
     CollectionCountableConnection,
     page_args,
     product_connection_args,
+    load_rows,
+    product_joins,
     products_page,
+    set_page,
     visible_products,
-    with_product_data,
+    with_product_joins,
 )
 from .channels import check_channel
 from .ids import decode_id, parse_global_id
@@ -330,15 +333,18 @@ class StorefrontQuery(graphene.ObjectType):
         channel=None,
     ):
         check_channel(channel)
-        queryset = with_product_data(visible_products(info))
+        queryset = with_product_joins(visible_products(info), product_joins(info))
         if id is not None:
-            return queryset.filter(pk=_id_of(id, "Product")).first()
-        if slug is not None:
-            return queryset.filter(slug=slug).first()
-        if external_reference is not None:
-            return queryset.filter(product_code=external_reference).first()
-        _one_of(id, slug, "product")
-        return None
+            queryset = queryset.filter(pk=_id_of(id, "Product"))
+        elif slug is not None:
+            queryset = queryset.filter(slug=slug)
+        elif external_reference is not None:
+            queryset = queryset.filter(product_code=external_reference)
+        else:
+            _one_of(id, slug, "product")
+            return None
+        product = queryset.first()
+        return set_page(load_rows([product]))[0] if product else None
 
     def resolve_product_variant(
         self, info, id=None, sku=None, external_reference=None, channel=None

@@ -18,6 +18,7 @@ from .catalog_types import (
     SaleorConnection,
     Translation,
     VariantPricingInfo,
+    rows_of,
     variant_pricing,
     visible_products,
 )
@@ -174,10 +175,10 @@ class ProductVariant(DjangoObjectType):
         return attrs.selected(attrs.variant_values(self))
 
     def resolve_images(self, info):
-        return self.product.images.all()
+        return rows_of(self.product, "images")
 
     def resolve_media(self, info):
-        return self.product.images.all()
+        return rows_of(self.product, "images")
 
     def resolve_translation(self, info, language_code):
         return None  # variants have no English names yet

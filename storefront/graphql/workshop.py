@@ -29,7 +29,7 @@ from .errors import DomainMutation, choice_value, graphql_field
 from .errors import OrderError as OrderErrorType
 from .ids import decode_id
 from .money import Money
-from .orders import Address, FulfillmentStatusEnum, OrderLineType, OrderStatusEnum
+from .orders import Address, OrderLineType, ParcelStatus, ShopOrderStatus
 from .pagination import paginate
 from .types import CountedConnection
 
@@ -62,9 +62,9 @@ class WorkshopFulfillmentType(DjangoObjectType):
         fields = ("carrier", "tracking_number", "shipped_at")
         connection_class = CountedConnection
 
-    status = graphene.Field(FulfillmentStatusEnum, required=True)
+    status = graphene.Field(ParcelStatus, required=True)
     order_number = graphene.String(required=True)
-    order_status = graphene.Field(OrderStatusEnum, required=True)
+    order_status = graphene.Field(ShopOrderStatus, required=True)
     paid_at = graphene.DateTime()
     workshop_name = graphene.String(required=True)
     lines = graphene.List(
@@ -174,7 +174,7 @@ class WorkshopQuery(graphene.ObjectType):
         workshop=graphene.ID(
             required=True, description="Global ID (or slug) of a Workshop"
         ),
-        status=FulfillmentStatusEnum(),
+        status=ParcelStatus(),
         description="A workshop's parcels of paid orders, to ship first and "
         "oldest first; for its managers, the operators of its brands and "
         "platform operators. 100 a page.",

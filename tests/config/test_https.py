@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests.conftest import new_rsa_private_key_pem
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION = {
@@ -19,6 +21,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "shop.example.cn",
     # Production refuses the published demo webhook secret.
     "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(24),
+    # The API's JWT signing key (RS256).
+    "JWT_PRIVATE_KEY": new_rsa_private_key_pem(),
 }
 # Variables of the developer's shell that would change the outcome.
 CLEARED = {
@@ -32,6 +36,7 @@ CLEARED = {
     "TRUSTED_PROXY_SSL_HEADER",
     "ALLOWED_HOSTS",
     "STRIPE_WEBHOOK_SECRET",
+    "JWT_PRIVATE_KEY",
 }
 
 
@@ -64,6 +69,16 @@ def test_check_deploy_with_the_production_variables_finds_no_issue():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout, result.stdout
+
+
+def test_check_without_a_jwt_key_names_it():
+    env = {k: v for k, v in PRODUCTION.items() if k != "JWT_PRIVATE_KEY"}
+
+    result = _run(["manage.py", "check"], **env)
+
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr + result.stdout
+    assert "JWT_PRIVATE_KEY" in result.stderr + result.stdout
 
 
 def test_check_deploy_without_https_names_what_is_missing():

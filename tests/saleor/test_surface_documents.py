@@ -15,40 +15,7 @@ from tests.saleor.surface import documents, operations, saleor_schema
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema.graphql"
 
-NOT_YET = {
-    "AccountUpdate",
-    "CheckoutAddLine",
-    "CheckoutCreate",
-    "CheckoutCustomerDetach",
-    "CheckoutDeleteLines",
-    "CheckoutFind",
-    "CheckoutLinesUpdate",
-    "CurrentUser",
-    "CurrentUserOrderList",
-    "CurrentUserOrdersPaginated",
-    "CurrentUserProfile",
-    "OrderByNumber",
-    "checkout",
-    "checkoutAddPromoCode",
-    "checkoutBillingAddressUpdate",
-    "checkoutComplete",
-    "checkoutCreate",
-    "checkoutCustomerAttach",
-    "checkoutCustomerDetach",
-    "checkoutDeliveryMethodUpdate",
-    "checkoutEmailUpdate",
-    "checkoutLineDelete",
-    "checkoutLinesAdd",
-    "checkoutLinesUpdate",
-    "checkoutMetadataUpdate",
-    "checkoutRemovePromoCode",
-    "checkoutShippingAddressUpdate",
-    "deliveryOptionsCalculate",
-    "order",
-    "paymentGatewaysInitialize",
-    "transactionInitialize",
-    "transactionProcess",
-}
+NOT_YET: set[str] = set()
 
 
 @pytest.fixture(scope="module")

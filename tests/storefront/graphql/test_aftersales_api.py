@@ -115,7 +115,7 @@ query ($workshop: ID!, $status: ReturnRequestStatus, $first: Int, $after: String
 
 ORDER = """
 query ($token: UUID!) {
-  order(token: $token) {
+  orderByToken(token: $token) {
     fulfillments { id }
     returnRequests {
       id status kind reason
@@ -247,7 +247,7 @@ def test_a_shopper_asks_by_the_order_token_and_sees_it_on_the_order(client, orde
         {"id": request["id"], "status": "REQUESTED"}
     ]
 
-    page = payload_of(post(client, ORDER, {"token": str(order.token)}), "order")
+    page = payload_of(post(client, ORDER, {"token": str(order.token)}), "orderByToken")
     assert page["returnRequests"][0]["amount"]["currency"] == "CNY"
     assert page["returnRequests"][0]["lines"] == [
         {"quantity": 2, "orderLine": {"id": gid("OrderLine", order.lines.get().pk)}}

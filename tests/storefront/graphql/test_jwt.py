@@ -98,10 +98,100 @@ def test_token_create_gives_tokens_that_sign_the_request_in(api, shopper):
     assert api(ME)["data"]["me"] is None  # the token, not a cookie, signed in
 
 
-def test_tokens_are_signed_with_a_key_derived_from_secret_key(api, shopper):
+def test_tokens_are_signed_rs256_with_the_key_published_as_jwks(client, api, shopper):
     token = create_tokens(api)["token"]
-    with pytest.raises(pyjwt.InvalidSignatureError):
+
+    response = client.get("/.well-known/jwks.json")
+    assert response.status_code == 200
+    [jwk] = response.json()["keys"]
+    assert jwk["kty"] == "RSA" and jwk["alg"] == "RS256" and jwk["use"] == "sig"
+    assert "d" not in jwk and "p" not in jwk  # the public half only
+    header = pyjwt.get_unverified_header(token)
+    assert header["alg"] == "RS256" and header["kid"] == jwk["kid"]
+    public_key = pyjwt.PyJWK(jwk).key
+    claims = pyjwt.decode(token, public_key, algorithms=["RS256"], issuer="gongfu-shop")
+    assert claims["email"] == EMAIL
+    # Not the old scheme: nothing derived from SECRET_KEY verifies it.
+    with pytest.raises(pyjwt.InvalidAlgorithmError):
         pyjwt.decode(token, settings.SECRET_KEY, algorithms=["HS256"])
+
+
+def _claims(token) -> dict:
+    return pyjwt.decode(token, options={"verify_signature": False})
+
+
+def test_a_token_signed_with_another_rsa_key_is_refused(api, shopper):
+    from tests.conftest import new_rsa_private_key_pem
+
+    claims = _claims(create_tokens(api)["token"])
+    foreign = pyjwt.encode(claims, new_rsa_private_key_pem(), algorithm="RS256")
+
+    assert refused_code(api(ME, token=foreign, status=401)) == "JWT_INVALID_TOKEN"
+
+
+def test_an_hs256_token_of_the_old_scheme_is_refused(api, shopper):
+    """Signed as tokens were before RS256 (HS256 with a key derived from
+    SECRET_KEY), with every claim of a valid token: refused."""
+    from django.utils.crypto import salted_hmac
+
+    claims = _claims(create_tokens(api)["token"])
+    old_key = salted_hmac(
+        "storefront.accounts.jwt.signing-key", "HS256", algorithm="sha256"
+    ).hexdigest()
+    old = pyjwt.encode(claims, old_key, algorithm="HS256")
+
+    assert refused_code(api(ME, token=old, status=401)) == "JWT_INVALID_TOKEN"
+    verify = api(
+        "mutation ($t: String!) { tokenVerify(token: $t) { isValid errors { code } } }",
+        {"t": old},
+    )["data"]["tokenVerify"]
+    assert verify == {"isValid": False, "errors": [{"code": "JWT_INVALID_TOKEN"}]}
+
+
+def test_a_token_of_a_deleted_account_is_refused(api, shopper):
+    """accountDelete anonymises the account: its tokens stop working, and so
+    do those of an account removed outright."""
+    from storefront.accounts.services import account_anonymise
+
+    token = create_tokens(api)["token"]
+    assert api(ME, token=token)["data"]["me"]["email"] == EMAIL
+    account_anonymise(user=shopper)
+    assert refused_code(api(ME, token=token, status=401)) == "JWT_INVALID_TOKEN"
+
+    other = make_user("gone@example.cn", email="gone@example.cn")
+    other.set_password(PASSWORD)
+    other.save()
+    gone = create_tokens(api, email="gone@example.cn")["token"]
+    other.delete()
+    assert refused_code(api(ME, token=gone, status=401)) == "JWT_INVALID_TOKEN"
+
+
+def test_without_a_key_and_debug_off_signing_fails_clearly(settings, shopper):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from storefront.accounts import jwt as account_jwt
+    from storefront.accounts.checks import jwt_private_key_check
+
+    settings.JWT_PRIVATE_KEY = ""
+    settings.DEBUG = False
+    with pytest.raises(ImproperlyConfigured, match="JWT_PRIVATE_KEY"):
+        account_jwt.create_access_token(shopper)
+    assert [error.id for error in jwt_private_key_check()] == ["accounts.E001"]
+    settings.JWT_PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nnot a key\n"
+    assert [error.id for error in jwt_private_key_check()] == ["accounts.E001"]
+
+
+def test_without_a_key_in_debug_a_key_is_made_in_memory(settings, shopper, caplog):
+    from storefront.accounts import jwt as account_jwt
+
+    settings.JWT_PRIVATE_KEY = ""
+    settings.DEBUG = True
+    account_jwt._loaded.pop("generated", None)  # as in a fresh process
+    with caplog.at_level("WARNING", logger="storefront.accounts.jwt"):
+        token = account_jwt.create_access_token(shopper)
+    assert "JWT_PRIVATE_KEY is not set" in caplog.text
+    assert account_jwt.user_of(token) == shopper
+    assert pyjwt.get_unverified_header(token)["alg"] == "RS256"
 
 
 def test_wrong_password_and_unknown_address_answer_alike(api, shopper):

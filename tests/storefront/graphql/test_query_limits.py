@@ -475,21 +475,21 @@ def test_a_far_but_valid_cursor_is_an_empty_page(gql):
 # --- NUL characters --------------------------------------------------------------
 
 CREATE = """mutation($email: String) {
-  checkoutCreate(input: { email: $email }) {
-    checkout { token } errors { field code message } } }"""
-NOTE = """mutation($token: UUID!, $note: String!) {
-  checkoutNoteUpdate(token: $token, note: $note) {
+  checkoutCreate(input: { email: $email, lines: [] }) {
+    checkout { id } errors { field code message } } }"""
+NOTE = """mutation($token: ID!, $note: String!) {
+  checkoutNoteUpdate(id: $token, note: $note) {
     checkout { note } errors { field code message } } }"""
-ADDRESS = """mutation($token: UUID!, $address: AddressInput!) {
-  checkoutShippingAddressUpdate(token: $token, shippingAddress: $address) {
-    checkout { token } errors { field code message } } }"""
+ADDRESS = """mutation($token: ID!, $address: AddressInput!) {
+  checkoutShippingAddressUpdate(id: $token, shippingAddress: $address) {
+    checkout { id } errors { field code message } } }"""
 NUL_MESSAGE = "不能包含空字符 NUL (must not contain the NUL character)"
 
 
 def new_checkout(gql) -> str:
     payload = gql(CREATE, {"email": "buyer@example.com"})["data"]["checkoutCreate"]
     assert payload["errors"] == []
-    return payload["checkout"]["token"]
+    return payload["checkout"]["id"]
 
 
 def test_a_nul_in_a_checkout_note_is_a_field_error(gql):
@@ -502,18 +502,18 @@ def test_a_nul_in_a_checkout_note_is_a_field_error(gql):
         "checkout": None,
         "errors": [{"field": "note", "code": "INVALID", "message": NUL_MESSAGE}],
     }
-    assert Checkout.objects.get(token=token).note == "请放门口"
+    assert Checkout.objects.get().note == "请放门口"
 
 
 def test_a_nul_in_a_literal_argument_is_a_field_error_too(gql):
     token = new_checkout(gql)
     literal = (
-        f'mutation {{ checkoutNoteUpdate(token: "{token}", note: "a\\u0000b") '
+        f'mutation {{ checkoutNoteUpdate(id: "{token}", note: "a\\u0000b") '
         "{ errors { field code } } }"
     )
     payload = gql(literal)["data"]["checkoutNoteUpdate"]
     assert payload["errors"] == [{"field": "note", "code": "INVALID"}]
-    assert Checkout.objects.get(token=token).note == ""
+    assert Checkout.objects.get().note == ""
 
 
 def test_a_nul_in_an_address_field_names_that_field(gql):
@@ -536,7 +536,7 @@ def test_a_nul_in_an_address_field_names_that_field(gql):
             "message": NUL_MESSAGE,
         }
     ]
-    assert Checkout.objects.get(token=token).recipient_name == ""
+    assert Checkout.objects.get().recipient_name == ""
 
 
 def test_a_nul_in_checkout_create_leaves_no_checkout(gql):

@@ -26,7 +26,7 @@ from tests.storefront.graphql.test_checkout_mutations import assert_refused, pay
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
 
 PARCELS = """
-query ($workshop: ID!, $status: FulfillmentStatus, $first: Int, $after: String) {
+query ($workshop: ID!, $status: ParcelStatus, $first: Int, $after: String) {
   workshopFulfillments(workshop: $workshop, status: $status, first: $first,
                        after: $after) {
     totalCount
@@ -45,7 +45,8 @@ SHIP = """
 mutation ($id: ID!, $input: FulfillmentShipInput!) {
   fulfillmentShip(id: $id, input: $input) {
     fulfillment { id status carrier carrierName trackingNumber trackingUrl }
-    errors { field code message }
+    # Our precise code (shopCode) as `code`; Saleor's OrderErrorCode beside it.
+    errors { field code: shopCode saleorCode: code message }
   }
 }"""
 
@@ -303,8 +304,10 @@ def test_shipping_twice_or_an_unpaid_order_is_refused(client, gql, two_workshops
     parcel = Fulfillment.objects.get(order=order, workshop=mine)
     assert payload_of(_ship(gql, parcel), "fulfillmentShip")["errors"] == []
     body = _ship(gql, parcel, number="SF9999999999999")
-    assert payload_of(body, "fulfillmentShip")["errors"][0]["code"] == (
-        "ALREADY_SHIPPED"
+    [error] = payload_of(body, "fulfillmentShip")["errors"]
+    assert (error["code"], error["saleorCode"]) == (
+        "ALREADY_SHIPPED",
+        "FULFILL_ORDER_LINE",
     )
     parcel.refresh_from_db()
     assert parcel.tracking_number == SF_NUMBER
