@@ -155,11 +155,10 @@ def seed(total: int) -> None:
 def a_checkout_id() -> str | None:
     """A 3-line checkout's global id, or None when the schema has no
     `checkout(id:)` yet."""
-    from storefront.checkout import services
-    from storefront.graphql.ids import checkout_global_id
-
     from config.schema import schema
     from storefront.catalog.models import ProductVariant
+    from storefront.checkout import services
+    from storefront.graphql.ids import checkout_global_id
 
     if "checkout" not in schema.graphql_schema.query_type.fields:
         return None
@@ -296,7 +295,9 @@ def with_typenames(document: str) -> str:
 
     class AddTypename(Visitor):
         def leave_selection_set(self, node, *_):
-            extra = FieldNode(name=NameNode(value="__typename"), arguments=(), directives=())
+            extra = FieldNode(
+                name=NameNode(value="__typename"), arguments=(), directives=()
+            )
             return SelectionSetNode(selections=(*node.selections, extra))
 
     return print_ast(visit(parse(document), AddTypename()))
@@ -312,9 +313,7 @@ def main() -> None:
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL", "")
-    url = bench_database_url(
-        base, suffix="_saleor_bench", script="bench/saleor_api.py"
-    )
+    url = bench_database_url(base, suffix="_saleor_bench", script="bench/saleor_api.py")
     env = server_env(url)
     env["CATALOG_CACHE_SECONDS"] = "0"
     env["JWT_PRIVATE_KEY"] = os.environ.get("JWT_PRIVATE_KEY") or jwt_key()
@@ -369,8 +368,8 @@ def main() -> None:
             floor = floor_ms(document, variables_list[0], typed["data"], 100)
         rows.append((name, found, floor))
     print(
-        f"\n| document | SQL queries | KB | CPU p50 ms | CPU p95 ms "
-        f"| wall p50 ms | wall p95 ms | graphql-core floor p50 ms |"
+        "\n| document | SQL queries | KB | CPU p50 ms | CPU p95 ms "
+        "| wall p50 ms | wall p95 ms | graphql-core floor p50 ms |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, found, floor in rows:

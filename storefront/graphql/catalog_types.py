@@ -7,10 +7,12 @@ as `Brand:<brand pk>`, seen the way Saleor's clients look for it. There is
 one ProductType, `default` (商品 Product): the shop's goods differ by category,
 which clients already read from `category`."""
 
+from dataclasses import dataclass
+
 import graphene
 from graphene import relay
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from graphene_django import DjangoObjectType
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from graphql_relay import to_global_id
 
 from brands.models import Brand
@@ -143,10 +145,19 @@ def _mentions(node, name: str, fragments) -> bool:
     )
 
 
-def product_joins(info, *path: str) -> tuple[str, ...]:
-    """What `with_product_joins` must join for the Product fields the query
-    selects at `path` below the field being resolved ("edges", "node" for a
-    connection): a page that shows names, photos and prices joins nothing."""
+@dataclass(frozen=True)
+class ProductLoad:
+    """What to load with a page of products: the tables to join and whether
+    the variants' stock is read."""
+
+    joins: tuple[str, ...] = ALL_JOINS
+    stock: bool = True
+
+
+def product_load(info, *path: str) -> ProductLoad:
+    """What the Product fields the query selects at `path` below the field
+    being resolved ("edges", "node" for a connection) read: a page that
+    shows names, photos and prices joins nothing and leaves stock alone."""
     nodes = list(info.field_nodes)
     for step in path:
         nodes = [
@@ -155,18 +166,20 @@ def product_joins(info, *path: str) -> tuple[str, ...]:
             for field in _fields(node.selection_set, info.fragments)
             if field.name.value == step
         ]
-    joins = set()
+    joins, stock = set(), False
     for node in nodes:
         for field in _fields(node.selection_set, info.fragments):
             name = field.name.value
             if name in FIELD_JOINS:
                 joins.update(FIELD_JOINS[name])
+                stock = stock or name == "isAvailable"
             elif name in VARIANT_FIELDS:
                 if _mentions(field, "product", info.fragments):
-                    return ALL_JOINS
+                    return ProductLoad()
+                stock = True
             else:
-                return ALL_JOINS
-    return tuple(sorted(joins))
+                return ProductLoad()
+    return ProductLoad(tuple(sorted(joins)), stock)
 
 
 def with_product_joins(queryset, joins=ALL_JOINS):
@@ -193,16 +206,19 @@ def with_product_data(queryset):
     """`with_product_joins` with the variants (and their stock), the photos
     and the workshop's brands prefetched the usual way, for querysets
     graphene-django evaluates itself (node lookups)."""
-    return selectors.products_with_listing_data(queryset).select_related(
-        "category__parent"
-    ).defer(*UNREAD_COLUMNS)
+    return (
+        selectors.products_with_listing_data(queryset)
+        .select_related("category__parent")
+        .defer(*UNREAD_COLUMNS)
+    )
 
 
-def load_rows(products) -> list:
-    """Each product's variants (with their stock, in sort order) and photos
-    (in sort order): two queries for any number of products, kept where
-    `rows_of` finds them. Cheaper than prefetch_related, which makes two
-    querysets per product to hold what it found."""
+def load_rows(products, *, stock: bool = True) -> list:
+    """Each product's variants (with their stock unless `stock` is false, in
+    sort order) and photos (in sort order): two queries for any number of
+    products, kept where `rows_of` finds them. Cheaper than
+    prefetch_related, which makes two querysets per product to hold what it
+    found."""
     from storefront.catalog.models import ProductImage, ProductVariant
 
     products = list(products)
@@ -212,11 +228,11 @@ def load_rows(products) -> list:
         by_pk[product.pk] = product
     if not by_pk:
         return products
-    variants = (
-        ProductVariant.objects.filter(product_id__in=by_pk)
-        .select_related("stock")
-        .order_by("sort_order", "pk")
+    variants = ProductVariant.objects.filter(product_id__in=by_pk).order_by(
+        "sort_order", "pk"
     )
+    if stock:
+        variants = variants.select_related("stock")
     to_product = ProductVariant._meta.get_field("product")
     for variant in variants:
         product = by_pk[variant.product_id]
@@ -326,12 +342,13 @@ def products_page(info, queryset, **kwargs):
         workshop=kwargs.get("workshop"),
         village=kwargs.get("village"),
     )
+    load = product_load(info, "edges", "node")
     connection = paginate(
-        with_product_joins(queryset, product_joins(info, "edges", "node")),
+        with_product_joins(queryset, load.joins),
         ProductCountableConnection,
         **page_args(kwargs),
     )
-    set_page(load_rows(edge.node for edge in connection.edges))
+    set_page(load_rows((edge.node for edge in connection.edges), stock=load.stock))
     return connection
 
 

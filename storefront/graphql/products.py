@@ -1,8 +1,9 @@
 """Saleor's Product and ProductVariant over the catalogue.
 
 Everything a product answers comes from the rows catalog_types loads once
-per page (`with_product_joins`: the product with its brand, workshop,
-village and category joined; `load_rows`: its variants with stock and its
+per page (`with_product_joins`: the product with those of its brand,
+workshop, village and category the selection reads joined, see
+`product_load`; `load_rows`: its variants, with stock when read, and its
 images; the workshops' brands when `workshop` is asked for): a page of
 products costs the same few queries whatever fields and however many
 products it asks for. Resolvers read those rows as plain lists

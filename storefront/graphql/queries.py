@@ -20,10 +20,10 @@ from .catalog_types import (
     CategoryCountableConnection,
     Collection,
     CollectionCountableConnection,
+    load_rows,
     page_args,
     product_connection_args,
-    load_rows,
-    product_joins,
+    product_load,
     products_page,
     set_page,
     visible_products,
@@ -333,7 +333,8 @@ class StorefrontQuery(graphene.ObjectType):
         channel=None,
     ):
         check_channel(channel)
-        queryset = with_product_joins(visible_products(info), product_joins(info))
+        load = product_load(info)
+        queryset = with_product_joins(visible_products(info), load.joins)
         if id is not None:
             queryset = queryset.filter(pk=_id_of(id, "Product"))
         elif slug is not None:
@@ -344,7 +345,9 @@ class StorefrontQuery(graphene.ObjectType):
             _one_of(id, slug, "product")
             return None
         product = queryset.first()
-        return set_page(load_rows([product]))[0] if product else None
+        if product is None:
+            return None
+        return set_page(load_rows([product], stock=load.stock))[0]
 
     def resolve_product_variant(
         self, info, id=None, sku=None, external_reference=None, channel=None

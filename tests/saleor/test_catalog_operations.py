@@ -561,16 +561,18 @@ def test_a_list_of_names_photos_and_prices_joins_no_other_table(
     run, shop, django_assert_max_num_queries
 ):
     """Only what the query selects is joined: names, photos and prices need
-    neither brands, workshops, villages nor categories."""
+    neither brands, workshops, villages, categories nor stock."""
     with django_assert_max_num_queries(3) as captured:
         body = run("", query=PLAIN_LIST)
     nodes = _nodes(body["data"]["products"])
     assert [n["name"] for n in nodes] == ["临海垂面", "蚂蚁岛虾皮"]
     assert nodes[1]["pricing"]["priceRange"]["start"]["gross"]["amount"] == 28.8
     assert nodes[1]["thumbnail"]["url"].startswith("http://testserver/media/")
-    products_sql = captured.captured_queries[0]["sql"]
+    products_sql, variants_sql = (q["sql"] for q in captured.captured_queries[:2])
     assert '"catalog_category"' not in products_sql
     assert '"brands_village"' not in products_sql
+    assert '"catalog_productvariant"' in variants_sql
+    assert '"catalog_stock"' not in variants_sql
 
 
 def test_workshops_brands_cost_one_query_for_the_whole_page(
@@ -605,7 +607,8 @@ def test_a_variants_product_is_the_joined_row_without_more_queries(
     everything the product can answer, so no variant loads a row alone."""
     query = """query { products(first: 20, channel: "default-channel") {
       edges { node { slug variants { sku product { brand { slug }
-      category { name parent { name } } originVillage { slug } isAvailable } } } } } }"""
+      category { name parent { name } } originVillage { slug } isAvailable }
+      } } } } }"""
     with django_assert_max_num_queries(3):
         body = run("", query=query)
     shrimp = next(
