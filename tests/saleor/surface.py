@@ -154,14 +154,21 @@ class _Writer:
         return None
 
     def _args(self, names: list[str], definition, nested: bool = True) -> str:
-        parts = []
+        values = {}
+        if not nested:
+            # Variables named like an argument are that argument's, first, so
+            # the type heuristic below never hands them to another one.
+            for name in names:
+                if name in self.op.variables and name in definition.args:
+                    values[name] = self._variable_for(
+                        name, definition.args[name], nested
+                    )
         for name in names:
             arg = definition.args.get(name)
-            if arg is None:
+            if arg is None or name in values:
                 continue
-            value = self._variable_for(name, arg, nested)
-            if value is not None:
-                parts.append(f"{name}: {value}")
+            values[name] = self._variable_for(name, arg, nested)
+        parts = [f"{name}: {values[name]}" for name in names if values.get(name)]
         return f"({', '.join(parts)})" if parts else ""
 
     def selection(self, type_, depth: int, path: tuple) -> str:

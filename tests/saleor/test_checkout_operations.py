@@ -156,7 +156,10 @@ def test_lines_add_update_and_delete_with_taxed_money_in_yuan(run, goods):
     )
     remaining = data(body, "checkoutLinesDelete")["checkout"]["lines"]
     assert [line["id"] for line in remaining] == [line_ids[1]]
-    body = run("checkoutLineDelete", {"lineId": line_ids[1], "languageCode": "EN"})
+    body = run(
+        "checkoutLineDelete",
+        {"checkoutId": checkout_id, "lineId": line_ids[1], "languageCode": "EN"},
+    )
     assert data(body, "checkoutLineDelete")["checkout"]["lines"] == []
 
 
@@ -315,13 +318,21 @@ def test_a_bad_address_names_saleor_s_field_and_the_address_type(run, goods):
     assert Checkout.objects.get().province == ""
 
 
-def test_the_delivery_method_document_without_a_checkout_id_is_required(run):
+def test_the_storefront_s_delivery_method_document_picks_the_courier(run, goods):
+    checkout_id = new_checkout(run, [(goods[0], 1)])
+    body = run("deliveryOptionsCalculate", {"id": checkout_id})
+    [delivery] = data(body, "deliveryOptionsCalculate")["deliveries"]
     body = run(
         "checkoutDeliveryMethodUpdate",
-        {"deliveryMethodId": to_global_id("ShippingMethod", 1), "languageCode": "EN"},
+        {
+            "checkoutId": checkout_id,
+            "deliveryMethodId": delivery["shippingMethod"]["id"],
+            "languageCode": "EN",
+        },
     )
-    [error] = data(body, "checkoutDeliveryMethodUpdate")["errors"]
-    assert (error["code"], error["field"]) == ("REQUIRED", "id")
+    payload = data(body, "checkoutDeliveryMethodUpdate")
+    assert payload["errors"] == []
+    assert payload["checkout"]["delivery"]["shippingMethod"]["name"] == "快递 Courier"
 
 
 def test_promo_codes_answer_saleor_s_invalid_code_error(run, goods):
