@@ -46,12 +46,12 @@ from tests.payments_stand_in import (  # noqa: E402
 
 TARGETS = {"orders_per_second": 20, "complete_p95_ms": 250}
 ADDRESS = {
-    "recipientName": "王小明",
+    "firstName": "王小明",
     "phone": "13800138000",
-    "province": "浙江省",
+    "countryArea": "浙江省",
     "city": "舟山市",
-    "district": "嵊泗县",
-    "streetAddress": "菜园镇渔港路 1 号",
+    "cityArea": "嵊泗县",
+    "streetAddress1": "菜园镇渔港路 1 号",
 }
 CREATE = """mutation($input: CheckoutCreateInput!) {
   checkoutCreate(input: $input) {

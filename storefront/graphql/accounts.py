@@ -584,7 +584,7 @@ class AccountAddressCreate(AccountMutation):
             "signed-in user's own ID is accepted here."
         )
 
-    FIELDS = {**SALEOR_ADDRESS_FIELDS, "country": "country"}
+    FIELDS = SALEOR_ADDRESS_FIELDS
 
     user = graphene.Field(
         User, description="A user instance for which the address was created."
@@ -609,7 +609,7 @@ class AccountAddressUpdate(AccountMutation):
             required=True, description="Fields required to update the address."
         )
 
-    FIELDS = {**SALEOR_ADDRESS_FIELDS, "country": "country", "address": "id"}
+    FIELDS = {**SALEOR_ADDRESS_FIELDS, "address": "id"}
 
     user = graphene.Field(
         User, description="A user object for which the address was edited."

@@ -6,7 +6,8 @@ the `AddressInput` of the address book and the checkout.
 streetAddress) and adds Saleor's: firstName = recipient_name, lastName = "",
 countryArea = province, cityArea = district, streetAddress1 =
 street_address, streetAddress2 = "", companyName = "", country = CN.
-`AddressInput` takes either shape (address_data)."""
+`AddressInput` has Saleor's fields only; address_data maps them onto ours
+and SALEOR_ADDRESS_FIELDS maps our field names back in errors."""
 
 import graphene
 from graphql_relay import to_global_id
@@ -120,29 +121,36 @@ class Address(graphene.ObjectType):
 
 
 class AddressInput(graphene.InputObjectType):
-    """Saleor's fields or this API's own (recipientName, province, district,
-    streetAddress); where both are given, this API's win. Every field the
-    address needs is required; they are optional here only so that a missing
-    one comes back as an error naming it."""
+    """Saleor's AddressInput: firstName (+ lastName) is the recipient,
+    countryArea the province, cityArea the district, streetAddress1
+    (+ streetAddress2) the street address. Every field the address needs is
+    required; they are optional here only so that a missing one comes back
+    as an error naming it."""
 
     first_name = graphene.String(description="Recipient (with lastName)")
-    last_name = graphene.String()
+    last_name = graphene.String(description="Joined before firstName")
     company_name = graphene.String(description="Ignored")
-    street_address_1 = graphene.String()
+    street_address_1 = graphene.String(description="Street, building, room")
     street_address_2 = graphene.String(description="Appended to streetAddress1")
     city = graphene.String()
     city_area = graphene.String(description="District / county")
     postal_code = graphene.String()
     country = graphene.Field(CountryCode, description="CN only")
     country_area = graphene.String(description="Province as written, e.g. 浙江省")
-    recipient_name = graphene.String()
     phone = graphene.String(description="Mainland mobile, e.g. 13800138000")
-    province = graphene.String(description="Province as written, e.g. 浙江省")
-    district = graphene.String()
-    street_address = graphene.String()
+    # Lazy: metadata.py imports (through checkout_errors) this module.
+    metadata = graphene.List(
+        graphene.NonNull("storefront.graphql.metadata.MetadataInput"),
+        description="Ignored: addresses keep no metadata",
+    )
+    skip_validation = graphene.Boolean(
+        default_value=False, description="Ignored: every address is validated"
+    )
 
 
-# Our field -> Saleor's, for errors (province -> countryArea, ...).
+# The one table of our address field -> Saleor's AddressInput field, for
+# errors (province -> countryArea, ...); every mutation taking an
+# AddressInput names its error fields through it.
 SALEOR_ADDRESS_FIELDS = {
     "recipient_name": "firstName",
     "phone": "phone",
@@ -151,6 +159,7 @@ SALEOR_ADDRESS_FIELDS = {
     "district": "cityArea",
     "street_address": "streetAddress1",
     "postal_code": "postalCode",
+    "country": "country",
 }
 
 
@@ -159,21 +168,21 @@ def _joined(*parts) -> str:
 
 
 def address_data(data) -> dict:
-    """Our AddressFields (plus postal_code) from an AddressInput in either
-    shape; AccountError COUNTRY_NOT_SUPPORTED for a country other than CN."""
+    """Our AddressFields (plus postal_code) from an AddressInput;
+    AccountError COUNTRY_NOT_SUPPORTED for a country other than CN."""
     data = dict(data or {})
     country = data.get("country")
     country = getattr(country, "value", country)
     if country not in (None, COUNTRY):
         raise DomainAccountError(Codes.COUNTRY_NOT_SUPPORTED, field="country")
     return {
-        "recipient_name": data.get("recipient_name")
-        or _joined(data.get("last_name"), data.get("first_name")),
+        "recipient_name": _joined(data.get("last_name"), data.get("first_name")),
         "phone": data.get("phone"),
-        "province": data.get("province") or data.get("country_area"),
+        "province": data.get("country_area"),
         "city": data.get("city"),
-        "district": data.get("district") or data.get("city_area"),
-        "street_address": data.get("street_address")
-        or _joined(data.get("street_address_1"), data.get("street_address_2")),
+        "district": data.get("city_area"),
+        "street_address": _joined(
+            data.get("street_address_1"), data.get("street_address_2")
+        ),
         "postal_code": data.get("postal_code"),
     }

@@ -25,8 +25,7 @@ from storefront.checkout.services import (
 )
 from storefront.core.address import ADDRESS_FIELDS
 
-from .addresses import SALEOR_ADDRESS_FIELDS as _SALEOR
-from .addresses import address_data
+from .addresses import SALEOR_ADDRESS_FIELDS, address_data
 from .checkout_errors import CheckoutMutation, Refusal, arguments, token_argument
 from .checkout_types import (
     AddressInput,
@@ -34,8 +33,6 @@ from .checkout_types import (
     CheckoutType,
     owned_checkout,
 )
-
-SALEOR_ADDRESS_FIELDS = {**_SALEOR, "country": "country"}
 
 
 def _address(data, kind: str) -> dict:

@@ -189,8 +189,9 @@ class ErrorValue:
 
 
 def graphql_field(field: str | None) -> str | None:
-    """A domain field name as the client typed it: `recipient_name` becomes
-    `recipientName`, `lines.0.variant_id` becomes `lines.0.variantId`."""
+    """A domain field name as the client typed it: `lines.0.variant_id`
+    becomes `lines.0.variantId` (address fields map through
+    addresses.SALEOR_ADDRESS_FIELDS instead)."""
     if not field:
         return None
     return ".".join(to_camel_case(part) for part in field.split("."))

@@ -20,9 +20,7 @@ from tests.saleor.surface import saleor_schema
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema.graphql"
 
-# Our AddressInput still takes the fields of the shop's own checkout form
-# (recipientName, province, district, streetAddress) beside Saleor's.
-MISMATCHED = {"AddressInput"}
+MISMATCHED: set[str] = set()
 
 
 def _differences(ours, theirs) -> list[str]:

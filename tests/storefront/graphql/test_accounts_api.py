@@ -859,7 +859,7 @@ def test_order_addresses_show_saleor_fields_too(api, shopper):
     }
 
 
-def test_the_checkout_takes_saleor_address_fields_too(api):
+def test_the_checkout_takes_saleor_address_fields_and_refuses_another_country(api):
     from tests.storefront.graphql.test_checkout_mutations import (
         ADDRESS_UPDATE,
     )

@@ -27,13 +27,15 @@ from tests.shop_helpers import (
 
 pytestmark = pytest.mark.django_db
 
+# Saleor's AddressInput: firstName is the recipient, countryArea the
+# province, cityArea the district, streetAddress1 the street address.
 ADDRESS = {
-    "recipientName": "王小明",
+    "firstName": "王小明",
     "phone": "13800138000",
-    "province": "浙江省",
+    "countryArea": "浙江省",
     "city": "舟山市",
-    "district": "嵊泗县",
-    "streetAddress": "菜园镇 1 号",
+    "cityArea": "嵊泗县",
+    "streetAddress1": "菜园镇 1 号",
 }
 # `code` is Saleor's CheckoutErrorCode; these tests read the shop's own,
 # more precise code (shopCode) under that name.
@@ -106,16 +108,6 @@ COMPLETE = f"""mutation($token: ID!, $expectedTotal: Int) {{
 }}"""
 CHECKOUT_QUERY = f"""query($token: ID!) {{ checkout(id: $token) {{ {CHECKOUT} }} }}"""
 
-
-# Our address fields -> Saleor's, as errors name them.
-SALEOR_NAME = {
-    "recipientName": "firstName",
-    "phone": "phone",
-    "province": "countryArea",
-    "city": "city",
-    "district": "cityArea",
-    "streetAddress": "streetAddress1",
-}
 
 # --- helpers (test_orders_api.py uses them too) --------------------------------
 
@@ -749,7 +741,7 @@ def test_an_address_with_a_missing_field_is_refused_naming_it(gql, missing, how)
         body,
         "checkoutShippingAddressUpdate",
         "ADDRESS_REQUIRED",
-        SALEOR_NAME[missing],
+        missing,
     )
     assert db_state() == before
 
@@ -758,13 +750,37 @@ def test_a_province_not_on_the_list_is_refused(gql):
     token = create_checkout(gql)["id"]
     before = db_state()
     body = gql(
-        ADDRESS_UPDATE, {"token": token, "address": {**ADDRESS, "province": "浙江"}}
+        ADDRESS_UPDATE, {"token": token, "address": {**ADDRESS, "countryArea": "浙江"}}
     )
     assert_refused(
         body,
         "checkoutShippingAddressUpdate",
         "ADDRESS_INVALID",
         "countryArea",
+    )
+    assert db_state() == before
+
+
+@pytest.mark.parametrize(
+    "legacy", ["recipientName", "province", "district", "streetAddress"]
+)
+def test_the_old_address_input_fields_are_a_graphql_validation_error(gql, legacy):
+    """AddressInput has Saleor's fields only: one of the shop's old names is
+    refused before the mutation runs, and nothing is stored."""
+    token = create_checkout(gql)["id"]
+    before = db_state()
+
+    body = gql(
+        ADDRESS_UPDATE,
+        {"token": token, "address": {**ADDRESS, legacy: "浙江省"}},
+        status=400,
+    )
+
+    assert body.get("data") is None
+    assert len(body["errors"]) == 1
+    assert (
+        f"Field '{legacy}' is not defined by type 'AddressInput'"
+        in body["errors"][0]["message"]
     )
     assert db_state() == before
 

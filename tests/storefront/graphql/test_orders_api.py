@@ -33,7 +33,7 @@ ORDER = """query($token: UUID!) {
   orderByToken(token: $token) {
     id number token status statusDisplay shopStatus created paidAt reservedUntil
     userEmail email customerNote isPaid paymentStatus chargeStatus authorizeStatus
-    shippingAddress { recipientName phone province city district streetAddress }
+    shippingAddress { firstName phone countryArea city cityArea streetAddress1 }
     billingAddress { firstName countryArea }
     lines {
       id productName variantName productSku sku brandName workshopName villageName
@@ -149,8 +149,8 @@ def test_order_by_token_shows_what_was_bought_as_it_was(client, gql, paid):
     assert order["paidAt"] and order["reservedUntil"] is None
     assert order["shippingAddress"] == ADDRESS
     assert order["billingAddress"] == {
-        "firstName": ADDRESS["recipientName"],
-        "countryArea": ADDRESS["province"],
+        "firstName": ADDRESS["firstName"],
+        "countryArea": ADDRESS["countryArea"],
     }
     assert order["lines"] == [
         {

@@ -519,19 +519,19 @@ def test_a_nul_in_a_literal_argument_is_a_field_error_too(gql):
 def test_a_nul_in_an_address_field_names_that_field(gql):
     token = new_checkout(gql)
     address = {
-        "recipientName": "王\x00小明",
+        "firstName": "王\x00小明",
         "phone": "13800138000",
-        "province": "浙江省",
+        "countryArea": "浙江省",
         "city": "舟山市",
-        "district": "嵊泗县",
-        "streetAddress": "菜园镇 1 号",
+        "cityArea": "嵊泗县",
+        "streetAddress1": "菜园镇 1 号",
     }
     payload = gql(ADDRESS, {"token": token, "address": address})["data"][
         "checkoutShippingAddressUpdate"
     ]
     assert payload["errors"] == [
         {
-            "field": "shippingAddress.recipientName",
+            "field": "shippingAddress.firstName",
             "code": "INVALID",
             "message": NUL_MESSAGE,
         }
