@@ -3,6 +3,11 @@ FROM python:3.11-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
+# Noto Sans CJK: the share posters' Chinese text (storefront.links.fonts).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml constraints.txt ./
 COPY config ./config
 COPY brands ./brands

@@ -58,6 +58,7 @@ GUNICORN = $(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) \
 
 run: install $(STAND_IN) var/secret_key var/jwt_private_key.pem var/stripe_webhook_secret  ## migrate, load demo data, collect static, serve on 127.0.0.1:$(PORT)
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
+	export SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; \
 	export JWT_PRIVATE_KEY="$${JWT_PRIVATE_KEY:-$$(cat var/jwt_private_key.pem)}"; \
 	stand_in=; \
 	if [ -z "$${STRIPE_SECRET_KEY}" ]; then \
@@ -95,6 +96,7 @@ run: install $(STAND_IN) var/secret_key var/jwt_private_key.pem var/stripe_webho
 
 worker: install var/secret_key  ## a Celery worker (needs CELERY_BROKER_URL)
 	SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" \
+		SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}" \
 		$(BIN)/celery -A config worker --loglevel=info
 
 beat: install var/secret_key  ## Celery beat, the scheduler (needs CELERY_BROKER_URL)

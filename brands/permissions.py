@@ -63,6 +63,31 @@ def may_use_own_account(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
+def may_use_checkout(owner_id: int | None, user) -> bool:
+    """A guest's cart is anyone's who holds its token (or id); a signed-in
+    customer's cart is theirs alone."""
+    if owner_id is None:
+        return True
+    return bool(user and user.is_authenticated and user.pk == owner_id)
+
+
+def may_read_order(user, *, owner_id: int | None, parcels=()) -> bool:
+    """An order by its id (Saleor's `order(id:)`): its signed-in owner,
+    platform operators, and the managers of a workshop with a parcel in it
+    (`parcels` are the order's Scoped fulfillments). A guest reads their
+    order only through its secret token."""
+    if is_platform_operator(user):
+        return True
+    if owner_id is not None and may_use_own_account(user) and user.pk == owner_id:
+        return True
+    return any(_in_scope(user, Action.SHIP_FULFILLMENT, parcel) for parcel in parcels)
+
+
+def may_view_customers(user) -> bool:
+    """Another account's details (Saleor's `user(id:)`): operators only."""
+    return is_platform_operator(user)
+
+
 def _memberships(user) -> set[tuple[str, int]]:
     """(role, target id) pairs, loaded once per user object (i.e. per request)."""
     if not user or isinstance(user, AnonymousUser) or not user.is_authenticated:
@@ -87,6 +112,13 @@ def has_role(user, role: Role, target_id: int) -> bool:
 
 def role_targets(user, role: Role) -> set[int]:
     return {target for r, target in _memberships(user) if r == role}
+
+
+def may_approve_some_hosts(user) -> bool:
+    """Decides host applications for at least one brand (its operator, or a
+    platform operator): the header offers the applications and the host
+    dashboard of those brands."""
+    return is_platform_operator(user) or bool(role_targets(user, Role.BRAND_OPERATOR))
 
 
 def _may_manage_product(user, product) -> bool:
@@ -253,28 +285,3 @@ def visible_party_filter(user) -> Q | None:
         | Q(kind="brand", brand_id__in=role_targets(user, Role.BRAND_OPERATOR))
         | Q(kind="host", host_id=user.pk)
     )
-
-
-def may_use_checkout(owner_id: int | None, user) -> bool:
-    """A guest's cart is anyone's who holds its token (or id); a signed-in
-    customer's cart is theirs alone."""
-    if owner_id is None:
-        return True
-    return bool(user and user.is_authenticated and user.pk == owner_id)
-
-
-def may_read_order(user, *, owner_id: int | None, parcels=()) -> bool:
-    """An order by its id (Saleor's `order(id:)`): its signed-in owner,
-    platform operators, and the managers of a workshop with a parcel in it
-    (`parcels` are the order's Scoped fulfillments). A guest reads their
-    order only through its secret token."""
-    if is_platform_operator(user):
-        return True
-    if owner_id is not None and may_use_own_account(user) and user.pk == owner_id:
-        return True
-    return any(_in_scope(user, Action.SHIP_FULFILLMENT, parcel) for parcel in parcels)
-
-
-def may_view_customers(user) -> bool:
-    """Another account's details (Saleor's `user(id:)`): operators only."""
-    return is_platform_operator(user)

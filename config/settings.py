@@ -15,6 +15,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from storefront.core.urls import normalise_site_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -357,7 +359,18 @@ GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "50000"))
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG)
 
 SITE_NAME = "共富工坊"
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute URLs (storefront/core/urls.py): SITE_URL, scheme://host[:port]
+# (a trailing slash is dropped, a path refused). `make run` sets it from PORT.
+# Left unset it defaults to http://127.0.0.1:$PORT, and while SITE_URL is that
+# default a request builds its URLs from its own host (if in ALLOWED_HOSTS).
+SITE_URL_DEFAULT = (
+    None
+    if os.environ.get("SITE_URL", "").strip()
+    else f"http://127.0.0.1:{os.environ.get('PORT', '').strip() or '8000'}"
+)
+SITE_URL = normalise_site_url(
+    os.environ.get("SITE_URL", "").strip() or SITE_URL_DEFAULT
+)
 # Hosts an API client's redirectUrl (verification, password reset and
 # account-deletion links) may point at; comma-separated. Default: SITE_URL's.
 ALLOWED_CLIENT_HOSTS = [

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from storefront.core.urls import absolute_url
+
 from .models import Profile
 from .tokens import account_deletion_token, email_verification_token
 
@@ -54,7 +56,7 @@ def verification_link(user, *, link_base: str = "") -> str:
             link_base, email=profile.pending_email or user.email, token=token
         )
     path = reverse("web:email-verify", kwargs={"uidb64": _uid(user), "token": token})
-    return settings.SITE_URL + path
+    return absolute_url(path)
 
 
 def send_verification(*, user_id: int, link_base: str = "") -> None:
@@ -94,8 +96,8 @@ def send_signup_attempt(*, user_id: int) -> None:
         template="signup_attempt",
         context={
             "user": user,
-            "reset_link": settings.SITE_URL + path,
-            "login_link": settings.SITE_URL + reverse("web:login"),
+            "reset_link": absolute_url(path),
+            "login_link": absolute_url(reverse("web:login")),
             "timeout_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
         },
     )
@@ -109,7 +111,7 @@ def password_reset_link(user, *, link_base: str = "") -> str:
     path = reverse(
         "web:password-reset-confirm", kwargs={"uidb64": _uid(user), "token": token}
     )
-    return settings.SITE_URL + path
+    return absolute_url(path)
 
 
 def send_password_reset(*, email: str, link_base: str = "") -> int:

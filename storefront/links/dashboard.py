@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
@@ -29,6 +28,7 @@ from storefront.orders.status import PAID_STATES
 
 from .errors import LinkError, LinkErrorCode
 from .models import HostLink, LinkDailyStat, LiveSession
+from .qr import link_short_url
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 DEFAULT_DAYS = 30
@@ -293,7 +293,7 @@ CSV_HEADER = (
 
 
 def short_url(link) -> str:
-    return f"{settings.SITE_URL}/l/{link.code}"
+    return link_short_url(link)
 
 
 def link_name(link) -> str:

@@ -1,9 +1,10 @@
 """QR codes of host links, for hosts to show on stream or print.
 
-The code holds the absolute short URL, SITE_URL + /l/<code>. Codes are
-matched whatever their case (codes.normalise_code), so the URL could be
-upper-cased for QR's denser alphanumeric mode, but SITE_URL's path and
-query are not case-safe in general; byte mode it is.
+The code holds the absolute short URL, storefront.core.urls.absolute_url
+of /l/<code> (SITE_URL, or the request's allowed host when SITE_URL is not
+set). Codes are matched whatever their case (codes.normalise_code), so the
+URL could be upper-cased for QR's denser alphanumeric mode, but a host name
+is not case-safe in general; byte mode it is.
 """
 
 import io
@@ -12,28 +13,32 @@ import segno
 from django.conf import settings
 from django.urls import reverse
 
+from storefront.core.urls import absolute_url
+
 # M recovers from ~15 % damage: enough for a phone screen or a printed card
 # without making the symbol much denser than L.
 ERROR_CORRECTION = "m"
 
 
-def link_short_url(link) -> str:
-    return settings.SITE_URL + reverse("links:redirect", args=[link.code])
+def link_short_url(link, request=None) -> str:
+    return absolute_url(reverse("links:redirect", args=[link.code]), request)
 
 
-def link_qr(link) -> segno.QRCode:
-    return segno.make_qr(link_short_url(link), error=ERROR_CORRECTION, boost_error=True)
+def link_qr(link, request=None) -> segno.QRCode:
+    return segno.make_qr(
+        link_short_url(link, request), error=ERROR_CORRECTION, boost_error=True
+    )
 
 
-def link_qr_png(link, *, scale: int = 8) -> bytes:
+def link_qr_png(link, *, scale: int = 8, request=None) -> bytes:
     out = io.BytesIO()
-    link_qr(link).save(out, kind="png", scale=scale, border=4)
+    link_qr(link, request).save(out, kind="png", scale=scale, border=4)
     return out.getvalue()
 
 
-def link_qr_svg(link, *, scale: int = 8) -> bytes:
+def link_qr_svg(link, *, scale: int = 8, request=None) -> bytes:
     out = io.BytesIO()
-    link_qr(link).save(
+    link_qr(link, request).save(
         out,
         kind="svg",
         scale=scale,
@@ -41,6 +46,6 @@ def link_qr_svg(link, *, scale: int = 8) -> bytes:
         xmldecl=False,
         svgclass=None,
         lineclass=None,
-        title=f"{settings.SITE_NAME} {link_short_url(link)}",
+        title=f"{settings.SITE_NAME} {link_short_url(link, request)}",
     )
     return out.getvalue()

@@ -108,6 +108,49 @@ def session_is_live(session: LiveSession, now=None) -> bool:
     return session.starts_at <= now < session.ends_at
 
 
+def session_phase(session: LiveSession, now=None) -> str:
+    """ "upcoming", "live" or "ended": a purchase from the live page is
+    credited to the session only while it is "live"."""
+    now = now or timezone.now()
+    if now < session.starts_at:
+        return "upcoming"
+    return "live" if now < session.ends_at else "ended"
+
+
+def live_session_pinning(product: Product) -> LiveSession | None:
+    """The running session that has `product` pinned now (the latest pin
+    if several do), for the product page's 正在直播 badge."""
+    now = timezone.now()
+    return (
+        LiveSession.objects.filter(
+            pinned_product=product,
+            starts_at__lte=now,
+            ends_at__gt=now,
+            brand__is_active=True,
+        )
+        .order_by("-pinned_at", "-pk")
+        .only("pk", "title")
+        .first()
+    )
+
+
+def upcoming_sessions(*, host=None, brand=None, limit: int = 10) -> list[LiveSession]:
+    """直播预告: sessions of `host` or `brand` not yet ended, soonest first
+    (a running one first of all)."""
+    sessions = LiveSession.objects.filter(
+        ends_at__gt=timezone.now(), brand__is_active=True
+    )
+    if host is not None:
+        sessions = sessions.filter(host=host)
+    if brand is not None:
+        sessions = sessions.filter(brand=brand)
+    return list(
+        sessions.select_related("brand", "host__host_profile").order_by(
+            "starts_at", "pk"
+        )[:limit]
+    )
+
+
 def host_display_name(session: LiveSession) -> str:
     profile = getattr(session.host, "host_profile", None)
     return profile.display_name if profile else session.host.get_username()
@@ -144,6 +187,7 @@ def live_session_state(session: LiveSession) -> dict:
         "starts_at": session.starts_at.isoformat(),
         "ends_at": session.ends_at.isoformat(),
         "is_live": session_is_live(session),
+        "phase": session_phase(session),
     }
 
 

@@ -16,8 +16,9 @@ from brands.services import membership_grant
 from storefront.catalog.models import Product
 from storefront.core.slugs import unique_slug
 
-from . import codes
+from . import codes, tasks
 from .errors import LinkError, LinkErrorCode
+from .live_cache import live_state_changed
 from .models import (
     ApplicationStatus,
     HostApplication,
@@ -240,6 +241,7 @@ def live_session_pin(
     session.pinned_product = product
     session.pinned_at = timezone.now()
     session.save(update_fields=["pinned_product", "pinned_at"])
+    live_state_changed(session.pk)  # viewers' cached state.json
     return session
 
 
@@ -306,4 +308,10 @@ def host_application_decide(
             user=application.host, role=Role.LIVESTREAM_HOST, brand=application.brand
         )
         _host_profile_ensure(application.host)
+    # The applicant hears of it once the decision is committed (a rollback
+    # sends nothing); the task retries while the mail server is down.
+    decided = application.pk
+    transaction.on_commit(
+        lambda: tasks.send_application_decided.delay(decided), robust=True
+    )
     return application

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
@@ -34,6 +35,7 @@ from .dashboard import (
 )
 from .errors import LinkError, LinkErrorCode
 from .forms import HostApplyForm, HostLinkForm, LiveSessionForm
+from .host_money import host_money
 from .models import (
     ApplicationStatus,
     HostApplication,
@@ -41,6 +43,7 @@ from .models import (
     HostProfile,
     LiveSession,
 )
+from .selectors import upcoming_sessions
 from .services import (
     host_application_decide,
     host_apply,
@@ -48,6 +51,7 @@ from .services import (
     host_link_revoke,
     live_session_create,
 )
+from .sharing import share_url
 
 LINKS_SHOWN = 200
 
@@ -82,16 +86,15 @@ def host_profile(request, slug):
         .select_related("brand")
         .order_by("brand__name")
     ]
-    now = timezone.now()
-    sessions = list(
-        LiveSession.objects.filter(host_id=profile.user_id, ends_at__gt=now)
-        .select_related("brand")
-        .order_by("starts_at")[:20]
-    )
     return render(
         request,
         "links/host_profile.html",
-        {"profile": profile, "brands": brands, "sessions": sessions, "now": now},
+        {
+            "profile": profile,
+            "brands": brands,
+            "upcoming": upcoming_sessions(host=profile.user, limit=20),
+            "page_url": share_url(reverse("links:host", args=[profile.slug]), request),
+        },
     )
 
 
@@ -199,9 +202,11 @@ def link_qr(request, pk: str, kind: str):
     if link is None or not user_can(request.user, Action.VIEW_HOST_FIGURES, link):
         raise Http404
     if kind == "png":
-        response = HttpResponse(qr.link_qr_png(link), content_type="image/png")
+        png = qr.link_qr_png(link, request=request)
+        response = HttpResponse(png, content_type="image/png")
     else:
-        response = HttpResponse(qr.link_qr_svg(link), content_type="image/svg+xml")
+        svg = qr.link_qr_svg(link, request=request)
+        response = HttpResponse(svg, content_type="image/svg+xml")
     filename = f"link-{link.code}.{kind}"
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -344,6 +349,7 @@ def dashboard(request):
             chart_width=width,
             chart_height=height,
             link_rows=[(row, short_url(row.obj)) for row in board.links],
+            money=host_money(user=request.user, host=board.host),
         )
     status = 400 if context["error"] else 200
     return private_page(render(request, "links/dashboard.html", context, status=status))

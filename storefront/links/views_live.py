@@ -1,9 +1,12 @@
 """A live session's public page (what is on air now, updating by polling its
 state.json) and the host's console to pin products and watch the counts."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
@@ -13,8 +16,10 @@ from brands.permissions import Action, user_can
 from storefront.catalog.models import Product
 from storefront.core.ids import pk_from_text
 
+from .attribution import live_attribution_record
 from .bots import is_bot
 from .errors import LinkError, LinkErrorCode
+from .live_cache import state_poll, state_remember
 from .models import LiveSession
 from .selectors import (
     featured_products,
@@ -24,6 +29,8 @@ from .selectors import (
     live_session_state,
 )
 from .services import live_session_count_view, live_session_pin
+from .sharing import live_share_url
+from .watching import viewer_id, watching_count
 
 POLL_SECONDS = 3
 FIGURES_POLL_SECONDS = 5
@@ -85,17 +92,31 @@ def live(request, pk: int):
             "state": state,
             "featured": featured_products(session),
             "poll_seconds": POLL_SECONDS,
+            "share_url": live_share_url(session, request),
         },
     )
     _count_view(request, session, response)
+    if not is_bot(request.META.get("HTTP_USER_AGENT")):
+        # On air: this visit is the viewer's latest touch (credits the
+        # session and its host); before or after, nothing is recorded.
+        live_attribution_record(request, response, session)
     return response
 
 
 @never_cache
 @require_GET
 def live_state(request, pk: int):
-    """Polled every few seconds by every viewer: one query, never cached."""
-    response = JsonResponse(live_session_state(_session_or_404(pk)))
+    """Polled every few seconds by every viewer: one Redis round trip
+    (the cached state and who is watching, storefront.links.live_cache),
+    one query when the pin changed. Never cached by browsers."""
+    bot = is_bot(request.META.get("HTTP_USER_AGENT"))
+    body, version = state_poll(pk, None if bot else viewer_id(request))
+    if body is None:
+        session = _session_or_404(pk)
+        body = json.dumps(live_session_state(session), cls=DjangoJSONEncoder)
+        body = body.encode()
+        state_remember(pk, version, session, body)
+    response = HttpResponse(body, content_type="application/json")
     response["Cache-Control"] = "no-store"
     return response
 
@@ -128,6 +149,7 @@ def console(request, pk: int):
             "state": live_session_state(session),
             "featured": featured_products(session),
             "figures": live_session_figures(session),
+            "watching": watching_count(session.pk),
             "poll_seconds": FIGURES_POLL_SECONDS,
         },
     )
@@ -142,6 +164,7 @@ def console_figures(request, pk: int):
         return JsonResponse({"error": "permission_denied"}, status=403)
     data = live_session_figures(session)
     data["pinned_product_id"] = session.pinned_product_id
+    data["watching"] = watching_count(session.pk)
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
     return response

@@ -91,27 +91,28 @@ def _preview(request, code: str, location: str):
     )
     if link is None:
         raise Http404("unknown link code")
-    meta = preview_meta(link)
-    meta["url"] = link_short_url(link)
+    meta = preview_meta(link, request)
+    meta["url"] = link_short_url(link, request)
     return render(request, "links/preview.html", {"meta": meta, "location": location})
 
 
-def _brand_meta(brand: Brand) -> dict:
+def _brand_meta(brand: Brand, request=None) -> dict:
     return {
         "title": brand.localized_name,
         "description": plain_excerpt(brand.story) or brand.localized_name,
-        "image": absolute_url(brand.logo.url) if brand.logo else "",
+        "image": absolute_url(brand.logo.url, request) if brand.logo else "",
         "image_alt": brand.localized_name,
     }
 
 
-def _product_meta(product) -> dict | None:
+def _product_meta(product, request=None) -> dict | None:
     if not product.is_on_sale:
         return None
     found = product_meta(
         product,
         images=list(product.images.all()[:1]),
         variants=list(product.variants.all()),
+        request=request,
     )
     return {
         "type": "product",
@@ -124,17 +125,19 @@ def _product_meta(product) -> dict | None:
     }
 
 
-def preview_meta(link: HostLink) -> dict:
+def preview_meta(link: HostLink, request=None) -> dict:
     """Open Graph fields of the link's target; the brand's when the target
     is a product no longer on sale (its name is not shown then)."""
     meta = None
     if link.target == LinkTarget.PRODUCT:
-        meta = _product_meta(link.product)
+        meta = _product_meta(link.product, request)
     elif link.target == LinkTarget.LIVE_SESSION:
         session = link.live_session
-        meta = _brand_meta(link.brand)
+        meta = _brand_meta(link.brand, request)
         meta["title"] = f"{session.title} · {link.brand.localized_name} 直播 Live"
-        pinned = session.pinned_product and _product_meta(session.pinned_product)
+        pinned = session.pinned_product and _product_meta(
+            session.pinned_product, request
+        )
         if pinned and pinned["image"]:
             meta["image"], meta["image_alt"] = pinned["image"], pinned["image_alt"]
-    return {"type": "website", **(meta or _brand_meta(link.brand))}
+    return {"type": "website", **(meta or _brand_meta(link.brand, request))}

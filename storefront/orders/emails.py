@@ -28,6 +28,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from storefront.core.urls import absolute_url
+
 from .models import Order, OrderEventType
 from .services import order_event
 
@@ -41,7 +43,7 @@ SWEEP_BATCH = 200
 
 
 def order_link(order: Order) -> str:
-    return settings.SITE_URL + reverse("web:order", args=[order.token])
+    return absolute_url(reverse("web:order", args=[order.token]))
 
 
 def send_confirmation(order: Order) -> None:

@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from brands.models import Membership, Role
 from brands.webhooks import wecom_webhook_url_problem
+from storefront.core.urls import absolute_url
 
 from .models import (
     Fulfillment,
@@ -149,7 +150,7 @@ def workshop_managers_emails(workshop_id: int) -> list[str]:
 
 
 def admin_order_url(order: Order) -> str:
-    return settings.SITE_URL + reverse("admin:orders_order_change", args=[order.pk])
+    return absolute_url(reverse("admin:orders_order_change", args=[order.pk]))
 
 
 def notice_context(fulfillment: Fulfillment) -> dict:

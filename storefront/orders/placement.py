@@ -33,8 +33,9 @@ def order_place(
 
     `expected_total_fen`, when given, is the total the customer saw; if
     prices moved since, nothing is placed and PRICE_CHANGED says so.
-    `attribution` is the visitor's last host-link tap; whether it credits
-    the host (`hooks.order_credit`) is decided now, as the order is placed."""
+    `attribution` is the visitor's latest host-link tap or live-room visit;
+    whether it credits the host (`hooks.order_credit`) is decided now, as
+    the order is placed."""
     existing = _placed(checkout_token)
     if existing is not None:
         return existing

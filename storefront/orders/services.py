@@ -132,7 +132,11 @@ def order_create(*, checkout, summary, user=None, credit: dict | None = None) ->
             )
     OrderLine.objects.bulk_create(lines)
     Fulfillment.objects.bulk_create(fulfillments)
-    extra = {"host_link_id": order.host_link_id} if order.host_link_id else {}
+    extra = {
+        name: getattr(order, name)
+        for name in ("host_link_id", "live_session_id")
+        if getattr(order, name)
+    }
     order_event(
         order=order,
         type=OrderEventType.PLACED,

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from catalog_import.selectors import may_import_somewhere
+from storefront.core.urls import site_url
 from storefront.web import cart_session
 from storefront.web.views.workshop import may_use_portal
 
@@ -10,7 +11,8 @@ def site(request):
     user = getattr(request, "user", None)
     return {
         "SITE_NAME": settings.SITE_NAME,
-        "SITE_URL": settings.SITE_URL,
+        # What absolute URLs start with (storefront.core.urls).
+        "SITE_URL": site_url(request),
         # Evaluated only by pages that show it (signed-in headers).
         "MAY_IMPORT": SimpleLazyObject(lambda: may_import_somewhere(user)),
         "MAY_RUN_WORKSHOP": SimpleLazyObject(lambda: may_use_portal(user)),

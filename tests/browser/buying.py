@@ -7,6 +7,12 @@ from tests.browser.test_shopping_path import ARTIFACTS
 
 def buy_from_product_page(page, base_url, *, product_name, screenshot, email):
     checkout_to_pay_page(page, base_url, product_name=product_name, email=email)
+    pay_with_test_card(page, screenshot=screenshot)
+
+
+def pay_with_test_card(page, *, screenshot):
+    """On the pay page: the test card into localstripe's Stripe.js, then the
+    order page once the signed webhook says paid."""
     pay = page.locator("#pay-card")
     pay.wait_for(state="visible")
     page.wait_for_function("() => !document.getElementById('pay-card').disabled")
@@ -30,6 +36,11 @@ def checkout_to_pay_page(page, base_url, *, product_name, email):
     page.get_by_role("button", name="加入购物车").click()
     page.goto(f"{base_url}/cart/")
     assert product_name in page.locator("body").inner_text()
+    checkout_from_cart(page, email=email)
+
+
+def checkout_from_cart(page, *, email):
+    """From the cart page: checkout to a Zhejiang address, on to pay."""
     page.get_by_role("link", name="去结算").click()
     page.wait_for_url("**/checkout/")
 

@@ -235,3 +235,90 @@ def test_account_pages_fit_at_390_px(live_server):
         page.goto(base + form_url)
         assert page.locator("form.aftersales-form").count() == 1
         assert_fits(page, "after-sales request form")
+
+
+CELLS_ON_SCREEN = """() => Array.from(document.querySelectorAll('.host-table td'))
+  .map(td => { const r = td.getBoundingClientRect(); return [r.left, r.right]; })"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_host_dashboard_is_cards_on_a_phone_and_a_table_on_a_desktop(
+    live_server,
+):
+    """Every order's commission (pending, paid, reversed), the GMV and the
+    commission per link are on screen at 390 px — cards, nothing scrolled
+    off to the right — and a table again at desktop width. My links (with
+    its QR codes, copy buttons and posters) and a brand operator's header
+    fit too."""
+    from revenue.models import Party
+    from tests.revenue.ledger_builders import (
+        book_refund,
+        give_bank_accounts,
+        pay_out,
+    )
+    from tests.storefront.links.host_builders import (
+        credited_order,
+        days_ago,
+        make_world,
+        product_link,
+    )
+
+    world = make_world()
+    link = product_link(world.host, world.product, label="朋友圈长长的推广标签" * 3)
+    first = credited_order(world, link, 1288800, day=days_ago(3))
+    credited_order(world, link, 999900, day=days_ago(2))
+    give_bank_accounts([Party.objects.get(host=world.host)])
+    pay_out(world.operator)
+    book_refund(first, 400000)
+    credited_order(world, link, 6000, day=days_ago(1))
+    base = live_server.url
+
+    with phone_browser() as page:
+        page.goto(f"{base}/accounts/login/?next=/host/dashboard/")
+        page.fill("#id_username", world.host.username)
+        page.fill("#id_password", "correct horse battery staple")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url("**/host/dashboard/")
+        assert_fits(page, "host dashboard")
+        assert page.locator("#money-orders tbody tr").count() == 3
+        cells = page.evaluate(CELLS_ON_SCREEN)
+        assert cells, "no figures shown"
+        for left, right in cells:
+            assert 0 <= left and right <= 390, f"a figure off screen: {left}–{right}"
+        # Cards: the column headings are hidden, each cell says what it is.
+        assert not page.locator("#money-orders thead").is_visible() or (
+            page.locator("#money-orders thead").bounding_box()["width"] <= 1
+        )
+        label = page.evaluate(
+            """() => getComputedStyle(document.querySelector(
+              '#money-orders td[data-label]'), '::before').content"""
+        )
+        assert "Pending" in label or "State" in label or "Earned" in label
+
+        page.set_viewport_size({"width": 1280, "height": 900})
+        display = page.evaluate(
+            """() => getComputedStyle(document.querySelector(
+              '#money-orders td[data-label]')).display"""
+        )
+        assert display == "table-cell"
+        assert page.locator("#money-orders thead").is_visible()
+        page.set_viewport_size({"width": 390, "height": 844})
+
+        page.goto(f"{base}/host/links/")
+        assert page.locator(".share-box img.share-qr").count() == 1
+        # share.js shows the copy button (hidden without JavaScript).
+        assert page.locator("[data-copy-text]").first.is_visible()
+        assert_fits(page, "my links with the share box")
+
+        page.goto(f"{base}/products/{world.product.slug}/")
+        assert_fits(page, "product with the share box")
+
+    with phone_browser() as page:
+        page.goto(f"{base}/accounts/login/?next=/")
+        page.fill("#id_username", world.brand_operator.username)
+        page.fill("#id_password", "correct horse battery staple")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{base}/")
+        assert page.locator('[data-nav="host-applications"]').count() == 1
+        assert_fits(page, "a brand operator's header")

@@ -30,6 +30,7 @@ from storefront.checkout.services import (
     checkout_lines_update,
 )
 from storefront.core.ids import pk_from_text
+from storefront.links.attribution import live_purchase_touch
 
 from .. import cart_session
 from ..page_cache import ADD_ERROR_KEY
@@ -109,7 +110,11 @@ def cart_add(request):
     cart_session.remember(request, checkout)
     cart_session.count_lines(request, checkout)
     # 立即购买 (buy now) is the same form's other button.
-    return redirect("web:checkout" if "buy_now" in request.POST else "web:cart")
+    response = redirect("web:checkout" if "buy_now" in request.POST else "web:cart")
+    if (live_pk := pk_from_text(request.POST.get("live_session", ""))) is not None:
+        # Bought from a live session's page: that is the latest touch.
+        live_purchase_touch(request, response, live_pk)
+    return response
 
 
 def _add_refused(request, variant_id, quantity, error):

@@ -9,6 +9,7 @@ from revenue.figures import village_share_for_product
 from storefront.catalog import selectors
 from storefront.catalog.models import Category, Product
 from storefront.catalog.seo import product_meta
+from storefront.links.selectors import live_session_pinning
 
 from ..page_cache import public_page_cache
 from .cart import add_refused_for
@@ -24,7 +25,11 @@ def product_detail(request, slug):
     if not user_can(request.user, Action.VIEW_PRODUCT, product):
         raise Http404("product not visible")
     refused = add_refused_for(request, product)
-    response = render(request, "web/product.html", product_context(product, **refused))
+    response = render(
+        request,
+        "web/product.html",
+        product_context(product, request=request, **refused),
+    )
     if refused:
         add_never_cache_headers(response)
     return response
@@ -52,7 +57,7 @@ def _village_share(product: Product, variants: list) -> dict | None:
     return {"fen": fen, "village": village}
 
 
-def product_context(product: Product, **extra) -> dict:
+def product_context(product: Product, *, request=None, **extra) -> dict:
     """What web/product.html shows (with a refused add's message, if any)."""
     variants = list(product.variants.all())
     images = list(product.images.all())
@@ -60,8 +65,13 @@ def product_context(product: Product, **extra) -> dict:
         "product": product,
         "variants": variants,
         "images": images,
-        "meta": product_meta(product, images=images, variants=variants),
+        "meta": product_meta(
+            product, images=images, variants=variants, request=request
+        ),
         "village_share": _village_share(product, variants),
+        # 正在直播: a running session has it pinned (cached pages: up to
+        # CATALOG_CACHE_SECONDS late, as pins do not bump the catalogue).
+        "live_now": live_session_pinning(product),
         **extra,
     }
 

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from brands.selectors import brands_active, villages_all, workshops_active
 from revenue.figures import village_flow
+from storefront.links.selectors import upcoming_sessions
 
 from ..page_cache import public_page_cache
 from .listing import product_page, products_for
@@ -29,6 +30,7 @@ def brand_detail(request, slug):
             "brand": brand,
             "workshops": workshops,
             "villages": _unique_villages(workshops),
+            "upcoming": upcoming_sessions(brand=brand),
             "page_obj": product_page(
                 request, products_for(request.user, brand_slug=slug)
             ),

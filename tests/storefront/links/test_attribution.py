@@ -18,6 +18,7 @@ from brands.models import Membership, Role
 from storefront.checkout.models import Checkout
 from storefront.checkout.selectors import checkout_order_lines, checkout_summary
 from storefront.core.attribution import Attribution
+from storefront.graphql.ids import checkout_global_id
 from storefront.links.attribution import COOKIE, SALT
 from storefront.links.models import HostLink
 from storefront.links.services import (
@@ -281,8 +282,8 @@ def time_now() -> int:
 
 # --- GraphQL ---------------------------------------------------------------------
 
-COMPLETE = """mutation($token: UUID!) {
-  checkoutComplete(token: $token) {
+COMPLETE = """mutation($id: ID!) {
+  checkoutComplete(id: $id) {
     order { number }
     errors { field code message }
     paymentErrors { field code message }
@@ -294,7 +295,7 @@ def complete_over_graphql(client, checkout) -> dict:
     response = client.post(
         "/graphql/",
         data=json.dumps(
-            {"query": COMPLETE, "variables": {"token": str(checkout.token)}}
+            {"query": COMPLETE, "variables": {"id": checkout_global_id(checkout)}}
         ),
         content_type="application/json",
     )

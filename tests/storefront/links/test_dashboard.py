@@ -274,7 +274,8 @@ def test_the_number_of_queries_does_not_grow_with_links(client, world):
         stat(link, days_ago(2), 3, 2)
         credited_order(world, link, 1000)
     assert count() == few
-    assert few <= 20
+    # 20 for the figures, 3 for the commission per order (host_money).
+    assert few <= 23
 
 
 def test_a_brand_operator_without_hosts_sees_an_empty_dashboard(client, world):

@@ -59,7 +59,8 @@ def test_profile_shows_the_host_brands_and_coming_sessions(client, world):
     assert world.brand.name in html and world.other_brand.name not in html
     assert reverse("links:live", args=[coming.pk]) in html
     assert reverse("links:live", args=[on_now.pk]) in html
-    assert "直播中" in html
+    assert 'badge-live">正在直播' in html  # the one on air now, badged
+    assert html.count('badge-muted">预告') == 1  # the one to come
     assert "旧场" not in html
     # Never a figure (a bare number: timestamps' microseconds may hold 4242).
     assert not re.search(r"(?<![\d.])4242(?!\d)", html)

@@ -85,10 +85,25 @@
     });
   }
 
+  // A random id per browser tab, sent with each poll, so the host's console
+  // can count who is watching (storefront.links.watching).
+  function viewerId() {
+    var id = "";
+    try { id = window.sessionStorage.getItem("gf_viewer") || ""; } catch (e) { id = ""; }
+    if (!/^[A-Za-z0-9]{12,32}$/.test(id)) {
+      id = (Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2)).slice(0, 16);
+      if (id.length < 12) { id = (id + "000000000000").slice(0, 12); }
+      try { window.sessionStorage.setItem("gf_viewer", id); } catch (e) { /* private mode */ }
+    }
+    return id;
+  }
+
   if (!window.fetch) { return; }
   var live = document.querySelector("[data-live-state-url]");
   if (live) {
-    poller(live.getAttribute("data-live-state-url"), live.getAttribute("data-poll-seconds"),
+    var stateUrl = live.getAttribute("data-live-state-url");
+    stateUrl += (stateUrl.indexOf("?") < 0 ? "?" : "&") + "v=" + viewerId();
+    poller(stateUrl, live.getAttribute("data-poll-seconds"),
       function (state) { showState(live, state); });
   }
   var console_ = document.querySelector("[data-figures-url]");
