@@ -62,9 +62,9 @@ organisation_changed = Hook(
 
 order_credit = Hook(
     "order_credit",
-    "attribution=, buyer=: an order is being placed with this host-link "
-    "tap or live-room visit (a core.attribution.Attribution, or None) by "
-    "this buyer, under "
+    "attribution=, buyer=, email=: an order is being placed with this "
+    "host-link tap or live-room visit (a core.attribution.Attribution, or "
+    "None) by this buyer (None for a guest) giving this email, under "
     "the checkout lock. Links returns the order fields it credits "
     "({host_id, host_link_id, live_session_id}), or {} for none.",
 )

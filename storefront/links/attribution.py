@@ -7,6 +7,7 @@ is placed (docs/livestream-hosts.md, "Attribution").
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from storefront.core.attribution import Attribution
@@ -69,9 +70,15 @@ def live_attribution_record(request, response, session) -> Attribution | None:
     return _remember(request, response, found, session.brand.attribution_window_days)
 
 
-def live_purchase_touch(request, response, session_pk: int) -> Attribution | None:
+def live_purchase_touch(
+    request, response, session_pk: int, *, variant_pk: int | None
+) -> Attribution | None:
     """立即购买 on live session `session_pk`'s page (the cart add carries the
-    session): recorded as a live-room visit, if the session is on air."""
+    session): recorded as a live-room visit, if the session is on air and
+    the variant is of the session's brand (a session's touch never displaces
+    another brand's host)."""
+    from storefront.catalog.models import ProductVariant
+
     from .models import LiveSession
 
     session = (
@@ -79,7 +86,11 @@ def live_purchase_touch(request, response, session_pk: int) -> Attribution | Non
         .filter(pk=session_pk, brand__is_active=True)
         .first()
     )
-    if session is None:
+    if session is None or variant_pk is None:
+        return None
+    if not ProductVariant.objects.filter(
+        pk=variant_pk, product__brand_id=session.brand_id
+    ).exists():
         return None
     return live_attribution_record(request, response, session)
 
@@ -111,12 +122,15 @@ def attribution_from_request(request) -> Attribution | None:
     return Attribution.from_value(value) if value else None
 
 
-def attribution_for_order(attribution: Attribution | None, *, buyer) -> dict:
+def attribution_for_order(
+    attribution: Attribution | None, *, buyer, email: str = ""
+) -> dict:
     """Order fields {host_id, host_link_id, live_session_id} for a purchase
     now, or {} when nothing is credited: no touch, the brand's window has
     passed since it, the link was revoked or expired, a live-room visit fell
     outside the session's start–end, the host no longer sells the brand, or
-    the host is the buyer. Registered as `hooks.order_credit`
+    the host is the buyer (signed in, or a guest giving the host's own
+    email). Registered as `hooks.order_credit`
     (LinksConfig.ready). Which lines earn commission (only brands the host
     is approved for) the revenue split decides."""
     from brands.models import Membership, Role
@@ -136,6 +150,13 @@ def attribution_for_order(attribution: Attribution | None, *, buyer) -> dict:
     if timezone.now() - touched > timedelta(days=brand.attribution_window_days):
         return {}
     if buyer is not None and getattr(buyer, "pk", None) == credit["host_id"]:
+        return {}
+    if (
+        email
+        and get_user_model()
+        .objects.filter(pk=credit["host_id"], email__iexact=email.strip())
+        .exists()
+    ):
         return {}
     approved = Membership.objects.filter(
         user_id=credit["host_id"], role=Role.LIVESTREAM_HOST, brand_id=brand.pk

@@ -28,7 +28,7 @@ from storefront.core.redis_cache import (
 )
 
 from .clicks import _redis
-from .watching import KEEP_SECONDS, watching_key, watching_seen_locally
+from .watching import KEEP_SECONDS, watching_key
 
 STATE_SECONDS = 10
 _SEPARATOR = b"|"
@@ -53,11 +53,12 @@ def _client():
 
 def state_poll(pk: int, viewer: str | None) -> tuple[bytes | None, bytes | None]:
     """(the cached JSON or None, the version to store a fresh one under),
-    marking `viewer` as watching in the same round trip (None: a bot)."""
+    marking `viewer` as watching in the same round trip (None: a bot).
+    A version of None means Redis is not there: the caller marks the viewer
+    in memory (watching_seen_locally) once it knows the session exists, so
+    polls of made-up session ids cannot grow this process's memory."""
     client = _client()
     if client is None:
-        if viewer is not None:
-            watching_seen_locally(pk, viewer)
         return None, None
     try:
         pipe = client.pipeline(transaction=False)
@@ -68,8 +69,6 @@ def state_poll(pk: int, viewer: str | None) -> tuple[bytes | None, bytes | None]
         (version, stored), *_ = pipe.execute()
     except REDIS_DOWN as error:
         redis_failed(_pause_key(), error)
-        if viewer is not None:
-            watching_seen_locally(pk, viewer)
         return None, None
     version = version or b"0"
     if stored:

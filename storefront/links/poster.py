@@ -12,9 +12,10 @@ returns the drawn text boxes too, so tests can check they stay inside.
 
 import io
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import segno
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from .fonts import cjk_font
 
@@ -51,18 +52,28 @@ class Drawn:
     boxes: list[tuple[str, tuple[int, int, int, int]]] = field(default_factory=list)
 
 
-_GLYPHS: dict[tuple, bytes] = {}
+# Whether the font has a glyph does not depend on the size drawn: it is
+# checked at this small size, and only so many answers are remembered
+# (names and session titles are anyone's text; a 280 px glyph is 300 KB).
+_PROBE_SIZE = 24
+
+
+@lru_cache(maxsize=8)
+def _probe_font(path: str, index: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, _PROBE_SIZE, index=index)
+
+
+@lru_cache(maxsize=4096)
+def _probe(path: str, index: int, char: str) -> bytes:
+    font = _probe_font(path, index)
+    image = Image.new("L", (_PROBE_SIZE * 2, _PROBE_SIZE * 2), 0)
+    ImageDraw.Draw(image).text((0, 0), char, font=font, fill=255)
+    return image.tobytes()
 
 
 def _glyph(font, char: str) -> bytes:
-    """The pixels `font` draws for `char` (remembered: a few hundred chars)."""
-    key = (font.path, font.size, font.index, char)
-    found = _GLYPHS.get(key)
-    if found is None:
-        image = Image.new("L", (font.size * 2, font.size * 2), 0)
-        ImageDraw.Draw(image).text((0, 0), char, font=font, fill=255)
-        found = _GLYPHS[key] = image.tobytes()
-    return found
+    """The pixels `font`'s face draws for `char` at the probe size."""
+    return _probe(str(font.path), font.index, char)
 
 
 def _glyph_filter(font, text: str) -> str:

@@ -30,7 +30,7 @@ from .selectors import (
 )
 from .services import live_session_count_view, live_session_pin
 from .sharing import live_share_url
-from .watching import viewer_id, watching_count
+from .watching import viewer_id, watching_count, watching_seen_locally
 
 POLL_SECONDS = 3
 FIGURES_POLL_SECONDS = 5
@@ -110,9 +110,13 @@ def live_state(request, pk: int):
     (the cached state and who is watching, storefront.links.live_cache),
     one query when the pin changed. Never cached by browsers."""
     bot = is_bot(request.META.get("HTTP_USER_AGENT"))
-    body, version = state_poll(pk, None if bot else viewer_id(request))
+    viewer = None if bot else viewer_id(request)
+    body, version = state_poll(pk, viewer)
     if body is None:
         session = _session_or_404(pk)
+        if version is None and viewer is not None:
+            # No Redis: counted in memory, only for a session that exists.
+            watching_seen_locally(session.pk, viewer)
         body = json.dumps(live_session_state(session), cls=DjangoJSONEncoder)
         body = body.encode()
         state_remember(pk, version, session, body)

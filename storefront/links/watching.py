@@ -35,6 +35,7 @@ _VIEWER = re.compile(r"[A-Za-z0-9_-]{6,40}")
 # {session id: {viewer: last poll}} when Redis is not there
 _local: dict[int, dict[str, float]] = {}
 _LOCAL_MAX = 20000  # viewers per session kept in memory
+_LOCAL_SESSIONS_MAX = 200  # sessions kept; idle ones are dropped first
 
 
 def watching_key(session_id: int) -> str:
@@ -71,6 +72,14 @@ def watching_seen(session_id: int, viewer: str) -> None:
 def watching_seen_locally(session_id: int, viewer: str) -> None:
     """This process's count, when Redis is not there."""
     now = time.time()
+    if session_id not in _local and len(_local) >= _LOCAL_SESSIONS_MAX:
+        # Ended sessions' maps would otherwise stay for the process's life.
+        for known, viewers in list(_local.items()):
+            _trim(viewers, now)
+            if not viewers:
+                del _local[known]
+        if len(_local) >= _LOCAL_SESSIONS_MAX:
+            return
     seen = _local.setdefault(session_id, {})
     if len(seen) >= _LOCAL_MAX and viewer not in seen:
         _trim(seen, now)

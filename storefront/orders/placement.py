@@ -76,7 +76,9 @@ def _place(checkout_token, user, expected_total_fen, attribution) -> Order:
     credit = next(
         (
             found
-            for found in hooks.order_credit(attribution=attribution, buyer=buyer)
+            for found in hooks.order_credit(
+                attribution=attribution, buyer=buyer, email=checkout.email
+            )
             if found
         ),
         {},

@@ -59,10 +59,15 @@ def page_for_visitor(stored: bytes, request) -> bytes:
     return stored.replace(placeholder, get_token(request).encode())
 
 
-def page_key(*, language: str, host: str, path: str, cart_count: int) -> str:
-    """One stored copy per page, language and header cart count."""
+def page_key(
+    *, language: str, host: str, path: str, cart_count: int, scheme: str = "http"
+) -> str:
+    """One stored copy per page, language and header cart count, and per
+    scheme and host: without SITE_URL a page's canonical, Open Graph and
+    share links are built from them (storefront.core.urls)."""
+    origin = host if scheme == "http" else f"{scheme}://{host}"
     return public_cache_key(
-        "page", language, host.encode(), path.encode(), str(cart_count).encode()
+        "page", language, origin.encode(), path.encode(), str(cart_count).encode()
     )
 
 
@@ -80,6 +85,7 @@ def public_page_cache(view):
         key = page_key(
             language=get_language(),
             host=request.get_host(),
+            scheme=request.scheme,
             path=request.get_full_path(),
             # Read from the session that request.user has loaded already.
             cart_count=cart_session.item_count(request),

@@ -113,7 +113,9 @@ def cart_add(request):
     response = redirect("web:checkout" if "buy_now" in request.POST else "web:cart")
     if (live_pk := pk_from_text(request.POST.get("live_session", ""))) is not None:
         # Bought from a live session's page: that is the latest touch.
-        live_purchase_touch(request, response, live_pk)
+        live_purchase_touch(
+            request, response, live_pk, variant_pk=pk_from_text(variant_id)
+        )
     return response
 
 

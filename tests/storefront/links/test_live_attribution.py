@@ -416,3 +416,32 @@ def test_pinning_an_unpublished_product_is_refused_with_a_clear_message(client):
     assert world.session.pinned_product is None
     state = client.get(reverse("links:live-state", args=[world.session.pk])).json()
     assert state["pinned"] is None
+
+
+def test_a_host_checking_out_as_a_guest_with_their_own_email_earns_nothing(client):
+    world = pinned_world()
+    world.host.email = "host@example.com"
+    world.host.save(update_fields=["email"])
+    open_live(client, world.session)
+    buy_now_on_live_page(client, world.session)
+    checkout = Checkout.objects.latest("pk")
+    total = checkout_summary(checkout, checkout_order_lines(checkout)).total_fen
+    data = {"email": "HOST@example.com", **VALID_ADDRESS, "expected_total_fen": total}
+    assert client.post(reverse("web:checkout"), data).status_code == 302
+
+    assert credit(Order.objects.get(checkout_token=checkout.token)) == NONE
+
+
+def test_a_live_session_s_buy_now_of_another_brand_s_product_records_no_touch(
+    client,
+):
+    """The live form's session sent with another brand's product (a crafted
+    post) must not displace the touch that brand's own host earned."""
+    world = pinned_world()
+    other = default_variant(world.other_products[0])
+    response = client.post(
+        reverse("web:cart-add"),
+        {"variant": other.pk, "quantity": "1", "live_session": str(world.session.pk)},
+    )
+    assert response.status_code == 302
+    assert COOKIE not in response.cookies

@@ -203,3 +203,29 @@ def test_without_redis_every_poll_reads_the_new_pin(client, world, settings):
     assert _poll(client, session, "viewer000001").json()["pinned"]["product_id"] == (
         second.pk
     )
+
+
+def test_polling_made_up_sessions_without_redis_keeps_nothing_in_memory(
+    client, settings
+):
+    """A 404 poll (no such session) is not a viewer: without Redis, polls of
+    made-up session ids must not add to the process's in-memory counts."""
+    settings.REDIS_URL = ""
+    for pk in range(900001, 900021):
+        url = reverse("links:live-state", args=[pk])
+        response = client.get(url, {"v": "viewer000001"}, HTTP_USER_AGENT=PHONE)
+        assert response.status_code == 404
+    assert watching._local == {}
+
+
+def test_idle_sessions_are_dropped_from_memory_when_it_fills(world, settings):
+    """Without Redis the in-memory counts keep at most _LOCAL_SESSIONS_MAX
+    sessions: ended sessions' viewers (all older than the window) make way."""
+    settings.REDIS_URL = ""
+    old = timezone.now().timestamp() - watching.WINDOW_SECONDS - 5
+    for pk in range(-watching._LOCAL_SESSIONS_MAX, 0):  # no real session's id
+        watching._local[pk] = {"stale0000001": old}
+    session = make_session(world)
+    watching.watching_seen(session.pk, "fresh0000001")
+    assert watching.watching_count(session.pk) == 1
+    assert len(watching._local) <= watching._LOCAL_SESSIONS_MAX

@@ -113,3 +113,18 @@ def test_admin_delete_retires_cached_pages(client):
     django_admin.site._registry[type(product)].delete_model(None, product)
 
     assert client.get(url).status_code == 404
+
+
+def test_a_page_cached_over_http_is_not_served_over_https(client, settings):
+    """Without SITE_URL, absolute links come from the request's scheme and
+    host: a copy stored for http must not give an https visitor http://
+    canonical and Open Graph URLs (the cache key carries the scheme)."""
+    settings.SITE_URL = settings.SITE_URL_DEFAULT = "http://127.0.0.1:8000"
+    product = make_product(name="象山活黄鱼")
+    url = reverse("web:product", args=[product.slug])
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    secure = client.get(url, secure=True)
+    assert secure["X-Page-Cache"] == "miss"
+    html = secure.content.decode()
+    assert f'href="https://testserver{url}"' in html
+    assert "http://testserver/" not in html
