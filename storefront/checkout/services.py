@@ -199,7 +199,7 @@ def _clean_email(email: str) -> str:
 
 
 def checkout_email_update(*, checkout: Checkout, email: str) -> Checkout:
-    return _set_fields(checkout, email=_clean_email(email))
+    return checkout_fields_set(checkout, email=_clean_email(email))
 
 
 def clean_address(data: dict) -> dict[str, str]:
@@ -224,17 +224,17 @@ def clean_address(data: dict) -> dict[str, str]:
 
 
 def checkout_shipping_address_update(*, checkout: Checkout, address: dict) -> Checkout:
-    return _set_fields(checkout, **clean_address(address))
+    return checkout_fields_set(checkout, **clean_address(address))
 
 
 def checkout_note_update(*, checkout: Checkout, note: str) -> Checkout:
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise CheckoutError(CheckoutErrorCode.NOTE_TOO_LONG, field="note")
-    return _set_fields(checkout, note=note)
+    return checkout_fields_set(checkout, note=note)
 
 
-def _set_fields(checkout: Checkout, **values) -> Checkout:
+def checkout_fields_set(checkout: Checkout, **values) -> Checkout:
     """One UPDATE of already-validated fields; NOT_FOUND if the cart became
     an order meanwhile (no row left to update)."""
     values["updated_at"] = timezone.now()

@@ -36,9 +36,10 @@ def link_qr_png(link, *, scale: int = 8, request=None) -> bytes:
     return out.getvalue()
 
 
-def link_qr_svg(link, *, scale: int = 8, request=None) -> bytes:
+def svg_of(code, *, scale: int, title: str) -> bytes:
+    """A segno QR code as the SVG every page and download uses."""
     out = io.BytesIO()
-    link_qr(link, request).save(
+    code.save(
         out,
         kind="svg",
         scale=scale,
@@ -46,6 +47,14 @@ def link_qr_svg(link, *, scale: int = 8, request=None) -> bytes:
         xmldecl=False,
         svgclass=None,
         lineclass=None,
-        title=f"{settings.SITE_NAME} {link_short_url(link, request)}",
+        title=title,
     )
     return out.getvalue()
+
+
+def link_qr_svg(link, *, scale: int = 8, request=None) -> bytes:
+    return svg_of(
+        link_qr(link, request),
+        scale=scale,
+        title=f"{settings.SITE_NAME} {link_short_url(link, request)}",
+    )

@@ -12,7 +12,6 @@ of everything drawn, so the same facts are drawn once per POSTER_SECONDS.
 """
 
 import hashlib
-import io
 from contextlib import suppress
 
 import segno
@@ -48,18 +47,11 @@ def live_share_url(session: LiveSession, request=None) -> str:
 
 def qr_svg(url: str, *, scale: int = 6) -> bytes:
     """`url` (one of ours, from share_url) as a QR code in SVG."""
-    out = io.BytesIO()
-    segno.make_qr(url, error=qr.ERROR_CORRECTION, boost_error=True).save(
-        out,
-        kind="svg",
+    return qr.svg_of(
+        segno.make_qr(url, error=qr.ERROR_CORRECTION, boost_error=True),
         scale=scale,
-        border=4,
-        xmldecl=False,
-        svgclass=None,
-        lineclass=None,
         title=f"{settings.SITE_NAME} {url}",
     )
-    return out.getvalue()
 
 
 def host_name_of(user) -> str:
