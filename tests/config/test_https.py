@@ -71,10 +71,10 @@ def test_check_deploy_with_the_production_variables_finds_no_issue():
     assert "System check identified no issues" in result.stdout, result.stdout
 
 
-def test_check_without_a_jwt_key_names_it():
+def test_check_deploy_without_a_jwt_key_names_it():
     env = {k: v for k, v in PRODUCTION.items() if k != "JWT_PRIVATE_KEY"}
 
-    result = _run(["manage.py", "check"], **env)
+    result = _run(["manage.py", "check", "--deploy"], **env)
 
     assert result.returncode != 0
     assert "accounts.E001" in result.stderr + result.stdout
