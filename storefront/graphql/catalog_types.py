@@ -10,6 +10,7 @@ which clients already read from `category`."""
 from dataclasses import dataclass
 
 import graphene
+from django.db.models import OuterRef, Subquery
 from graphene import relay
 from graphene_django import DjangoObjectType
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
@@ -152,12 +153,21 @@ class ProductLoad:
 
     joins: tuple[str, ...] = ALL_JOINS
     stock: bool = True
+    # False when no variant is answered, only product figures read from the
+    # variants (prices, availability): their other columns stay unloaded.
+    variant_rows: bool = True
+    # Which photos: "all", "first" (only `thumbnail` reads them) or "none".
+    photos: str = "all"
 
 
-def product_load(info, *path: str) -> ProductLoad:
-    """What the Product fields the query selects at `path` below the field
-    being resolved ("edges", "node" for a connection) read: a page that
-    shows names, photos and prices joins nothing and leaves stock alone."""
+# Product fields that read every photo, and the one that reads the first.
+ALL_PHOTO_FIELDS = frozenset({"media", "images"})
+FIRST_PHOTO_FIELD = "thumbnail"
+
+
+def fields_at(info, *path: str) -> list:
+    """The field nodes the query selects at `path` below the field being
+    resolved (none when it doesn't select that far)."""
     nodes = list(info.field_nodes)
     for step in path:
         nodes = [
@@ -166,20 +176,34 @@ def product_load(info, *path: str) -> ProductLoad:
             for field in _fields(node.selection_set, info.fragments)
             if field.name.value == step
         ]
-    joins, stock = set(), False
+    return nodes
+
+
+def product_load(info, *path: str) -> ProductLoad:
+    """What the Product fields the query selects at `path` below the field
+    being resolved ("edges", "node" for a connection) read: a page that
+    shows names, photos and prices joins nothing and leaves stock alone."""
+    nodes = fields_at(info, *path)
+    joins, stock, variant_rows, photos = set(), False, False, set()
     for node in nodes:
         for field in _fields(node.selection_set, info.fragments):
             name = field.name.value
             if name in FIELD_JOINS:
                 joins.update(FIELD_JOINS[name])
                 stock = stock or name == "isAvailable"
+                photos.add(name)
             elif name in VARIANT_FIELDS:
                 if _mentions(field, "product", info.fragments):
                     return ProductLoad()
-                stock = True
+                stock = variant_rows = True
+                photos.add("media")  # a variant's media are its product's
             else:
                 return ProductLoad()
-    return ProductLoad(tuple(sorted(joins)), stock)
+    if photos & ALL_PHOTO_FIELDS:
+        which = "all"
+    else:
+        which = "first" if FIRST_PHOTO_FIELD in photos else "none"
+    return ProductLoad(tuple(sorted(joins)), stock, variant_rows, which)
 
 
 def with_product_joins(queryset, joins=ALL_JOINS):
@@ -213,40 +237,73 @@ def with_product_data(queryset):
     )
 
 
-def load_rows(products, *, stock: bool = True) -> list:
-    """Each product's variants (with their stock unless `stock` is false, in
-    sort order) and photos (in sort order): two queries for any number of
-    products, kept where `rows_of` finds them. Cheaper than
-    prefetch_related, which makes two querysets per product to hold what it
-    found."""
-    from storefront.catalog.models import ProductImage, ProductVariant
+# Variant columns no product-level field reads (see ProductLoad.variant_rows).
+VARIANT_ROW_COLUMNS = ("sku", "name", "options", "weight_grams")
+
+
+def load_rows(products, load: ProductLoad = ProductLoad()) -> list:
+    """Each product's variants (with their stock if `load` reads it, in sort
+    order) and the photos `load` names (in sort order): two queries for any
+    number of products, kept where `rows_of` and `first_photo` find them.
+    Cheaper than prefetch_related, which makes two querysets per product to
+    hold what it found."""
+    from storefront.catalog.models import ProductVariant
 
     products = list(products)
     by_pk = {}
     for product in products:
-        product._rows = {"variants": [], "images": []}
+        product._rows = {"variants": []}
         by_pk[product.pk] = product
     if not by_pk:
         return products
     variants = ProductVariant.objects.filter(product_id__in=by_pk).order_by(
         "sort_order", "pk"
     )
-    if stock:
+    if load.stock:
         variants = variants.select_related("stock")
+    if not load.variant_rows:
+        variants = variants.defer(*VARIANT_ROW_COLUMNS)
     to_product = ProductVariant._meta.get_field("product")
     for variant in variants:
         product = by_pk[variant.product_id]
         to_product.set_cached_value(variant, product)
         product._rows["variants"].append(variant)
-    images = ProductImage.objects.filter(product_id__in=by_pk).order_by(
-        "sort_order", "pk"
-    )
+    if load.photos != "none":
+        _load_photos(by_pk, first=load.photos == "first")
+    return products
+
+
+def _load_photos(by_pk: dict, *, first: bool) -> None:
+    from storefront.catalog.models import ProductImage
+
+    key = "first_image" if first else "images"
+    for product in by_pk.values():
+        product._rows[key] = [] if not first else None
+    images = ProductImage.objects.filter(product_id__in=by_pk)
+    if first:
+        images = images.filter(
+            pk=Subquery(
+                ProductImage.objects.filter(product_id=OuterRef("product_id"))
+                .order_by("sort_order", "pk")
+                .values("pk")[:1]
+            )
+        )
     to_product = ProductImage._meta.get_field("product")
-    for image in images:
+    for image in images.order_by("sort_order", "pk"):
         product = by_pk[image.product_id]
         to_product.set_cached_value(image, product)
-        product._rows["images"].append(image)
-    return products
+        if first:
+            product._rows[key] = image
+        else:
+            product._rows[key].append(image)
+
+
+def first_photo(product):
+    """The product's first photo (its thumbnail), or None."""
+    rows = getattr(product, "_rows", None)
+    if rows is not None and "first_image" in rows:
+        return rows["first_image"]
+    return next(iter(rows_of(product, "images")), None)
 
 
 def rows_of(instance, name: str) -> list:
@@ -348,7 +405,7 @@ def products_page(info, queryset, **kwargs):
         ProductCountableConnection,
         **page_args(kwargs),
     )
-    set_page(load_rows((edge.node for edge in connection.edges), stock=load.stock))
+    set_page(load_rows((edge.node for edge in connection.edges), load))
     return connection
 
 

@@ -6,12 +6,9 @@ free-shipping threshold; `note`; `product` on a line), the
 
 import graphene
 from django.conf import settings
-from django.db.models import Prefetch
 from graphql import GraphQLError
 
-from brands.models import Brand
 from brands.permissions import may_use_checkout
-from storefront.catalog.models import ProductVariant
 from storefront.checkout import selectors
 from storefront.checkout.errors import CheckoutError, CheckoutErrorCode
 from storefront.checkout.extras import COURIER
@@ -20,6 +17,7 @@ from storefront.payments import gateway
 
 from . import addresses
 from .account_types import User
+from .catalog_types import ProductLoad, fields_at, load_rows, product_load, set_page
 from .channels import the_channel
 from .checkout_delivery import (
     Courier,
@@ -67,40 +65,58 @@ def owned_checkout(info, token) -> Checkout:
     return checkout
 
 
-def _lines_with_products(checkout: Checkout):
-    """The selector's lines plus what the `product` of a line can reach, so a
-    cart of any size costs the same few queries."""
-    return (
-        selectors.checkout_lines(checkout)
-        .select_related(
-            "variant__product__workshop__village",
-            "variant__product__origin_village",
-            "variant__product__category",
-        )
-        .prefetch_related(
-            Prefetch(
-                "variant__product__variants",
-                queryset=ProductVariant.objects.select_related("stock").order_by(
-                    "sort_order", "pk"
-                ),
-            ),
-            Prefetch(
-                "variant__product__workshop__brands",
-                queryset=Brand.objects.order_by("name"),
-            ),
+# Checkout fields that show the lines, not just their totals.
+LINE_FIELDS = ("lines", "shipments", "problems")
+
+
+def _lines_with_products(checkout: Checkout, load: ProductLoad):
+    """The lines with what their checks read (stock, sale status) and the
+    tables `load` names for their products, then the products' variants and
+    photos, two queries for any cart (`load_rows`), so that a line's
+    `variant { product { thumbnail } }` costs no query of its own."""
+    lines = list(
+        checkout.lines.select_related(
+            "variant__stock",
+            "variant__product__brand",
+            "variant__product__workshop",
+            "variant__workshop__village",
+            *(f"variant__product__{join}" for join in load.joins),
         )
     )
+    products = {}
+    for line in lines:
+        # Lines of one product share one instance, so all find its rows.
+        line.variant.product = products.setdefault(
+            line.variant.product_id, line.variant.product
+        )
+    set_page(load_rows(products.values(), load))
+    return lines
+
+
+def plan_lines(checkout: Checkout | None, info, *path: str) -> Checkout | None:
+    """When the query shows the checkout's lines (at `path` below the field
+    being resolved), load them once, with what it reads of their products,
+    rather than the totals first and the lines again."""
+    if checkout is not None and any(fields_at(info, *path, f) for f in LINE_FIELDS):
+        checkout._graphql_line_load = product_load(
+            info, *path, "lines", "variant", "product"
+        )
+    return checkout
 
 
 def summary_of(checkout: Checkout, *, lines: bool = False) -> selectors.CheckoutSummary:
     """Priced once per checkout object, however many fields ask for it.
     Totals alone need one light query; the lines' products load only when a
-    field shows lines."""
+    field shows lines (with what `plan_lines` found the query reads of them,
+    else everything)."""
     detailed = getattr(checkout, "_graphql_lines_summary", None)
     if detailed is not None:
         return detailed
-    if lines:
-        detailed = selectors.checkout_summary(checkout, _lines_with_products(checkout))
+    load = getattr(checkout, "_graphql_line_load", None)
+    if lines or load is not None:
+        detailed = selectors.checkout_summary(
+            checkout, _lines_with_products(checkout, load or ProductLoad())
+        )
         checkout._graphql_lines_summary = detailed
         return detailed
     summary = getattr(checkout, "_graphql_summary", None)
@@ -326,7 +342,7 @@ class CheckoutQuery(graphene.ObjectType):
             raise GraphQLError(
                 refusal.message, extensions={"code": refusal.code, "field": "id"}
             ) from None
-        return checkout_for(info, found)
+        return plan_lines(checkout_for(info, found), info)
 
 
 # --- inputs ------------------------------------------------------------------

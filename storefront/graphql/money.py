@@ -11,6 +11,51 @@ from storefront.core.money import CURRENCY, format_fen
 FRACTION_DIGITS = 2
 
 
+class Fen:
+    """The value behind Money: an amount in fen, its other shapes worked out
+    only for the fields a query selects (a listing has hundreds)."""
+
+    __slots__ = ("fractional_amount",)
+    currency = CURRENCY
+    fraction_digits = FRACTION_DIGITS
+
+    def __init__(self, fen: int):
+        self.fractional_amount = fen
+
+    @property
+    def amount(self) -> float:
+        return float(Decimal(self.fractional_amount) / 100)
+
+    @property
+    def formatted(self) -> str:
+        return format_fen(self.fractional_amount)
+
+
+class TaxedFen:
+    """The value behind TaxedMoney: gross = net, tax 0 (see TaxedMoney)."""
+
+    __slots__ = ("gross",)
+    currency = CURRENCY
+
+    def __init__(self, fen: int):
+        self.gross = Fen(fen)
+
+    @property
+    def net(self) -> Fen:
+        return self.gross
+
+    @property
+    def tax(self) -> Fen:
+        return Fen(0)
+
+
+class FenRange:
+    __slots__ = ("start", "stop")
+
+    def __init__(self, start: TaxedFen, stop: TaxedFen):
+        self.start, self.stop = start, stop
+
+
 class Money(graphene.ObjectType):
     currency = graphene.String(required=True)
     amount = graphene.Float(required=True, description="Amount in yuan (元).")
@@ -21,16 +66,8 @@ class Money(graphene.ObjectType):
     formatted = graphene.String(required=True, description="e.g. ¥12.80")
 
     @staticmethod
-    def from_fen(fen: int | None) -> "Money | None":
-        if fen is None:
-            return None
-        return Money(
-            currency=CURRENCY,
-            amount=float(Decimal(fen) / 100),
-            fractional_amount=fen,
-            fraction_digits=FRACTION_DIGITS,
-            formatted=format_fen(fen),
-        )
+    def from_fen(fen: int | None) -> Fen | None:
+        return None if fen is None else Fen(fen)
 
 
 class TaxedMoney(graphene.ObjectType):
@@ -43,13 +80,8 @@ class TaxedMoney(graphene.ObjectType):
     tax = graphene.Field(Money, required=True)
 
     @staticmethod
-    def from_fen(fen: int | None) -> "TaxedMoney | None":
-        if fen is None:
-            return None
-        money = Money.from_fen(fen)
-        return TaxedMoney(
-            currency=CURRENCY, gross=money, net=money, tax=Money.from_fen(0)
-        )
+    def from_fen(fen: int | None) -> TaxedFen | None:
+        return None if fen is None else TaxedFen(fen)
 
 
 class TaxedMoneyRange(graphene.ObjectType):
@@ -57,9 +89,7 @@ class TaxedMoneyRange(graphene.ObjectType):
     stop = graphene.Field(TaxedMoney)
 
     @staticmethod
-    def from_fen(low: int | None, high: int | None) -> "TaxedMoneyRange | None":
+    def from_fen(low: int | None, high: int | None) -> FenRange | None:
         if low is None or high is None:
             return None
-        return TaxedMoneyRange(
-            start=TaxedMoney.from_fen(low), stop=TaxedMoney.from_fen(high)
-        )
+        return FenRange(TaxedFen(low), TaxedFen(high))

@@ -31,6 +31,7 @@ from .catalog_types import (
     ProductTypeNode,
     SaleorConnection,
     Translation,
+    first_photo,
     page_args,
     page_prefetch,
     product_pricing,
@@ -199,7 +200,7 @@ class Product(DjangoObjectType):
         return CHANNEL_SLUG
 
     def resolve_thumbnail(self, info, size=None, format=None):
-        return image_of(info, next(iter(rows_of(self, "images")), None), size)
+        return image_of(info, first_photo(self), size)
 
     def resolve_pricing(self, info, address=None):
         if not hasattr(self, "_pricing"):

@@ -347,7 +347,7 @@ class StorefrontQuery(graphene.ObjectType):
         product = queryset.first()
         if product is None:
             return None
-        return set_page(load_rows([product], stock=load.stock))[0]
+        return set_page(load_rows([product], load))[0]
 
     def resolve_product_variant(
         self, info, id=None, sku=None, external_reference=None, channel=None

@@ -575,6 +575,34 @@ def test_a_list_of_names_photos_and_prices_joins_no_other_table(
     assert '"catalog_stock"' not in variants_sql
 
 
+def test_a_thumbnail_only_list_loads_each_products_first_photo_alone(
+    run, shop, django_assert_max_num_queries
+):
+    """`thumbnail` alone loads one photo per product, the first in the
+    workshop's order (not the first added); `media` beside it loads them all,
+    still in that order."""
+    product = make_product(brand=shop["banlan"], name="鱼鲞")
+    later = services.product_image_add(
+        product=product, data=png_bytes((41, 30)), alt="后", sort_order=2
+    )
+    first = services.product_image_add(
+        product=product, data=png_bytes((42, 30)), alt="先", sort_order=1
+    )
+    assert later.pk < first.pk
+    with django_assert_max_num_queries(3) as captured:
+        body = run("", query=PLAIN_LIST)
+    fish = next(n for n in _nodes(body["data"]["products"]) if n["name"] == "鱼鲞")
+    assert fish["thumbnail"]["alt"] == "先"
+    assert "LIMIT 1" in captured.captured_queries[2]["sql"]
+
+    both = PLAIN_LIST.replace("thumbnail(size: 512)", "media { alt } thumbnail")
+    with django_assert_max_num_queries(3):
+        body = run("", query=both)
+    fish = next(n for n in _nodes(body["data"]["products"]) if n["name"] == "鱼鲞")
+    assert fish["thumbnail"]["alt"] == "先"
+    assert [m["alt"] for m in fish["media"]] == ["先", "后"]
+
+
 def test_workshops_brands_cost_one_query_for_the_whole_page(
     run, shop, django_assert_max_num_queries
 ):

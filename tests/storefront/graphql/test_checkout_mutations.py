@@ -1010,10 +1010,9 @@ def test_checkout_query_count_does_not_grow_with_lines(
     with CaptureQueriesContext(connection) as one_line:
         gql(CHECKOUT_QUERY, {"token": small})
     # The cart, its lines (variants, stock, products, brands, workshops and
-    # villages joined), images, the products' variants, the workshops' brands;
-    # plus the light price-only lines query when totals are resolved before
-    # the lines.
-    with django_assert_max_num_queries(6):
+    # villages joined), the products' variants and their photos; the totals
+    # read the same lines (no second, price-only lines query).
+    with django_assert_max_num_queries(4):
         with CaptureQueriesContext(connection) as nine_lines:
             body = gql(CHECKOUT_QUERY, {"token": large})
 
