@@ -31,6 +31,7 @@ from .catalog_types import (
     ProductTypeNode,
     SaleorConnection,
     Translation,
+    fields_at,
     first_photo,
     page_args,
     page_prefetch,
@@ -280,11 +281,12 @@ class Product(DjangoObjectType):
         return self.brand
 
     def resolve_workshop(self, info):
-        page_prefetch(
-            self,
-            "workshop__brands",
-            Prefetch("workshop__brands", queryset=Brand.objects.order_by("name")),
-        )
+        if fields_at(info, "brands"):
+            page_prefetch(
+                self,
+                "workshop__brands",
+                Prefetch("workshop__brands", queryset=Brand.objects.order_by("name")),
+            )
         return self.workshop
 
     def resolve_origin_village(self, info):

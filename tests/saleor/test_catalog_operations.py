@@ -628,6 +628,24 @@ def test_workshops_brands_cost_one_query_for_the_whole_page(
     assert shrimp["workshop"]["village"]["name"] == "蚂蚁岛村"
 
 
+def test_a_workshops_name_alone_loads_no_brands(
+    run, shop, django_assert_max_num_queries
+):
+    """`workshop { name }` is read from the joined row: the workshops'
+    brands are not fetched when nothing asks for them."""
+    query = """query { products(first: 20, channel: "default-channel") {
+      edges { node { name workshop { name } } } } }"""
+    with django_assert_max_num_queries(3) as captured:
+        body = run("", query=query)
+    shrimp = next(
+        n for n in _nodes(body["data"]["products"]) if n["name"] == "蚂蚁岛虾皮"
+    )
+    assert shrimp["workshop"]["name"]
+    assert not any(
+        "brands_workshop_brands" in q["sql"] for q in captured.captured_queries
+    )
+
+
 def test_a_variants_product_is_the_joined_row_without_more_queries(
     run, shop, django_assert_max_num_queries
 ):
