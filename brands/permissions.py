@@ -7,6 +7,7 @@ Every view, GraphQL resolver and admin page asks `user_can`. Platform operators
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet, TextChoices
 
@@ -112,6 +113,34 @@ def has_role(user, role: Role, target_id: int) -> bool:
 
 def role_targets(user, role: Role) -> set[int]:
     return {target for r, target in _memberships(user) if r == role}
+
+
+# The Membership column that names each role's target.
+_ROLE_TARGET = {
+    Role.BRAND_OPERATOR: "brand_id",
+    Role.LIVESTREAM_HOST: "brand_id",
+    Role.WORKSHOP_MANAGER: "workshop_id",
+    Role.VILLAGE_TREASURER: "village_id",
+}
+
+
+def users_named_by(obj: Scoped, action: Action) -> QuerySet:
+    """The active users `obj` names for `action` (its `Scope`): the holders
+    of the role over its target, or its one user. Platform operators, who may
+    do everything, are not among them unless the scope names them too: this
+    answers "whose is it" (who is told of it), not "who may see it"."""
+    users = get_user_model().objects.filter(is_active=True)
+    scope = obj.permission_scope(action)
+    if scope is None:
+        return users.none()
+    if scope.user_id is not None:
+        return users.filter(pk=scope.user_id)
+    if scope.role is None or scope.target_id is None:
+        return users.none()
+    holders = Membership.objects.filter(
+        role=scope.role, **{_ROLE_TARGET[scope.role]: scope.target_id}
+    )
+    return users.filter(pk__in=holders.values("user_id"))
 
 
 def may_approve_some_hosts(user) -> bool:

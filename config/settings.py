@@ -239,6 +239,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "storefront.payments.tasks.send_unsent_refund_emails",
         "schedule": 300.0,
     },
+    "send-unsent-payout-notices": {
+        "task": "revenue.tasks.send_unsent_payout_notices",
+        "schedule": 300.0,
+    },
     "propose-payout-batch": {
         "task": "revenue.tasks.propose_payout_batch",
         "schedule": crontab(

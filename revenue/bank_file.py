@@ -28,6 +28,12 @@ PURPOSE = "共富工坊分账"
 READY = (PayoutBatchStatus.APPROVED, PayoutBatchStatus.COMPLETED)
 
 
+def bank_memo(batch: PayoutBatch) -> str:
+    """The transfer's purpose (用途/附言): what the receiving account's
+    statement shows, so it is also what a payout notice tells them to look for."""
+    return f"{PURPOSE} {batch}"
+
+
 def _rows(batch: PayoutBatch):
     payouts = (
         batch.payouts.filter(method=PayoutMethod.BANK)
@@ -47,36 +53,49 @@ def _rows(batch: PayoutBatch):
                 number,
                 *text,
                 fen_to_yuan(payout.amount_fen),
-                f"{PURPOSE} {batch}",
+                bank_memo(batch),
                 str(batch),
                 payout.pk,
             ],
         )
 
 
-def _check_encodable(payout, row: list, codec: str) -> None:
+def csv_codec(encoding: str) -> str:
+    """The Python codec for an accepted encoding name ("utf-8", "gbk")."""
+    codec = CODECS.get(str(encoding).strip().lower())
+    if codec is None:
+        raise ValueError(f"unknown CSV encoding: {encoding!r}")
+    return codec
+
+
+def unencodable_char(row, codec: str) -> str | None:
+    """The first character of `row`'s cells that `codec` cannot write."""
     for cell in row:
         try:
             str(cell).encode(codec)
         except UnicodeEncodeError as exc:
-            char = exc.object[exc.start : exc.end]
-            raise RevenueError(
-                RevenueErrorCode.NOT_ENCODABLE,
-                field="encoding",
-                detail=(
-                    f"{payout.party.name}（付款 {payout.pk}）的“{char}”",
-                    f"'{char}' for {payout.party.name} (payout {payout.pk})",
-                ),
-            ) from exc
+            return exc.object[exc.start : exc.end]
+    return None
+
+
+def _check_encodable(payout, row: list, codec: str) -> None:
+    char = unencodable_char(row, codec)
+    if char is not None:
+        raise RevenueError(
+            RevenueErrorCode.NOT_ENCODABLE,
+            field="encoding",
+            detail=(
+                f"{payout.party.name}（付款 {payout.pk}）的“{char}”",
+                f"'{char}' for {payout.party.name} (payout {payout.pk})",
+            ),
+        )
 
 
 def bank_file(*, batch: PayoutBatch, encoding: str = "utf-8") -> bytes:
     """CSV bytes of the batch's bank payouts that are not cancelled, in
     `encoding` ("utf-8" or "gbk"). Only an approved (or completed) batch has
     one: amounts may still be lowered at approval."""
-    codec = CODECS.get(str(encoding).strip().lower())
-    if codec is None:
-        raise ValueError(f"unknown bank file encoding: {encoding!r}")
+    codec = csv_codec(encoding)
     if batch.status not in READY:
         raise RevenueError(
             RevenueErrorCode.INVALID_TRANSITION,

@@ -22,6 +22,7 @@ class RevenueErrorCode(TextChoices):
     NOT_BANK_PAYOUT = "not_bank_payout"
     NOT_ENCODABLE = "not_encodable"
     INVALID_MONTH = "invalid_month"
+    INVALID_YEAR = "invalid_year"
     INVALID_RECIPIENT = "invalid_recipient"
     INVALID_THRESHOLD = "invalid_threshold"
 
@@ -94,6 +95,10 @@ MESSAGES = {
     RevenueErrorCode.INVALID_MONTH: (
         "月份格式应为 YYYY-MM",
         "The month must look like YYYY-MM",
+    ),
+    RevenueErrorCode.INVALID_YEAR: (
+        "年份格式应为四位数字 YYYY（如 2026）",
+        "The year must be four digits, YYYY (as in 2026)",
     ),
     RevenueErrorCode.INVALID_RECIPIENT: (
         "无主播时的佣金和支付手续费只能归工坊、村集体、品牌或平台",

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .errors import RevenueError, RevenueErrorCode
+from .impact import impact_post
 from .models import Account, EntryKind, JournalEntry, JournalLine, Share
 
 # Lines per INSERT: well inside PostgreSQL's 65,535 parameters a statement.
@@ -141,4 +142,6 @@ def ledger_reverse(*, entry: JournalEntry, memo: str) -> JournalEntry:
         share.amount_fen = -share.amount_fen
         share.posted_at = reversal.posted_at
     Share.objects.bulk_create(shares)
+    if shares:
+        impact_post(entry_ids=[reversal.pk])
     return reversal

@@ -17,6 +17,7 @@ from storefront.orders.models import Fulfillment, Order, OrderLine
 
 from .agreements import AgreementBook, Terms
 from .errors import RevenueError, RevenueErrorCode
+from .impact import impact_post
 from .ledger import Posting, ledger_post, ledger_post_many
 from .models import AccountKind, EntryKind, JournalEntry, PartyKind, Share, ShareRole
 from .parties import PartyBook, accounts_for, clearing_account_id
@@ -298,6 +299,7 @@ def orders_split(*, order_ids: Iterable[int]) -> int:
                 for part in draft.shares
             ]
         )
+        impact_post(entry_ids=[entry.pk for entry in entries], sales=True)
     return len(drafts)
 
 
@@ -362,4 +364,5 @@ def refund_reverse(*, refund) -> JournalEntry:
             for row, fen in zip(held, parts, strict=True)
             if fen
         )
+        impact_post(entry_ids=[entry.pk])
     return entry

@@ -25,9 +25,11 @@ from .models import (
     PayoutBatchStatus,
     PayoutEvent,
     PayoutMethod,
+    PayoutNoticeKind,
     PayoutStatus,
 )
 from .parties import accounts_for
+from .payout_notices import payout_notices_schedule
 from .selectors import owed_by_party
 
 log = logging.getLogger(__name__)
@@ -191,12 +193,15 @@ def payout_batch_approve(*, batch: PayoutBatch, user) -> PayoutBatch:
     """An operator's go-ahead. Each amount is checked against what the party
     is owed now (a refund since the proposal may have lowered it): lowered to
     it, or cancelled when nothing is owed. Stripe payouts are then sent by a
-    task after commit; bank payouts wait in the bank file."""
+    task after commit; bank payouts wait in the bank file, and their
+    people are told the money is sent."""
     _check_operator(user)
     with transaction.atomic():
         batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
         _batch_move(batch, B.APPROVED, user=user)
-        payouts = list(batch.payouts.select_for_update(of=("self",)))
+        payouts = list(
+            batch.payouts.select_for_update(of=("self",)).select_related("party")
+        )
         owed = owed_by_party(party_ids=[p.party_id for p in payouts])
         for payout in payouts:
             now_owed = owed.get(payout.party_id, 0)
@@ -213,6 +218,9 @@ def payout_batch_approve(*, batch: PayoutBatch, user) -> PayoutBatch:
                 )
                 payout.amount_fen = now_owed
                 payout.save(update_fields=["amount_fen"])
+            if payout.method == PayoutMethod.BANK and payout.status == P.PENDING:
+                # In the bank file from now on: its people hear it is sent.
+                payout_notices_schedule(payout=payout, kind=PayoutNoticeKind.SENT)
         _complete_if_done(batch)
         from .tasks import send_batch_transfers
 
@@ -272,6 +280,7 @@ def _record_paid(payout: Payout, *, user=None, **fields) -> None:
     payout.last_error = ""
     _payout_move(payout, P.PAID, user=user, **fields)
     _post_payout(payout)
+    payout_notices_schedule(payout=payout, kind=PayoutNoticeKind.LANDED)
     _complete_if_done(payout.batch)
 
 

@@ -9,6 +9,7 @@ from storefront.orders.models import Order
 from .errors import RevenueError
 from .models import EntryKind, Payout, PayoutBatchStatus, PayoutMethod, PayoutStatus
 from .order_split import orders_split
+from .payout_notices import payout_notice_send, payout_notices_send_unsent
 from .payouts import payout_batch_propose_scheduled, payout_send
 
 log = logging.getLogger(__name__)
@@ -97,3 +98,19 @@ def finish_unsent_transfers() -> int:
         if payout_send(payout=payout).status == PayoutStatus.PAID:
             sent += 1
     return sent
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_payout_notice(self, notice_id: int) -> bool:
+    """One person's "sent" or "landed" email for a payout, once
+    (revenue.payout_notices); past its retries, the sweep takes over."""
+    try:
+        return payout_notice_send(notice_id=notice_id)
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def send_unsent_payout_notices() -> int:
+    """Mail every payout notice that is due and was never sent."""
+    return payout_notices_send_unsent()

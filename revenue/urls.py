@@ -21,4 +21,9 @@ urlpatterns = [
         views.statement_print,
         name="statement-print",
     ),
+    path(
+        "statements/<int:party_id>/<str:year>/annual/",
+        views.annual_report,
+        name="annual-report",
+    ),
 ]

@@ -1,10 +1,10 @@
 """Statement pages for the people a party stands for: the list of parties
-one may read, a month's statement, its CSV export and a printable copy.
-Thin: `statement_parties`, `user_can` and `party_statement` decide; these
-views parse the URL and render. Nothing here is cached: every answer is
-private and must show the ledger as it is now."""
+one may read, a month's statement, its CSV export and a printable copy, and
+a year's report. Thin: `statement_parties`, `user_can`, `party_statement` and
+`party_annual_report` decide; these views parse the URL and render. Nothing
+here is cached: every answer is private and must show the ledger as it is
+now."""
 
-import io
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
@@ -12,22 +12,24 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from brands.permissions import Action, user_can
-from storefront.core import csv_safe
 from storefront.core.http import private_page
-from storefront.core.money import fen_to_yuan
 
+from .annual import AnnualReport, parse_year, party_annual_report
+from .breakdowns import by_product, by_workshop
 from .errors import RevenueError, RevenueErrorCode
-from .models import Party, PartyKind
+from .models import Party
+from .payout_schedule import next_payout
 from .selectors import owed_by_party
+from .statement_files import statement_csv_bytes, statement_filename
+from .statement_words import CLOSING, NEGATIVE_NOTE, OPENING, SIGNATORIES, reason
 from .statements import (
     TIMEZONE,
-    LineKind,
     Statement,
+    month_end,
     month_label,
     month_start,
     next_month,
@@ -38,32 +40,7 @@ from .statements import (
 )
 
 PARTIES_PER_PAGE = 50
-KIND_LABELS = {
-    LineKind.SALE: ("销售", "Sale"),
-    LineKind.SHIPPING: ("运费", "Shipping"),
-    LineKind.REFUND: ("退款冲回", "Refund"),
-    LineKind.FEE: ("支付手续费", "Processor fee"),
-    LineKind.PAYOUT: ("结算付款", "Payout"),
-}
-# Who signs a printed statement for the party, beside the platform operator.
-SIGNATORIES = {
-    PartyKind.VILLAGE: ("村集体出纳", "Village collective treasurer"),
-    PartyKind.WORKSHOP: ("工坊负责人", "Workshop manager"),
-    PartyKind.BRAND: ("品牌运营方", "Brand operator"),
-    PartyKind.HOST: ("主播", "Livestream host"),
-    PartyKind.PLATFORM: ("平台财务", "Platform finance"),
-}
-CSV_HEADERS = (
-    "日期 date",
-    "类型 kind",
-    "订单号 order",
-    "商品 product",
-    "数量 quantity",
-    "订单行金额（元）line total (CNY)",
-    "金额（元）amount (CNY)",
-    "应付余额（元）owed balance (CNY)",
-    "参考号 reference",
-)
+UNKNOWN_ENCODING = "编码只能是 utf-8 或 gbk / The encoding must be utf-8 or gbk"
 
 
 def _error(request, status: int, message: str):
@@ -103,27 +80,43 @@ def _statement(request, party_id: int, month_text: str):
 
 
 def _rows(statement: Statement) -> list[dict]:
-    """Each line with its label and the running balance owed after it."""
+    """Each line with its plain reason and the balance due after it."""
     rows, owed = [], statement.opening_owed_fen
     for line in statement.lines:
         owed += line.amount_fen
-        zh, en = KIND_LABELS[line.kind]
+        zh, en = reason(line)
         rows.append({"line": line, "label_zh": zh, "label_en": en, "owed_fen": owed})
     return rows
+
+
+def _common(party: Party) -> dict:
+    return {
+        "party": party,
+        "signatory": SIGNATORIES.get(party.kind, ("分账方", "Party")),
+        "opening_label": OPENING,
+        "closing_label": CLOSING,
+        "negative_note": NEGATIVE_NOTE,
+        "next_payout": next_payout(party=party),
+        "timezone_name": TIMEZONE.key,
+    }
 
 
 def _context(statement: Statement) -> dict:
     month = statement.month
     return {
+        **_common(statement.party),
         "statement": statement,
-        "party": statement.party,
         "rows": _rows(statement),
+        "by_workshop": by_workshop(statement.lines),
+        "by_product": by_product(statement.lines),
         "payouts": [(line, -line.amount_fen) for line in statement.payouts],
         "month_label": month_label(month),
+        "opened_at": month_start(month),
+        "closing_at": statement.closing_at,
         "previous_month": month_label(previous_month(month)),
         "next_month": month_label(next_month(month)),
         "is_current": month >= _this_month(),
-        "signatory": SIGNATORIES.get(statement.party.kind, ("分账方", "Party")),
+        "year": month.year,
     }
 
 
@@ -159,6 +152,7 @@ def statement_list(request):
                 "page_obj": page,
                 "this_month": this_month,
                 "last_month": month_label(previous_month(_this_month())),
+                "this_year": _this_month().year,
                 "error": error,
             },
             status=400 if error else 200,
@@ -190,82 +184,67 @@ def statement_print(request, party_id: int, month: str):
     return private_page(render(request, "revenue/statement_print.html", context))
 
 
-def _yuan(fen: int | None):
-    return None if fen is None else fen_to_yuan(fen)
-
-
-def statement_csv_bytes(statement: Statement) -> bytes:
-    """UTF-8 with a BOM (Excel on Chinese Windows reads it right): an opening
-    row, one row per line with the balance owed after it, a closing row.
-    Amounts are plain yuan strings; every text cell is formula-safe."""
-    out = io.StringIO(newline="")
-    writer = csv_safe.writer(out)
-    writer.writerow(CSV_HEADERS)
-    start = month_start(statement.month)
-    name = statement.party.name
-    writer.writerow(
-        [
-            start.strftime("%Y-%m-%d %H:%M"),
-            "期初应付 opening owed",
-            "",
-            name,
-            "",
-            "",
-            "",
-            _yuan(statement.opening_owed_fen),
-            "",
-        ]
-    )
-    for row in _rows(statement):
-        line = row["line"]
-        writer.writerow(
-            [
-                timezone.localtime(line.posted_at, TIMEZONE).strftime("%Y-%m-%d %H:%M"),
-                f"{row['label_zh']} {row['label_en'].lower()}",
-                line.order_number,
-                line.product_name,
-                line.quantity,
-                _yuan(line.line_total_fen),
-                _yuan(line.amount_fen),
-                _yuan(row["owed_fen"]),
-                line.reference,
-            ]
+@never_cache
+@login_required
+@require_GET
+def statement_csv(request, party_id: int, month: str):
+    """UTF-8 by default; `?encoding=gbk` for software that reads only GBK."""
+    statement, refused = _statement(request, party_id, month)
+    if refused is not None:
+        return refused
+    encoding = request.GET.get("encoding") or "utf-8"
+    try:
+        body = statement_csv_bytes(
+            statement, next_payout=next_payout(party=statement.party), encoding=encoding
         )
-    end = month_start(next_month(statement.month))
-    writer.writerow(
-        [
-            end.strftime("%Y-%m-%d %H:%M"),
-            "期末应付 closing owed",
-            "",
-            name,
-            "",
-            "",
-            "",
-            _yuan(statement.closing_owed_fen),
-            "",
-        ]
-    )
-    return out.getvalue().encode("utf-8-sig")
+        filename = statement_filename(statement, encoding)
+    except ValueError:
+        return _error(request, 400, UNKNOWN_ENCODING)
+    except RevenueError as exc:
+        return _error(request, 400, exc.message)
+    charset = "gbk" if filename.endswith("-gbk.csv") else "utf-8"
+    response = HttpResponse(body, content_type=f"text/csv; charset={charset}")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return private_page(response)
 
 
-def _file_stem(party: Party) -> str:
-    target = party.workshop or party.village or party.brand
-    slug = slugify(getattr(target, "slug", "") or "")
-    if party.kind == PartyKind.PLATFORM:
-        return "platform"
-    return f"{party.kind}-{slug or party.pk}"
+def _annual(request, party_id: int, year_text: str):
+    """(report, None), or (None, the error page to answer with)."""
+    try:
+        party = _visible_party(request, party_id)
+    except RevenueError as exc:
+        return None, _error(request, 403, exc.message)
+    try:
+        year = parse_year(year_text)
+    except RevenueError as exc:
+        return None, _error(request, 404, exc.message)
+    return party_annual_report(party=party, year=year), None
 
 
 @never_cache
 @login_required
 @require_GET
-def statement_csv(request, party_id: int, month: str):
-    statement, refused = _statement(request, party_id, month)
+def annual_report(request, party_id: int, year: str):
+    """A printable A4 page: the year by month, workshop and product, and the
+    payouts received."""
+    report, refused = _annual(request, party_id, year)
     if refused is not None:
         return refused
-    filename = f"statement-{_file_stem(statement.party)}-{month_label(statement.month)}"
-    response = HttpResponse(
-        statement_csv_bytes(statement), content_type="text/csv; charset=utf-8"
+    return private_page(
+        render(request, "revenue/annual_report.html", _annual_context(report))
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return private_page(response)
+
+
+def _annual_context(report: AnnualReport) -> dict:
+    return {
+        **_common(report.party),
+        "report": report,
+        "payouts": [(line, -line.amount_fen) for line in report.payouts],
+        "year_zh": f"{report.year} 年",
+        "opened_at": month_start(date(report.year, 1, 1)),
+        "closing_at": month_end(date(report.year, 12, 1)),
+        "previous_year": report.year - 1,
+        "next_year": report.year + 1,
+        "is_current": report.year >= _this_month().year,
+        "printed_at": timezone.localtime(timezone.now(), TIMEZONE),
+    }

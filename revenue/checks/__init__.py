@@ -5,8 +5,15 @@ of the ledger), for `manage.py ledger_check` and the tests.
 Each problem is a `Violation` naming the order number, entry, account,
 refund or payout concerned. At most `limit` are listed per check."""
 
-from ..models import Account, EntryKind, JournalEntry, JournalLine, Share
-from . import causes, entries
+from ..models import (
+    Account,
+    EntryKind,
+    ImpactMonth,
+    JournalEntry,
+    JournalLine,
+    Share,
+)
+from . import causes, entries, impact
 from .base import Violation, ViolationCode, entries_of, violation
 
 
@@ -24,6 +31,7 @@ def ledger_violations(*, limit: int = 100, paid_before=None) -> list[Violation]:
         causes.refunds,
         causes.payouts,
         entries.reversals,
+        impact.monthly_sums,
     ]
     for check in checks:
         problems = check(limit)
@@ -55,6 +63,7 @@ def ledger_counts() -> dict[str, int]:
         .count(),
         "refunds": entries_of(EntryKind.REFUND).count(),
         "payouts": entries_of(EntryKind.PAYOUT).count(),
+        "impact_months": ImpactMonth.objects.count(),
     }
 
 

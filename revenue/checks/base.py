@@ -26,6 +26,7 @@ class ViolationCode(TextChoices):
     PAYOUT_ENTRY_AMOUNT = "payout_entry_amount"
     REVERSAL_MISMATCH = "reversal_mismatch"
     LEDGER_NOT_ZERO = "ledger_not_zero"
+    IMPACT_MISMATCH = "impact_mismatch"
     MORE_NOT_LISTED = "more_not_listed"
 
 

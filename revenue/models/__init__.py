@@ -1,5 +1,7 @@
 from .agreements import ShareAgreement
+from .impact import ImpactMonth
 from .ledger import Account, AccountKind, EntryKind, JournalEntry, JournalLine
+from .notices import PayoutNotice, PayoutNoticeKind
 from .parties import Party, PartyKind
 from .payouts import (
     Payout,
@@ -15,6 +17,7 @@ __all__ = [
     "Account",
     "AccountKind",
     "EntryKind",
+    "ImpactMonth",
     "JournalEntry",
     "JournalLine",
     "Party",
@@ -24,6 +27,8 @@ __all__ = [
     "PayoutBatchStatus",
     "PayoutEvent",
     "PayoutMethod",
+    "PayoutNotice",
+    "PayoutNoticeKind",
     "PayoutStatus",
     "Share",
     "ShareAgreement",

@@ -24,11 +24,17 @@ class MoneyParseError(ValueError):
         super().__init__(self.message)
 
 
-def format_fen(fen: int, *, symbol: str = "¥") -> str:
-    """12800 -> '¥128.00'; negative amounts keep their sign before the symbol."""
+# U+2212, for pages where a negative amount must not be mistaken for a dash
+# (a statement month in which refunds exceeded sales).
+MINUS_SIGN = "\u2212"
+
+
+def format_fen(fen: int, *, symbol: str = "¥", minus: str = "-") -> str:
+    """12800 -> '¥128.00', 123456789 -> '¥1,234,567.89'; negative amounts keep
+    their sign (`minus`) before the symbol: '-¥12.30', or '−¥12.30'."""
     if not isinstance(fen, int) or isinstance(fen, bool):
         raise TypeError("money must be an int number of fen")
-    sign = "-" if fen < 0 else ""
+    sign = minus if fen < 0 else ""
     yuan, cents = divmod(abs(fen), 100)
     return f"{sign}{symbol}{yuan:,}.{cents:02d}"
 

@@ -60,18 +60,32 @@ def page_for_visitor(stored: bytes, request) -> bytes:
 
 
 def page_key(
-    *, language: str, host: str, path: str, cart_count: int, scheme: str = "http"
+    *,
+    language: str,
+    host: str,
+    path: str,
+    cart_count: int,
+    scheme: str = "http",
+    version: str = "",
 ) -> str:
     """One stored copy per page, language and header cart count, and per
     scheme and host: without SITE_URL a page's canonical, Open Graph and
-    share links are built from them (storefront.core.urls)."""
+    share links are built from them (storefront.core.urls). `version` is a
+    page's own data version besides the catalogue's, if it has one."""
     origin = host if scheme == "http" else f"{scheme}://{host}"
-    return public_cache_key(
-        "page", language, origin.encode(), path.encode(), str(cart_count).encode()
-    )
+    parts = [origin.encode(), path.encode(), str(cart_count).encode()]
+    if version:
+        parts.append(version.encode())
+    return public_cache_key("page", language, *parts)
 
 
-def public_page_cache(view):
+def public_page_cache(view=None, *, version=None):
+    """`@public_page_cache`, or `@public_page_cache(version=f)` for a page
+    whose figures change apart from the catalogue: `f()` is read into the
+    key first, so a change that moves it retires the stored copies."""
+    if view is None:
+        return lambda view: public_page_cache(view, version=version)
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         seconds = catalog_cache_seconds()
@@ -89,6 +103,7 @@ def public_page_cache(view):
             path=request.get_full_path(),
             # Read from the session that request.user has loaded already.
             cart_count=cart_session.item_count(request),
+            version=str(version()) if version else "",
         )
         stored = cache.get(key)
         if stored is not None:

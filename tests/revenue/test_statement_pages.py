@@ -238,11 +238,13 @@ def test_statement_page_shows_opening_lines_totals_closing_and_payouts(client, s
     html = response.content.decode()
     order = sold["order"]
     assert response.status_code == 200
-    assert "期初应付" in html and "期末应付" in html
+    assert "期初待结算" in html and "期末待结算" in html
+    assert "应付" not in html  # the ledger's word, which reads as "we owe"
     assert order.number in html
     assert sold["shop"].variant.product.name in html
     assert format_fen(653) in html and format_fen(3840) in html
-    assert format_fen(-100) in html
+    assert 'data-paid-fen="100"' in html  # paid to the village
+    assert "−¥1.00" in html  # the payout line lowers the balance due
     assert "BR-2026-001" in html
     assert f'data-fen="{party_balance(sold["village"]).owed_fen}"' in html
     assert url("revenue:statement-csv", sold["village"], sold["month"]) in html
@@ -275,22 +277,29 @@ def test_csv_is_utf8_with_bom_bilingual_headers_and_yuan_amounts(client, sold):
     )
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["日期 date", "类型 kind", "订单号 order"]
-    assert rows[1][1] == "期初应付 opening owed" and rows[1][7] == "0.00"
-    sale, payout = rows[2], rows[3]
-    assert sale[1:8] == [
-        "销售 sale",
+    assert rows[0][:5] == [
+        "日期 date",
+        "事由 reason",
+        "订单号 order",
+        "商品 product",
+        "工坊 workshop",
+    ]
+    assert rows[1][1] == "期初待结算 due to you at the start" and rows[1][8] == "0.00"
+    sale, payout, closing = rows[2], rows[3], rows[4]
+    assert sale[1:9] == [
+        "销售分成 share of a sale",
         sold["order"].number,
         f"{sold['shop'].variant.product.name} {sold['shop'].variant.name}",
+        sold["shop"].workshop.name,
         "3",
         "38.40",
         "6.53",
         "6.53",
     ]
-    assert payout[1] == "结算付款 payout" and payout[6] == "-1.00"
-    assert payout[7] == "5.53" and payout[8].endswith("BR-2026-001")
-    assert rows[-1][1] == "期末应付 closing owed"
-    assert rows[-1][7] == fen_to_yuan_string(party_balance(sold["village"]).owed_fen)
+    assert payout[1] == "付款到账 paid to you" and payout[7] == "-1.00"
+    assert payout[8] == "5.53" and payout[9].endswith("BR-2026-001")
+    assert closing[1] == "期末待结算 due to you at the end"
+    assert closing[8] == fen_to_yuan_string(party_balance(sold["village"]).owed_fen)
 
 
 @pytest.mark.parametrize(
@@ -309,7 +318,9 @@ def test_csv_cells_cannot_smuggle_formulas(
     month = month_label(month_of(order.paid_at))
     response = client.get(url("revenue:statement-csv", village, month))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    [sale] = [row for row in rows if row[1] == "销售 sale"]
+    [sale] = [
+        row for row in rows if len(row) > 1 and row[1] == "销售分成 share of a sale"
+    ]
     assert sale[3].startswith("'" + name)
     for row in rows:
         for cell in row:
@@ -343,7 +354,8 @@ def test_an_empty_month_says_so(client, sold):
     html = client.get(
         url("revenue:statement", sold["village"], "2019-03")
     ).content.decode()
-    assert "本月没有分账、退款或付款" in html
+    assert "本月还没有分成收入" in html and "data-empty" in html
+    assert "statement-lines" not in html and 'class="breakdown' not in html
 
 
 # The header link ------------------------------------------------------------

@@ -23,7 +23,8 @@ class Command(BaseCommand):
     help = (
         "检查分账账本：每张凭证借贷平衡且至少两条分录；账户余额等于分录合计；\n"
         "已付订单恰有一张分账凭证、未付订单没有；分账合计等于已付减已退；\n"
-        "凭证分录与分账一致；退款与付款各有一张金额正确的凭证；全部余额合计为零。\n"
+        "凭证分录与分账一致；退款与付款各有一张金额正确的凭证；全部余额合计为零；\n"
+        "公开的月度回流汇总等于分账合计。\n"
         "全部成立时退出码为 0；否则逐条列出问题（订单号、凭证、账户），退出码为 1。\n"
         "\n"
         "Check the revenue ledger: every journal entry balances and has at least\n"
@@ -31,7 +32,8 @@ class Command(BaseCommand):
         "order has exactly one sale entry and no unpaid order has one; each split\n"
         "adds up to paid minus refunded; entry lines match their shares; every\n"
         "booked refund and every paid payout has one entry of the right amount;\n"
-        "all balances sum to zero. Exits 0 when all hold; otherwise lists each\n"
+        "all balances sum to zero; the public monthly impact sums equal their\n"
+        "shares. Exits 0 when all hold; otherwise lists each\n"
         "problem (order number, entry, account) and exits 1."
     )
 
@@ -82,6 +84,7 @@ class Command(BaseCommand):
                 f"{c['entries']} 张凭证 entries, {c['lines']} 条分录 lines, "
                 f"{c['orders']} 个已分账订单 split orders, {c['shares']} 笔分账 "
                 f"shares, {c['refunds']} 笔退款 refunds, {c['payouts']} 笔付款 "
-                f"payouts, {c['accounts']} 个账户 accounts"
+                f"payouts, {c['accounts']} 个账户 accounts, "
+                f"{c['impact_months']} 条月度回流汇总 monthly impact sums"
             )
         )

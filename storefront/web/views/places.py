@@ -1,12 +1,15 @@
 """Brand, workshop and village pages: who makes the products, and where."""
 
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from brands.selectors import brands_active, villages_all, workshops_active
-from revenue.figures import village_flow
+from revenue.impact import impact_version
+from revenue.impact_figures import impact_summary
 from storefront.links.selectors import upcoming_sessions
 
 from ..page_cache import public_page_cache
+from .impact import impact_context
 from .listing import product_page, products_for
 
 
@@ -54,18 +57,24 @@ def workshop_detail(request, slug):
     )
 
 
-# Not page-cached: the flow-back figures must be right the moment an order is
-# paid, and a cache keyed on them would be retired by nearly every sale in
-# the village anyway. The figures cost one indexed query (revenue.figures).
+# Cached under the impact version as well as the catalogue's: the figures
+# are right the moment a split or refund commits (revenue.impact bumps it).
+@public_page_cache(version=impact_version)
 def village_detail(request, slug):
     village = get_object_or_404(villages_all(), slug=slug)
+    workshops = list(workshops_active(village_slug=slug))
+    summary = impact_summary(village=village, workshops=workshops)
     return render(
         request,
         "web/village.html",
         {
             "village": village,
-            "flow": village_flow(village),
-            "workshops": workshops_active(village_slug=slug),
+            **impact_context(
+                summary,
+                csv_url=reverse("web:village-impact-csv", args=[village.slug]),
+                json_url=reverse("web:village-impact-json", args=[village.slug]),
+            ),
+            "workshops": workshops,
             "page_obj": product_page(
                 request, products_for(request.user, village_slug=slug)
             ),

@@ -15,7 +15,6 @@ learns which parcel ids exist.
 from datetime import date, datetime, time, timedelta
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -32,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from brands.models import Workshop
 from brands.permissions import Action, user_can
 from revenue.models import Party
+from revenue.payout_schedule import next_payout
 from revenue.selectors import party_balance
 from storefront.catalog.models import Stock
 from storefront.core.errors import DomainError
@@ -66,15 +66,6 @@ LOW_STOCK = 5
 LOW_STOCK_SHOWN = 20
 PARCELS_PER_PAGE = 20
 PACKING_MAX = 100
-DAY_NAMES = {
-    "mon": (0, "周一", "Monday"),
-    "tue": (1, "周二", "Tuesday"),
-    "wed": (2, "周三", "Wednesday"),
-    "thu": (3, "周四", "Thursday"),
-    "fri": (4, "周五", "Friday"),
-    "sat": (5, "周六", "Saturday"),
-    "sun": (6, "周日", "Sunday"),
-}
 STATUS_FILTERS = {
     "to_ship": FulfillmentStatus.PENDING,
     "shipped": FulfillmentStatus.SHIPPED,
@@ -119,30 +110,20 @@ def _page(request, template: str, context: dict, status: int = 200):
     return private_page(render(request, template, context, status=status))
 
 
-def _next_payout_date(today: date) -> tuple[date, str, str]:
-    weekday, zh, en = DAY_NAMES.get(
-        str(getattr(settings, "REVENUE_PAYOUT_DAY_OF_WEEK", "mon")).lower()[:3],
-        DAY_NAMES["mon"],
-    )
-    ahead = (weekday - today.weekday()) % 7
-    return today + timedelta(days=ahead), zh, en
-
-
 def _money_figures(request, workshop: Workshop) -> dict | None:
     party = Party.objects.filter(workshop=workshop).first()
     if party is None or not user_can(request.user, Action.VIEW_PARTY_ACCOUNTS, party):
         return None
     balance = party_balance(party)
-    threshold = settings.REVENUE_PAYOUT_THRESHOLD_FEN
-    next_day, day_zh, day_en = _next_payout_date(timezone.localdate())
+    upcoming = next_payout(party=party)
     return {
         "owed_fen": balance.owed_fen,
         "paid_out_fen": balance.paid_out_fen,
-        "threshold_fen": threshold,
-        "next_payout": next_day,
-        "day_zh": day_zh,
-        "day_en": day_en,
-        "due": balance.owed_fen >= threshold,
+        "threshold_fen": upcoming.threshold_fen,
+        "day_zh": upcoming.days_zh,
+        "day_en": upcoming.days_en,
+        "sentence_zh": upcoming.sentence_zh,
+        "sentence_en": upcoming.sentence_en,
     }
 
 

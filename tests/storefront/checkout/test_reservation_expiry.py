@@ -175,6 +175,7 @@ def test_the_beat_schedule_runs_its_tasks_and_their_names_resolve():
         "storefront.links.tasks.flush_clicks",
         "revenue.tasks.finish_unsent_transfers",
         "revenue.tasks.propose_payout_batch",
+        "revenue.tasks.send_unsent_payout_notices",
         "storefront.orders.tasks.send_unsent_confirmations",
         "storefront.orders.tasks.send_unsent_workshop_notices",
         "storefront.orders.tasks.send_unsent_shipping_emails",

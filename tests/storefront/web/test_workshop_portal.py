@@ -8,7 +8,7 @@ Orders that ship are paid through localstripe and signed webhooks
 (tests/shop_helpers.py); the list's query count uses parcels written directly."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -31,7 +31,6 @@ from storefront.orders.models import (
 )
 from storefront.orders.shipping import fulfillment_ship
 from storefront.payments.services import order_cancel_unpaid
-from storefront.web.views import workshop as workshop_views
 from tests.factories import grant, make_brand, make_user, make_workshop
 from tests.shop_helpers import (
     VALID_ADDRESS,
@@ -569,7 +568,6 @@ def test_bulk_ship_unreadable_file(client, portal):
 
 def test_dashboard_figures(client, portal, settings):
     settings.REVENUE_PAYOUT_THRESHOLD_FEN = 10000
-    settings.REVENUE_PAYOUT_DAY_OF_WEEK = "mon"
     island, mussels = portal["island"], portal["mussels"]
     low = make_variant(1000, 3, workshop=island, brand=portal["brand"], name="低库存")
     shipped = _write_parcel(island, mussels, 2)
@@ -594,21 +592,10 @@ def test_dashboard_figures(client, portal, settings):
     assert format_fen(owed) in page
     assert "¥100.00" in page  # the threshold, stated
     assert "周一" in page and "Monday" in page
+    # the sentence the statements give (revenue.payout_schedule), one home
+    assert "余额满 ¥100.00 后，于下一个周一结算。" in page
     # another workshop's manager sees only their own figures
     signed_in(client, portal["users"]["other_manager"])
     assert (
         client.get(reverse("workshop:dashboard")).context["workshop"] == portal["hill"]
     )
-
-
-@pytest.mark.parametrize(
-    ("today", "day", "expected"),
-    [
-        (date(2026, 12, 7), "mon", date(2026, 12, 7)),  # a Monday: today
-        (date(2026, 12, 8), "mon", date(2026, 12, 14)),
-        (date(2026, 12, 8), "fri", date(2026, 12, 11)),
-    ],
-)
-def test_next_payout_day(settings, today, day, expected):
-    settings.REVENUE_PAYOUT_DAY_OF_WEEK = day
-    assert workshop_views._next_payout_date(today)[0] == expected
