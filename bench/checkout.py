@@ -13,6 +13,12 @@ Stripe (what Stripe.js does in the browser) and the signed
 payment_intent.succeeded webhook, and finally checks that every order is paid.
 Prints orders/s (median of --runs) and per-step median/p95 latency. Not part
 of the test suite.
+
+The floor (bench/floor.py: a hello view and a one-row read, served by the
+same gunicorn) is measured before each run; every run reports orders/s
+against the floor's req/s and the shop's CPU per order (gunicorn master and
+workers, from /proc) as a multiple of the floor's CPU per request, so the
+figures survive a busy machine. Each figure is the median of the runs.
 """
 
 import argparse
@@ -30,6 +36,11 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.floor import (  # noqa: E402
+    floor_env,
+    measure_floor,
+    server_cpu_seconds,
+)
 from bench.storefront import (  # noqa: E402
     free_port,
     recreate_database,
@@ -255,6 +266,40 @@ def run(port: int, stripe_url: str, variant_ids, orders: int, clients: int):
     return timings, tokens, failures, wall
 
 
+def print_floor(rates: list[float], cpu: list[float], floors: list[dict]) -> None:
+    """Each run against the floor measured just before it, and the medians."""
+    print(
+        "\n| run | orders/s | floor read req/s | floor hello req/s | orders/s "
+        "÷ read req/s | shop CPU ms/order | floor read CPU ms/req | CPU/order "
+        "× read |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    rows = []
+    for n, (rate, ms, floor) in enumerate(zip(rates, cpu, floors, strict=True)):
+        read, hello = floor["read"], floor["hello"]
+        row = (
+            rate,
+            read["rps"],
+            hello["rps"],
+            rate / read["rps"],
+            ms,
+            read["cpu_ms"],
+            ms / read["cpu_ms"] if read["cpu_ms"] else float("nan"),
+        )
+        rows.append(row)
+        print(_floor_row(str(n + 1), row))
+    medians = tuple(statistics.median(column) for column in zip(*rows, strict=True))
+    print(_floor_row("**median**", medians))
+
+
+def _floor_row(label: str, row: tuple) -> str:
+    rate, read, hello, share, ms, read_ms, times = row
+    return (
+        f"| {label} | {rate:.1f} | {read:.0f} | {hello:.0f} | {100 * share:.2f} % "
+        f"| {ms:.1f} | {read_ms:.2f} | {times:.0f}× |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=400)
@@ -266,6 +311,9 @@ def main() -> None:
         default=3,
         help="gunicorn sync workers (checkoutComplete waits on Stripe, so "
         "more workers than cores keep the cores busy)",
+    )
+    parser.add_argument(
+        "--floor-seconds", type=int, default=5, help="per floor view and run"
     )
     args = parser.parse_args()
 
@@ -307,17 +355,39 @@ def main() -> None:
                 "warning",
             ],
             cwd=ROOT,
-            env=env,
+            env=floor_env(env),
         )
         wait_for(port)
         run(port, stripe.url, variant_ids, min(20, args.orders), 2)  # warm-up
         rates, timings, tokens, failures = [], None, [], []
+        floors, cpu_per_order = [], []
         for _ in range(args.runs):
+            floors.append(
+                measure_floor(
+                    port,
+                    server=server,
+                    seconds=args.floor_seconds,
+                    workers=args.workers,
+                )
+            )
+            cpu_before = server_cpu_seconds(server)
             run_timings, run_tokens, run_failures, wall = run(
                 port, stripe.url, variant_ids, args.orders, args.clients
             )
+            cpu_per_order.append(
+                (server_cpu_seconds(server) - cpu_before)
+                * 1000
+                / max(len(run_tokens), 1)
+            )
             rates.append(len(run_tokens) / wall)
-            print(f"run {len(rates)}: {rates[-1]:.1f} orders/s", flush=True)
+            read = floors[-1]["read"]
+            print(
+                f"run {len(rates)}: {rates[-1]:.1f} orders/s, shop CPU "
+                f"{cpu_per_order[-1]:.1f} ms/order; floor: read {read['rps']:.0f} "
+                f"req/s, {read['cpu_ms']:.2f} CPU ms/req, hello "
+                f"{floors[-1]['hello']['rps']:.0f} req/s",
+                flush=True,
+            )
             if timings is None:
                 timings = run_timings
             else:
@@ -337,6 +407,7 @@ def main() -> None:
 
     rate = statistics.median(rates)
     complete_p95 = percentile(timings["checkoutComplete"], 0.95)
+    print_floor(rates, cpu_per_order, floors)
     print(
         f"\n{args.runs} runs of {args.orders} orders with {args.clients} concurrent "
         f"clients: median {rate:.1f} orders/s (runs: "

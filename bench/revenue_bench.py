@@ -21,6 +21,14 @@ In a separate database (<name>_revenue_bench, recreated each run; or
    ledger_check` once end to end.
 --profile prints where one split batch spends its time. Not part of the
 test suite.
+
+Steps 1–2 run --runs times (default 3) on a freshly recreated database, and
+each run measures the floor first (bench/floor.py: a hello view and a
+one-row read served by gunicorn, 2 sync workers, on that database): the
+split is reported in lines/s, as the median of the runs, against the floor's
+read req/s of the same run, and in CPU per 1,000 lines (this process and its
+PostgreSQL backend, from /proc) against the floor's CPU per read request.
+Steps 3–5 run once, on the last run's ledger.
 """
 
 import argparse
@@ -40,10 +48,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.floor import floor_env, measure_floor  # noqa: E402
 from bench.storefront import (  # noqa: E402
     bench_database_url,
     recreate_database,
     run_manage,
+    server_env,
+    start_gunicorn,
 )
 
 TARGETS = {"lines_per_second": 2000, "balance_ms": 5.0, "check_seconds": 30.0}
@@ -241,6 +252,36 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def floor_of_run(url: str) -> dict:
+    """The floor's figures on this run's database, with nothing else of the
+    benchmark running."""
+    for attempt in range(3):
+        try:
+            server, port = start_gunicorn(floor_env(server_env(url)))
+            break
+        except RuntimeError:  # slow to boot on a busy machine
+            if attempt == 2:
+                raise
+    try:
+        return measure_floor(port, server=server, seconds=5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def split_orders(order_ids: list[int], batch: int, profile: bool) -> tuple[float, str]:
     from revenue.order_split import orders_split
 
@@ -372,6 +413,36 @@ def check(env: dict) -> dict:
     }
 
 
+def print_floor(runs: list[dict]) -> None:
+    """Each run's split against the floor measured in the same run."""
+    print(
+        "| run | lines/s | floor read req/s | floor hello req/s | lines/s ÷ "
+        "read req/s | CPU ms per 1,000 lines | floor read CPU ms/req |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    rows = [
+        (
+            r["rate"],
+            r["read_rps"],
+            r["hello_rps"],
+            r["rate"] / r["read_rps"],
+            r["cpu_ms_per_1000"],
+            r["read_cpu_ms"] or float("nan"),
+        )
+        for r in runs
+    ]
+    medians = tuple(statistics.median(c) for c in zip(*rows, strict=True))
+    for label, row in [
+        *((str(n + 1), r) for n, r in enumerate(rows)),
+        ("**median**", medians),
+    ]:
+        rate, read, hello, share, cpu, read_cpu = row
+        print(
+            f"| {label} | {rate:,.0f} | {read:,.0f} | {hello:,.0f} | {share:.2f} "
+            f"| {cpu:,.0f} | {read_cpu:.2f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000)
@@ -384,6 +455,7 @@ def main() -> None:
         help="base PostgreSQL URL (default: $DATABASE_URL)",
     )
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--runs", type=int, default=3, help="report the median")
     args = parser.parse_args()
 
     url = bench_database_url(
@@ -399,28 +471,55 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     os.environ.update(env)
-    print(f"database {url}: recreating and migrating …", flush=True)
-    recreate_database(url)
-    run_manage(env, "migrate", "--noinput", "-v0")
     import django
 
-    django.setup()
-    rng = random.Random(args.seed)
+    runs = []
+    for n in range(args.runs):
+        if n:
+            from django.db import connections
 
-    started = time.perf_counter()
-    orders, operator = load_orders(args.lines, rng)
-    analyze()
-    load_seconds = time.perf_counter() - started
-    print(
-        f"loaded {len(orders):,} orders, {args.lines:,} lines in {load_seconds:.1f} s",
-        flush=True,
-    )
+            connections.close_all()
+        print(f"run {n + 1}: database {url}: recreating and migrating …", flush=True)
+        recreate_database(url)
+        run_manage(env, "migrate", "--noinput", "-v0")
+        django.setup()
+        rng = random.Random(args.seed)
 
-    alloc_seconds, profile = split_orders(
-        [o.pk for o in orders], args.batch, args.profile
-    )
-    rate = args.lines / alloc_seconds
-    print(f"split in {alloc_seconds:.1f} s: {rate:,.0f} lines/s", flush=True)
+        started = time.perf_counter()
+        orders, operator = load_orders(args.lines, rng)
+        analyze()
+        load_seconds = time.perf_counter() - started
+        print(
+            f"loaded {len(orders):,} orders, {args.lines:,} lines in "
+            f"{load_seconds:.1f} s",
+            flush=True,
+        )
+        floor = floor_of_run(url)
+        backend = backend_pid()
+        cpu_before = time.process_time() + _cpu_seconds(backend)
+        alloc_seconds, profile = split_orders(
+            [o.pk for o in orders], args.batch, args.profile
+        )
+        cpu = time.process_time() + _cpu_seconds(backend) - cpu_before
+        runs.append(
+            {
+                "rate": args.lines / alloc_seconds,
+                "seconds": alloc_seconds,
+                "cpu_ms_per_1000": cpu * 1000 * 1000 / args.lines,
+                "read_rps": floor["read"]["rps"],
+                "hello_rps": floor["hello"]["rps"],
+                "read_cpu_ms": floor["read"]["cpu_ms"],
+            }
+        )
+        print(
+            f"split in {alloc_seconds:.1f} s: {runs[-1]['rate']:,.0f} lines/s, "
+            f"{runs[-1]['cpu_ms_per_1000']:.0f} CPU ms per 1,000 lines; floor: "
+            f"read {floor['read']['rps']:.0f} req/s, hello "
+            f"{floor['hello']['rps']:.0f} req/s",
+            flush=True,
+        )
+    rate = statistics.median(r["rate"] for r in runs)
+    alloc_seconds = statistics.median(r["seconds"] for r in runs)
     analyze()
     refunds, refund_seconds = refund_some(orders, rng)
     payouts, payout_seconds = pay_everyone(operator)
@@ -482,6 +581,8 @@ def main() -> None:
         f"`manage.py ledger_check` (exit {checked['command_rc']})",
         f"{checked['command_seconds']:.1f} s",
     )
+    print()
+    print_floor(runs)
     print()
     print(checked["command_out"][:2000])
     for violation in checked["violations"][:10]:

@@ -1,13 +1,20 @@
-"""Storefront latency under concurrent clients, on PostgreSQL.
+"""Storefront latency under concurrent clients, on PostgreSQL, against the
+floor of the same run (bench/floor.py).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
-        .venv/bin/python bench/storefront.py [--products 10000] [--clients 4]
+        .venv/bin/python bench/storefront.py [--products 10000] [--clients 4] \
+        [--seconds 15] [--runs 3] [--reuse]
 
-Loads N products into a separate database (<name>_bench, recreated each run),
-serves the shop with gunicorn (2 sync workers, persistent DB connections) and
-drives the product page, a brand page, search and GraphQL products(first: 50)
-with wrk's concurrent connections, printing median, p95 and p99 latency per
-endpoint. Needs wrk (apt-get install wrk).
+Loads N products into a separate database (<name>_bench, recreated each run
+unless --reuse), serves the shop with gunicorn (2 sync workers, persistent DB
+connections) beside the floor views (a hello view and a one-row read), and
+drives with wrk's concurrent connections: the product, brand, category and
+search pages anonymous and signed in (a real session cookie of a bench
+shopper), the workshop dashboard (a workshop manager), the host dashboard (a
+livestream host) and GraphQL products(first: 50). Each run measures the floor
+first; every row gives req/s, latency, server time per request (busy ms:
+workers × wall time / requests) and its ratio to the one-read floor. With
+--runs N it prints each run and the median. Needs wrk (apt-get install wrk).
 Not part of the test suite.
 """
 
@@ -29,7 +36,6 @@ from urllib.parse import quote, urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TARGETS_MS = {"page": 50, "graphql": 80}
 GRAPHQL_QUERY = """query($after: String) {
   products(first: 50, after: $after, channel: "default-channel") { edges { node {
   slug name brand { name } workshop { name } originVillage { name }
@@ -206,12 +212,14 @@ def load_products(count: int) -> None:
 
 def bench_requests() -> dict[str, list[tuple[str, str | None]]]:
     """Per endpoint, the (path, body) pairs wrk cycles through: many different
-    products, every brand's first pages, several searches, five API pages."""
+    products, every brand's first pages, a category's first 24 pages, several
+    searches, five API pages."""
     import django
 
     django.setup()
-    from storefront.catalog.models import Brand, Product
+    from storefront.catalog.models import Brand, Category, Product
 
+    categories = list(Category.objects.values_list("slug", flat=True))
     slugs = list(Product.objects.order_by("?").values_list("slug", flat=True)[:1000])
     brands = list(Brand.objects.values_list("slug", flat=True))
     terms = ["黄鱼", "虾皮", "垂面", "梨膏", "旗袍", "彩灯", "huangyu", "紫菜"]
@@ -225,6 +233,11 @@ def bench_requests() -> dict[str, list[tuple[str, str | None]]]:
             (f"/brands/{slug}/?page={page}", None)
             for slug in brands
             for page in (1, 2, 3)
+        ],
+        "category": [
+            (f"/categories/{slug}/?page={page}", None)
+            for slug in categories
+            for page in range(1, 25)
         ],
         "search": [
             (f"/search/?q={quote(term)}&page={page}", None)
@@ -356,32 +369,33 @@ def start_gunicorn(env: dict) -> tuple[subprocess.Popen, int]:
     return server, port
 
 
-def run_server(env: dict, cache_seconds: int, cases, args) -> list:
-    server, port = start_gunicorn({**env, "CATALOG_CACHE_SECONDS": str(cache_seconds)})
+def run_server(env: dict, cache_seconds: int, cases, args) -> tuple[dict, list]:
+    """One run: the floor, then every case, on one gunicorn."""
+    from bench.floor import floor_env, measure, measure_floor
+
+    server, port = start_gunicorn(
+        floor_env({**env, "CATALOG_CACHE_SECONDS": str(cache_seconds)})
+    )
     rows = []
     try:
-        for label, kind, requests in cases:
-            drive(port, requests[:20], clients=1, seconds=2)  # warm-up
-            figures = drive(port, requests, clients=args.clients, seconds=args.seconds)
-            rows.append((label, figures, TARGETS_MS[kind]))
+        floor = measure_floor(
+            port, server=server, clients=args.clients, seconds=args.seconds
+        )
+        for label, kind, requests, headers in cases:
+            drive(port, requests[:20], clients=1, seconds=2, headers=headers)
+            figures = measure(
+                port,
+                requests,
+                server=server,
+                clients=args.clients,
+                seconds=args.seconds,
+                headers=headers,
+            )
+            rows.append((label, kind, figures))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return rows
-
-
-def print_table(title: str, rows) -> None:
-    print(f"\n{title}\n")
-    print(
-        "| endpoint | median ms | p95 ms | p99 ms | req/s | errors | p95 target | met |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
-    for label, f, target in rows:
-        met = "yes" if f["p95"] <= target and not f["errors"] else "NO"
-        print(
-            f"| {label} | {f['p50']:.1f} | {f['p95']:.1f} | {f['p99']:.1f} "
-            f"| {f['rps']:.0f} | {f['errors']} | {target} ms | {met} |"
-        )
+    return floor, rows
 
 
 def main() -> None:
@@ -389,6 +403,13 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=int, default=15, help="per endpoint")
+    parser.add_argument("--runs", type=int, default=1, help="median of N runs")
+    parser.add_argument(
+        "--cache",
+        choices=("off", "on", "both"),
+        default="both",
+        help="CATALOG_CACHE_SECONDS=0 (every anonymous page rendered), 60, or both",
+    )
     parser.add_argument(
         "--reuse", action="store_true", help="keep the loaded bench database"
     )
@@ -409,30 +430,36 @@ def main() -> None:
         load_products(args.products)
         elapsed = time.perf_counter() - started
         print(f"loaded {args.products} products in {elapsed:.1f} s")
-    requests = bench_requests()
-    from django.core.cache import cache
+    from bench.storefront_cases import (
+        bench_cases,
+        median_run,
+        print_table,
+        signed_in_headers,
+    )
 
-    cache.clear()  # the cache-on run starts cold, whatever ran before
-    cases = [
-        ("product page (1,000 products)", "page", requests["product"]),
-        ("brand page (pages 1–3)", "page", requests["brand"]),
-        ("search (8 terms, pages 1–2)", "page", requests["search"]),
-        ("GraphQL products(first: 50), 5 pages", "graphql", requests["graphql"]),
-    ]
+    cases = bench_cases(bench_requests(), signed_in_headers())
     setup = (
         f"{args.products} products, {args.clients} concurrent connections (wrk), "
         f"{args.seconds} s per endpoint, gunicorn 2 sync workers, "
         f"{os.cpu_count()} cores"
     )
     cache_kind = "Redis cache" if env.get("REDIS_URL") else "file cache under var/"
-    print_table(
-        f"Cache off (CATALOG_CACHE_SECONDS=0): every request rendered. {setup}",
-        run_server(env, 0, cases, args),
-    )
-    print_table(
-        f"Cache on (CATALOG_CACHE_SECONDS=60, {cache_kind}). {setup}",
-        run_server(env, 60, cases, args),
-    )
+    configs = {
+        "off": (0, "Page cache off (CATALOG_CACHE_SECONDS=0): every page rendered"),
+        "on": (60, f"Page cache on (CATALOG_CACHE_SECONDS=60, {cache_kind})"),
+    }
+    from django.core.cache import cache
+
+    for name in ("off", "on") if args.cache == "both" else (args.cache,):
+        seconds, title = configs[name]
+        runs = []
+        for n in range(1, args.runs + 1):
+            cache.clear()  # each run starts cold, whatever ran before
+            runs.append(run_server(env, seconds, cases, args))
+            if args.runs > 1:
+                print_table(f"{title}, run {n}. {setup}", *runs[-1])
+        label = f"median of {args.runs} runs" if args.runs > 1 else "one run"
+        print_table(f"{title}, {label}. {setup}", *median_run(runs))
 
 
 if __name__ == "__main__":

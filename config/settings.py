@@ -161,6 +161,10 @@ CACHES = {
 # Public catalogue pages and anonymous GraphQL answers are cached this long
 # (seconds) and retired at once by any catalogue write; 0 turns caching off.
 CATALOG_CACHE_SECONDS = int(os.environ.get("CATALOG_CACHE_SECONDS", "60"))
+# Fragments made only of catalogue data (product cards, brand and category
+# headers) are kept under the catalogue version for every visitor, signed in
+# or not, at most this long (docs/storefront.md); 0 turns them off.
+CATALOG_FRAGMENT_SECONDS = int(os.environ.get("CATALOG_FRAGMENT_SECONDS", "3600"))
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -6,8 +6,8 @@ with the account rows locked in primary-key order."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
 from .errors import RevenueError, RevenueErrorCode
@@ -47,12 +47,21 @@ def check_balanced(posting: Posting) -> None:
 
 
 def _move_balances(deltas: dict[int, int]) -> None:
-    """One F() update per touched account, in primary-key order so that
-    concurrent postings lock accounts in the same order and cannot deadlock."""
-    for account_id in sorted(a for a, d in deltas.items() if d):
-        Account.objects.filter(pk=account_id).update(
-            balance_fen=F("balance_fen") + deltas[account_id]
+    """Every touched account's balance in one F() update, after locking the
+    rows in primary-key order so that concurrent postings take them in the
+    same order and cannot deadlock (an UPDATE alone locks in plan order)."""
+    ids = sorted(a for a, d in deltas.items() if d)
+    if not ids:
+        return
+    touched = Account.objects.filter(pk__in=ids)
+    list(touched.select_for_update().order_by("pk").values_list("pk", flat=True))
+    touched.update(
+        balance_fen=F("balance_fen")
+        + Case(
+            *(When(pk=a, then=Value(deltas[a])) for a in ids),
+            output_field=BigIntegerField(),
         )
+    )
 
 
 @transaction.atomic(savepoint=False)
@@ -92,19 +101,35 @@ def _post_chunk(postings: list[Posting], when) -> list[JournalEntry]:
             for p in postings
         ]
     )
-    lines = []
+    rows = []
     deltas: dict[int, int] = defaultdict(int)
     for entry, posting in zip(entries, postings, strict=True):
         for account_id, amount in posting.lines():
-            lines.append(
-                JournalLine(entry=entry, account_id=account_id, amount_fen=amount)
-            )
+            rows.append((entry.pk, account_id, amount))
             deltas[account_id] += amount
     # One statement, never split inside an entry: the balance trigger checks
     # each statement's entries as a whole.
-    JournalLine.objects.bulk_create(lines, batch_size=len(lines))
+    copy_rows(JournalLine, ("entry_id", "account_id", "amount_fen"), rows)
     _move_balances(deltas)
     return entries
+
+
+def copy_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert `rows` (tuples in `columns` order) in one statement: COPY on
+    PostgreSQL, at a fraction of bulk_create's cost (no model instances);
+    bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            (model(**dict(zip(columns, row, strict=True))) for row in rows),
+            batch_size=len(rows),
+        )
+        return
+    sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def ledger_post(posting: Posting) -> JournalEntry:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -18,9 +18,14 @@ from storefront.orders.models import Fulfillment, Order, OrderLine
 from .agreements import AgreementBook, Terms
 from .errors import RevenueError, RevenueErrorCode
 from .impact import impact_post
-from .ledger import Posting, ledger_post, ledger_post_many
+from .ledger import Posting, copy_rows, ledger_post, ledger_post_many
 from .models import AccountKind, EntryKind, JournalEntry, PartyKind, Share, ShareRole
-from .parties import PartyBook, accounts_for, clearing_account_id
+from .parties import (
+    PartyBook,
+    accounts_for,
+    clearing_account_id,
+    payable_and_clearing,
+)
 from .split import processor_fee, reverse_parts, split_line
 
 # Which party a role's money goes to, given a line's workshop, village, brand.
@@ -78,13 +83,18 @@ class _Draft:
 
     def party(self, role: str, line: dict) -> int:
         kind = _ROLE_PARTY.get(role, role)
-        target = {
-            PartyKind.WORKSHOP: line["workshop_id"],
-            PartyKind.VILLAGE: line["workshop__village_id"],
-            PartyKind.BRAND: line["brand"],
-            PartyKind.HOST: self.order.host_id,
-            PartyKind.PLATFORM: None,
-        }[kind]
+        if kind == PartyKind.WORKSHOP:
+            target = line["workshop_id"]
+        elif kind == PartyKind.VILLAGE:
+            target = line["workshop__village_id"]
+        elif kind == PartyKind.BRAND:
+            target = line["brand"]
+        elif kind == PartyKind.HOST:
+            target = self.order.host_id
+        elif kind == PartyKind.PLATFORM:
+            target = None
+        else:
+            raise KeyError(kind)
         return self.book.id_for(kind, target)
 
     def add(self, *, line: dict | None, role: str, party_id: int, fen: int, terms):
@@ -193,9 +203,9 @@ def _hosting(orders) -> frozenset:
 
 
 def _postings_for(drafts: list[_Draft]) -> list[Posting]:
-    party_ids = {s.party_id for d in drafts for s in d.shares}
-    payable = accounts_for(party_ids, AccountKind.PAYABLE)
-    clearing = clearing_account_id()
+    payable, clearing = payable_and_clearing(
+        {s.party_id for d in drafts for s in d.shares}
+    )
     postings = []
     for draft in drafts:
         posting = Posting(
@@ -220,21 +230,13 @@ _SHARE_COLUMNS = (
     "amount_fen",
     "posted_at",
 )
-_COPY_SHARES = f"COPY revenue_share ({', '.join(_SHARE_COLUMNS)}) FROM STDIN"
 
 
 def _write_shares(rows: list[tuple]) -> None:
     """A sale makes about six shares per order line: on PostgreSQL they go
     in with COPY, at a third of bulk_create's cost. Rows are in _SHARE_COLUMNS
     order."""
-    if connection.vendor != "postgresql":
-        Share.objects.bulk_create(
-            Share(**dict(zip(_SHARE_COLUMNS, row, strict=True))) for row in rows
-        )
-        return
-    with connection.cursor() as cursor, cursor.cursor.copy(_COPY_SHARES) as copy:
-        for row in rows:
-            copy.write_row(row)
+    copy_rows(Share, _SHARE_COLUMNS, rows)
 
 
 def orders_split(*, order_ids: Iterable[int]) -> int:

@@ -2,6 +2,7 @@
 brand, host or the platform, and their ledger accounts."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from .models import Account, AccountKind, Party, PartyKind
 
@@ -65,6 +66,25 @@ def accounts_for(party_ids, kind: str) -> dict[int, int]:
     return found
 
 
+def payable_and_clearing(party_ids) -> tuple[dict[int, int], int]:
+    """accounts_for(party_ids, PAYABLE) and clearing_account_id(), in one
+    query when every account exists already (the usual case)."""
+    party_ids = set(party_ids)
+    payable, clearing = {}, None
+    rows = Account.objects.filter(
+        Q(party_id__in=party_ids, kind=AccountKind.PAYABLE)
+        | Q(kind=AccountKind.CLEARING)
+    ).order_by("pk")
+    for pk, kind, party_id in rows.values_list("pk", "kind", "party_id"):
+        if kind == AccountKind.CLEARING:
+            clearing = pk if clearing is None else clearing
+        else:
+            payable[party_id] = pk
+    if payable.keys() != party_ids:
+        payable = accounts_for(party_ids, AccountKind.PAYABLE)
+    return payable, clearing if clearing is not None else clearing_account_id()
+
+
 def clearing_account_id() -> int:
     account = Account.objects.filter(kind=AccountKind.CLEARING).first()
     if account is not None:
@@ -89,15 +109,23 @@ class PartyBook:
             PartyKind.BRAND: set(brands),
             PartyKind.HOST: set(hosts),
         }
+        # One query for every kind (the platform included), not one a kind.
+        where = Q(pk__in=[])
         for kind, ids in wanted.items():
             ids -= {t for k, t in self._ids if k == kind}
             ids.discard(None)
-            if not ids:
-                continue
-            field = _TARGET_FIELD[kind] + "_id"
-            rows = Party.objects.filter(kind=kind, **{f"{field}__in": ids})
-            for party_id, target_id in rows.values_list("pk", field):
-                self._ids[(kind, target_id)] = party_id
+            if ids:
+                where |= Q(kind=kind, **{f"{_TARGET_FIELD[kind]}_id__in": ids})
+        if (PartyKind.PLATFORM, None) not in self._ids:
+            where |= Q(kind=PartyKind.PLATFORM)
+        fields = [f"{name}_id" for name in _TARGET_FIELD.values()]
+        for party_id, kind, *targets in Party.objects.filter(where).values_list(
+            "pk", "kind", *fields
+        ):
+            target = None
+            if kind != PartyKind.PLATFORM:
+                target = targets[fields.index(f"{_TARGET_FIELD[kind]}_id")]
+            self._ids[(kind, target)] = party_id
         if (PartyKind.PLATFORM, None) not in self._ids:
             self._ids[(PartyKind.PLATFORM, None)] = platform_party().pk
 

@@ -48,3 +48,49 @@ def public_cache_key(kind: str, language: str, *parts: bytes) -> str:
     a digest of what identifies the request (host, path or body)."""
     digest = hashlib.sha256(b"|".join(parts)).hexdigest()
     return f"{kind}:{catalog_version()}:{language}:{digest}"
+
+
+def catalog_fragment_seconds() -> int:
+    """How long values kept under the version live (memory, not freshness:
+    the version retires them); 0 keeps none."""
+    return settings.CATALOG_FRAGMENT_SECONDS
+
+
+def catalog_cached(kind: str, key: str, build, *, version: int | None = None):
+    """`build()`'s value, kept under the catalogue version: for reads made only
+    of catalogue data, which every catalogue write retires at once. Computed
+    afresh each time while fragments are off (CATALOG_FRAGMENT_SECONDS=0).
+    `version`: one the caller read earlier, to key its other fragments alike."""
+    seconds = catalog_fragment_seconds()
+    if seconds <= 0:
+        return build()
+    # The version is read first, as in public_cache_key: a write committing
+    # meanwhile moves it again, so nothing older lands under the new number.
+    if version is None:
+        version = catalog_version()
+    full_key = f"{kind}:{version}:{key}"
+    found = cache.get(full_key, _MISSING)
+    if found is not _MISSING:
+        return found
+    value = build()
+    cache.set(full_key, value, seconds)
+    return value
+
+
+def catalog_kept(key: str, build):
+    """`build()`'s value for CATALOG_CACHE_SECONDS under the catalogue version:
+    for figures that also read data outside the catalogue (share agreements)
+    and so may be that late, as on the cached pages that show them."""
+    seconds = catalog_cache_seconds()
+    if seconds <= 0:
+        return build()
+    full_key = f"kept:{catalog_version()}:{key}"
+    found = cache.get(full_key, _MISSING)
+    if found is not _MISSING:
+        return found
+    value = build()
+    cache.set(full_key, value, seconds)
+    return value
+
+
+_MISSING = object()

@@ -1,11 +1,19 @@
 """Catalogue reads shared by pages and GraphQL, with their prefetching."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from brands.models import Brand
 from brands.permissions import managed_product_filter
 
-from .models import ON_SALE, Category, Product, ProductImage, ProductVariant
+from .cache import catalog_cached
+from .models import (
+    ON_SALE,
+    Category,
+    Product,
+    ProductImage,
+    ProductVariant,
+    Stock,
+)
 
 SEARCH_MAX_LENGTH = 100
 
@@ -48,6 +56,31 @@ def products_with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
+def products_with_card_state(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """A page of cards read narrowly: the columns a card shows, with its brand
+    and origin village joined, and `card_sold_out`, the one card figure that
+    changes without a catalogue write (stock reserved or released). Variants
+    and images are left for the cards that are not cached yet."""
+    on_hand = ProductVariant.objects.filter(product=OuterRef("pk")).filter(
+        Q(track_inventory=False) | Q(stock__quantity__gt=F("stock__quantity_reserved"))
+    )
+    return (
+        queryset.select_related("brand", "origin_village")
+        .only(
+            "pk",
+            "slug",
+            "name",
+            "name_en",
+            "is_published",
+            "brand__name",
+            "brand__name_en",
+            "origin_village__name",
+            "origin_village__name_en",
+        )
+        .annotate(card_sold_out=~Exists(on_hand))
+    )
+
+
 def products_with_detail_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """A product page adds its workshop and category (joined, no extra query)."""
     return products_with_card_data(queryset).select_related("workshop", "category")
@@ -65,11 +98,17 @@ def products_with_listing_data(queryset: QuerySet[Product]) -> QuerySet[Product]
     )
 
 
-def category_descendant_ids(category: Category) -> list[int]:
-    """The category and everything below it (the tree is small: one query)."""
+def _category_children() -> dict[int | None, list[int]]:
     children: dict[int | None, list[int]] = {}
     for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
         children.setdefault(parent_id, []).append(pk)
+    return children
+
+
+def category_descendant_ids(category: Category) -> list[int]:
+    """The category and everything below it (the tree is small: one query,
+    none while the catalogue version has not moved)."""
+    children = catalog_cached("category-tree", "", _category_children)
     found, frontier = [], [category.pk]
     while frontier:
         node = frontier.pop()
@@ -107,6 +146,26 @@ def products_filter(
             )
         )
     return queryset
+
+
+def stock_refresh(variants: list[ProductVariant]) -> None:
+    """Read the stock of `variants` (loaded earlier, e.g. from a cache) afresh,
+    in one query."""
+    if not variants:
+        return
+    current = {
+        variant_id: (quantity, reserved)
+        for variant_id, quantity, reserved in Stock.objects.filter(
+            variant_id__in=[variant.pk for variant in variants]
+        ).values_list("variant_id", "quantity", "quantity_reserved")
+    }
+    for variant in variants:
+        if variant.pk in current:
+            stock = getattr(variant, "stock", None) or Stock(variant=variant)
+            stock.quantity, stock.quantity_reserved = current[variant.pk]
+            variant.stock = stock
+        elif hasattr(variant, "stock"):
+            variant.stock.quantity = variant.stock.quantity_reserved = 0
 
 
 def product_stock_state(variant: ProductVariant) -> str:

@@ -87,13 +87,20 @@ def _check_stock(variant: ProductVariant, quantity: int, field: str) -> None:
         )
 
 
-def checkout_create(*, user=None, email: str = "") -> Checkout:
+def checkout_create(
+    *, user=None, email: str = "", lines: Iterable[tuple[object, object]] = ()
+) -> Checkout:
+    """A new cart with its (variant id, quantity) lines. The lines are
+    checked before anything is written, so a bad one leaves no cart."""
     checkout = Checkout(user=user if user and user.is_authenticated else None)
     if email:
         checkout.email = _clean_email(email)
     elif checkout.user and checkout.user.email:
         checkout.email = checkout.user.email
-    checkout.save()
+    _, new = _lines_plan(checkout, {}, lines)
+    with transaction.atomic(savepoint=False):
+        checkout.save()
+        CheckoutLine.objects.bulk_create(new)
     return checkout
 
 
@@ -104,22 +111,54 @@ def checkout_lines_add(
     """Add (variant id, quantity) pairs; a variant already in the cart grows."""
     checkout = _locked(checkout)
     existing = {line.variant_id: line for line in checkout.lines.all()}
+    grown, new = _lines_plan(checkout, existing, lines)
+    for line in grown:
+        line.save(update_fields=["quantity"])
+    CheckoutLine.objects.bulk_create(new)
+    _touch(checkout)
+    return checkout
+
+
+def variants_for_sale(variant_ids: Iterable[object]) -> dict[int, ProductVariant]:
+    """{pk: variant} of those a customer may buy now, in one query; ids that
+    name no such variant are left out."""
+    pks = set()
+    for variant_id in variant_ids:
+        try:
+            pks.add(ProductVariant._meta.pk.to_python(variant_id))
+        except ValidationError:
+            continue
+    found = ProductVariant.objects.select_related(
+        "product__brand", "product__workshop", "stock"
+    ).filter(pk__in=pks)
+    return {variant.pk: variant for variant in found if is_for_sale(variant)}
+
+
+def _lines_plan(
+    checkout: Checkout, existing: dict, lines: Iterable[tuple[object, object]]
+) -> tuple[list[CheckoutLine], list[CheckoutLine]]:
+    """(existing lines grown, new lines unsaved) for adding `lines`, or the
+    CheckoutError of the first bad one, checked in input order."""
+    lines = list(lines)
+    variants = variants_for_sale(variant_id for variant_id, _ in lines)
     wanted: dict[int, int] = {}
-    variants: dict[int, ProductVariant] = {}
     first_index: dict[int, int] = {}
     for index, (variant_id, quantity) in enumerate(lines):
         field = f"lines.{index}"
         quantity = clean_quantity(quantity, field=f"{field}.quantity")
         try:
-            variant = variant_for_sale(variant_id)
-        except CheckoutError as exc:
-            exc.field = f"{field}.variant"
-            raise
-        variants[variant.pk] = variant
-        first_index.setdefault(variant.pk, index)
-        wanted[variant.pk] = wanted.get(variant.pk, 0) + quantity
+            pk = ProductVariant._meta.pk.to_python(variant_id)
+        except ValidationError:
+            pk = None
+        if pk not in variants:
+            raise CheckoutError(
+                CheckoutErrorCode.PRODUCT_UNAVAILABLE, field=f"{field}.variant"
+            )
+        first_index.setdefault(pk, index)
+        wanted[pk] = wanted.get(pk, 0) + quantity
     if len(set(existing) | set(wanted)) > MAX_LINES:
         raise CheckoutError(CheckoutErrorCode.TOO_MANY_LINES, field="lines")
+    grown, new = [], []
     for variant_id, quantity in wanted.items():
         line = existing.get(variant_id)
         total = quantity + (line.quantity if line else 0)
@@ -128,13 +167,12 @@ def checkout_lines_add(
         _check_stock(variants[variant_id], total, field)
         if line:
             line.quantity = total
-            line.save(update_fields=["quantity"])
+            grown.append(line)
         else:
-            CheckoutLine.objects.create(
-                checkout=checkout, variant_id=variant_id, quantity=total
+            new.append(
+                CheckoutLine(checkout=checkout, variant_id=variant_id, quantity=total)
             )
-    _touch(checkout)
-    return checkout
+    return grown, new
 
 
 @transaction.atomic

@@ -130,10 +130,8 @@ class CheckoutCreate(LinesMutation):
         )
         with transaction.atomic():
             checkout = checkout_create(
-                user=info.context.user, email=input.get("email") or ""
+                user=info.context.user, email=input.get("email") or "", lines=pairs
             )
-            if pairs:
-                checkout_lines_add(checkout=checkout, lines=pairs)
             set_addresses(
                 checkout,
                 shipping=input.get("shipping_address"),
@@ -147,7 +145,8 @@ class CheckoutCreate(LinesMutation):
             if metadata:
                 items = {item.key: item.value for item in metadata}
                 checkout_metadata_update(checkout=checkout, items=items)
-        return cls.refreshed(checkout)
+        # Every write above kept `checkout` current: no read back needed.
+        return cls.success(checkout=checkout)
 
 
 class CheckoutLinesAdd(LinesMutation):

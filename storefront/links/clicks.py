@@ -26,9 +26,10 @@ new batch. Unique visitors are not summed: the day's HyperLogLog keeps
 growing, and its count replaces the stored one when larger (never more than
 the day's clicks), so re-applying it is harmless.
 
-Without REDIS_URL, `click_record` writes the database directly with F()
-updates; first visits of the day are told apart with Django's cache. It does
-the same for a tap Redis refuses or does not answer in time (REDIS_SOCKET_
+Without REDIS_URL, `click_record` writes the database directly: on
+PostgreSQL one statement adds to the link's count and upserts its day row
+(_TAP_SQL); first visits of the day are told apart with Django's cache. It
+does the same for a tap Redis refuses or does not answer in time (REDIS_SOCKET_
 TIMEOUT), and for every tap in the REDIS_RETRY_SECONDS after such a failure
 (storefront.core.redis_cache): such a tap is in the database instead of in
 Redis, and the taps Redis already holds are flushed as usual once it is
@@ -47,7 +48,7 @@ from datetime import date
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
@@ -186,21 +187,57 @@ def _record_in_database(*, link_id: int, visitor: str, day: str) -> None:
     first_visit = cache.add(
         f"links:seen:{link_id}:{day}:{visitor}", 1, timeout=HLL_SECONDS
     )
-    with transaction.atomic():
-        if HostLink.objects.filter(pk=link_id).update(clicks=F("clicks") + 1):
-            _add_to_day(link_id, date.fromisoformat(day), 1, int(first_visit))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Not quick inside a caller's transaction: the setting would last
+            # to its end and cover its other writes too.
+            sql = _TAP_SQL if connection.in_atomic_block else _TAP_SQL_QUICK
+            cursor.execute(sql, [link_id, day, int(first_visit)])
+            return
+        with transaction.atomic():
+            cursor.execute(_LINK_PLUS_ONE, [link_id])
+            if cursor.rowcount:
+                cursor.execute(_DAY_PLUS_ONE, [link_id, day, int(first_visit)])
 
 
-def _add_to_day(link_id: int, day: date, clicks: int, unique: int) -> None:
-    """Add to the link's day row, creating it if needed (concurrent callers
-    may both create: the unique constraint makes one of them a no-op)."""
-    LinkDailyStat.objects.bulk_create(
-        [LinkDailyStat(link_id=link_id, day=day)], ignore_conflicts=True
-    )
-    LinkDailyStat.objects.filter(link_id=link_id, day=day).update(
-        clicks=F("clicks") + clicks,
-        unique_visitors=F("unique_visitors") + unique,
-    )
+# A tap's writes: increments and an upsert the database evaluates on the row
+# it locks, so concurrent taps cannot overwrite each other's counts (the ORM's
+# upsert can only set values, not add to them). On PostgreSQL the link's count
+# and its day row are one statement, in a transaction of its own, so no lock
+# outlives it. _TAP_SQL_QUICK also turns synchronous_commit off for that
+# transaction (set_config(…, true)): its commit returns before the WAL reaches
+# the disk, which cost a tap ~4 ms, most of its time. A PostgreSQL crash can
+# then forget the last fraction of a second of taps (3 × wal_writer_delay at
+# most), never half of one; a crash of the web process loses none.
+_LINK_PLUS_ONE = "UPDATE links_hostlink SET clicks = clicks + 1 WHERE id = %s"
+_DAY_PLUS_ONE = """
+INSERT INTO links_linkdailystat (link_id, day, clicks, unique_visitors)
+VALUES (%s, %s, 1, %s)
+ON CONFLICT (link_id, day) DO UPDATE SET
+  clicks = links_linkdailystat.clicks + 1,
+  unique_visitors = links_linkdailystat.unique_visitors + EXCLUDED.unique_visitors
+"""
+_TAP_SQL = """
+WITH link AS (
+  UPDATE links_hostlink SET clicks = clicks + 1 WHERE id = %s RETURNING id
+)
+INSERT INTO links_linkdailystat (link_id, day, clicks, unique_visitors)
+SELECT id, %s::date, 1, %s FROM link
+ON CONFLICT (link_id, day) DO UPDATE SET
+  clicks = links_linkdailystat.clicks + 1,
+  unique_visitors = links_linkdailystat.unique_visitors + EXCLUDED.unique_visitors
+"""
+_TAP_SQL_QUICK = """
+WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)),
+link AS (
+  UPDATE links_hostlink SET clicks = clicks + 1 WHERE id = %s RETURNING id
+)
+INSERT INTO links_linkdailystat (link_id, day, clicks, unique_visitors)
+SELECT id, %s::date, 1, %s FROM link, quick
+ON CONFLICT (link_id, day) DO UPDATE SET
+  clicks = links_linkdailystat.clicks + 1,
+  unique_visitors = links_linkdailystat.unique_visitors + EXCLUDED.unique_visitors
+"""
 
 
 def link_clicks_pending(link_id: int) -> int:

@@ -51,6 +51,7 @@ from .models import (
     Order,
     OrderEvent,
     OrderEventType,
+    OrderLine,
     OrderStatus,
 )
 from .services import order_event
@@ -135,32 +136,40 @@ def workshop_notice_claim(*, fulfillment_id: int, stale_stamp=None) -> bool:
     return bool(parcels.update(workshop_notified_at=now))
 
 
-def workshop_managers_emails(workshop_id: int) -> list[str]:
-    return sorted(
-        set(
-            Membership.objects.filter(
-                role=Role.WORKSHOP_MANAGER,
-                workshop_id=workshop_id,
-                user__is_active=True,
-            )
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
+def workshop_managers_emails_of(workshop_ids) -> dict[int, list[str]]:
+    """{workshop id: its active managers' emails, sorted}, in one query."""
+    found: dict[int, set[str]] = {}
+    rows = (
+        Membership.objects.filter(
+            role=Role.WORKSHOP_MANAGER,
+            workshop_id__in=set(workshop_ids),
+            user__is_active=True,
         )
+        .exclude(user__email="")
+        .values_list("workshop_id", "user__email")
     )
+    for workshop_id, email in rows:
+        found.setdefault(workshop_id, set()).add(email)
+    return {workshop_id: sorted(emails) for workshop_id, emails in found.items()}
 
 
 def admin_order_url(order: Order) -> str:
     return absolute_url(reverse("admin:orders_order_change", args=[order.pk]))
 
 
-def notice_context(fulfillment: Fulfillment) -> dict:
+def notice_context(fulfillment: Fulfillment, lines=None) -> dict:
+    """`lines`: the order's lines when the caller has them already."""
     order = fulfillment.order
+    if lines is None:
+        lines = order.lines.filter(workshop_id=fulfillment.workshop_id)
     return {
         "order": order,
         "workshop": fulfillment.workshop,
         "fulfillment": fulfillment,
         # This workshop's lines only: never another workshop's.
-        "lines": list(order.lines.filter(workshop_id=fulfillment.workshop_id)),
+        "lines": [
+            line for line in lines if line.workshop_id == fulfillment.workshop_id
+        ],
         "link": admin_order_url(order),
     }
 
@@ -204,38 +213,71 @@ def workshop_notice_send(*, fulfillment_id: int, stale_stamp=None) -> bool:
     """Notify the parcel's workshop unless it is notified or being notified.
     True if this call sent the notice. A failed email raises (and leaves it
     for a retry); a failed WeCom post is retried by its own task."""
-    if not workshop_notice_claim(
-        fulfillment_id=fulfillment_id, stale_stamp=stale_stamp
-    ):
-        return False
-    fulfillment = Fulfillment.objects.select_related("order", "workshop").get(
-        pk=fulfillment_id
+    return _notices_send([fulfillment_id], stale_stamp=stale_stamp) == 1
+
+
+def _notices_send(fulfillment_ids: list[int], *, stale_stamp=None) -> int:
+    """Claim, send and mark the parcels' notices: what they need is read
+    once for them all and the marks are written in one transaction, while
+    each parcel is claimed on its own (two senders: one wins each). Every
+    parcel is tried; the first failure is raised after the others are
+    marked. The number sent."""
+    claimed = [
+        pk
+        for pk in fulfillment_ids
+        if workshop_notice_claim(fulfillment_id=pk, stale_stamp=stale_stamp)
+    ]
+    if not claimed:
+        return 0
+    parcels = list(
+        Fulfillment.objects.select_related("order", "workshop")
+        .filter(pk__in=claimed)
+        .order_by("pk")
     )
-    context = notice_context(fulfillment)
-    recipients = workshop_managers_emails(fulfillment.workshop_id)
-    try:
-        if recipients:
-            send_notice_email(context, recipients)
-    except BaseException:
-        Fulfillment.objects.filter(pk=fulfillment_id).update(workshop_notified_at=None)
-        raise
+    lines = list(
+        OrderLine.objects.filter(
+            order_id__in={p.order_id for p in parcels},
+            workshop_id__in={p.workshop_id for p in parcels},
+        ).order_by("pk")
+    )
+    emails = workshop_managers_emails_of({p.workshop_id for p in parcels})
+    marks, failure = [], None
+    for fulfillment in parcels:
+        try:
+            marks.append(
+                _notice_deliver(
+                    fulfillment,
+                    [line for line in lines if line.order_id == fulfillment.order_id],
+                    emails.get(fulfillment.workshop_id, []),
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 - raised after the others
+            Fulfillment.objects.filter(pk=fulfillment.pk).update(
+                workshop_notified_at=None
+            )
+            failure = failure or exc
+    _notices_mark(marks)
+    if failure is not None:
+        raise failure
+    return len(marks)
+
+
+def _notice_deliver(fulfillment: Fulfillment, lines, recipients) -> tuple:
+    """Send one claimed parcel's email and WeCom post (no transaction open);
+    (the parcel, its event data, the WeCom result). A failed email raises."""
+    context = notice_context(fulfillment, lines)
+    if recipients:
+        send_notice_email(context, recipients)
     url = fulfillment.workshop.wecom_webhook_url
     wecom, error = _wecom_try(url, context) if url else ("none", "")
     data = {
-        "fulfillment": fulfillment_id,
+        "fulfillment": fulfillment.pk,
         "workshop": fulfillment.workshop.name,
         "emails": len(recipients),
         "wecom": wecom,
     }
     if error:
         data["error"] = error
-    with transaction.atomic():
-        Fulfillment.objects.filter(pk=fulfillment_id).update(
-            workshop_notified_at=timezone.now()
-        )
-        order_event(
-            order=fulfillment.order, type=OrderEventType.WORKSHOP_NOTIFIED, **data
-        )
     if not recipients and wecom != "ok":
         log.warning(
             "order %s: workshop %s has no manager with an email%s",
@@ -243,14 +285,31 @@ def workshop_notice_send(*, fulfillment_id: int, stale_stamp=None) -> bool:
             fulfillment.workshop_id,
             " and its WeCom post failed" if wecom == "failed" else "",
         )
-    if wecom == "failed":
-        from .tasks import post_workshop_wecom
+    return fulfillment, data, wecom
 
+
+def _notices_mark(marks: list[tuple]) -> None:
+    """The sent parcels' final stamp and WORKSHOP_NOTIFIED events, in one
+    transaction; then a failed WeCom post is retried by its own task."""
+    if not marks:
+        return
+    with transaction.atomic():
+        Fulfillment.objects.filter(pk__in=[f.pk for f, _, _ in marks]).update(
+            workshop_notified_at=timezone.now()
+        )
+        OrderEvent.objects.bulk_create(
+            OrderEvent(order=f.order, type=OrderEventType.WORKSHOP_NOTIFIED, data=data)
+            for f, data, _ in marks
+        )
+    from .tasks import post_workshop_wecom
+
+    for fulfillment, _, wecom in marks:
+        if wecom != "failed":
+            continue
         try:
-            post_workshop_wecom.delay(fulfillment_id)
+            post_workshop_wecom.delay(fulfillment.pk)
         except Exception:  # noqa: BLE001 - eager Celery: its retries are spent
-            log.exception("parcel %s: WeCom notice not posted", fulfillment_id)
-    return True
+            log.exception("parcel %s: WeCom notice not posted", fulfillment.pk)
 
 
 def workshop_notices_send(*, order_id: int) -> int:
@@ -261,15 +320,7 @@ def workshop_notices_send(*, order_id: int) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    sent, failure = 0, None
-    for fulfillment_id in ids:
-        try:
-            sent += workshop_notice_send(fulfillment_id=fulfillment_id)
-        except Exception as exc:  # noqa: BLE001 - raised after the others
-            failure = failure or exc
-    if failure is not None:
-        raise failure
-    return sent
+    return _notices_send(ids)
 
 
 def _wecom_done(fulfillment: Fulfillment) -> bool:

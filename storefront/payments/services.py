@@ -139,8 +139,9 @@ def _settle(*, intent, source: str) -> tuple[str, Payment | None]:
     arrival is owed back, if any)."""
     intent = _as_dict(intent)
     intent_id = intent.get("id")
+    # The payment's row and its order's, locked and read together.
     payment = (
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self", "order"))
         .select_related("order")
         .filter(payment_intent_id=intent_id)
         .first()
@@ -211,7 +212,7 @@ def _settle_succeeded(
         return "refused: amount or currency differs from the order", None
     payment.status = PaymentStatus.SUCCEEDED
     payment.save(update_fields=["status", "provider_status", "updated_at"])
-    order = lock_order(payment.order)
+    order = payment.order  # locked with the payment (_settle)
     if order.status == OrderStatus.CANCELLED:
         # Only reachable if Stripe took money after we cancelled the intent;
         # the stock is gone, so the money goes straight back: asked of

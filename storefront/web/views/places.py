@@ -1,11 +1,13 @@
 """Brand, workshop and village pages: who makes the products, and where."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from brands.selectors import brands_active, villages_all, workshops_active
 from revenue.impact import impact_version
 from revenue.impact_figures import impact_summary
+from storefront.catalog.cache import catalog_cached
 from storefront.links.selectors import upcoming_sessions
 
 from ..page_cache import public_page_cache
@@ -22,10 +24,18 @@ def _unique_villages(workshops):
     return villages
 
 
+def _brand_parts(slug: str):
+    brand = brands_active().filter(slug=slug).first()
+    return (brand, list(workshops_active(brand_slug=slug))) if brand else None
+
+
 @public_page_cache
 def brand_detail(request, slug):
-    brand = get_object_or_404(brands_active(), slug=slug)
-    workshops = list(workshops_active(brand_slug=slug))
+    # Catalogue data only (organisation changes move the version): kept.
+    parts = catalog_cached("brand-page", slug, lambda: _brand_parts(slug))
+    if parts is None:
+        raise Http404("no such brand")
+    brand, workshops = parts
     return render(
         request,
         "web/brand.html",

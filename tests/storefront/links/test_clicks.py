@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from brands.models import Role
@@ -240,6 +241,101 @@ def test_without_redis_concurrent_taps_are_written_exactly(without_redis):
         assert link_clicks_pending(link.pk) == 0
     assert clicks_flush() == 0
     assert not ClickFlush.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_first_taps_of_the_day_at_the_same_instant_all_count(
+    without_redis,
+):
+    """Every thread's tap is the link's first of the day, released together:
+    they race to create the day row and to add to both counts. A tap that
+    read a count and wrote it back, or skipped a row another tap was still
+    creating, leaves the totals short."""
+    links = make_links(4)
+    threads = 8
+    for link in links:
+        start = threading.Barrier(threads)
+
+        def first_tap(n, link=link, start=start):
+            start.wait()
+            tap(link, f"visitor-{n}")
+
+        in_threads(threads, first_tap, range(threads))
+
+    for link in links:
+        assert clicks_of(link) == (threads, threads, threads)
+        assert LinkDailyStat.objects.filter(link=link).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_taps_through_the_redirect_from_many_clients_count_exactly(
+    without_redis,
+):
+    links = make_links(2)
+    served = [0] * 8
+
+    def taps(n):
+        client = Client(REMOTE_ADDR=f"10.0.1.{n}")
+        for i in range(30):
+            response = client.get(f"/l/{links[i % 2].code}", HTTP_USER_AGENT=PHONE)
+            assert response.status_code == 302
+            served[n] += 1
+
+    in_threads(8, taps, range(8))
+
+    for link in links:
+        clicked, per_day, unique = clicks_of(link)
+        assert (clicked, per_day) == (sum(served) // 2, sum(served) // 2)
+        assert unique == 8
+    assert sum(served) == 240
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.requires_postgres("a tap is one PostgreSQL statement (a CTE upsert)")
+def test_without_redis_a_tap_is_one_statement_and_leaves_commits_durable(
+    without_redis,
+):
+    (link,) = make_links(1)
+    tap(link, "first")
+    with CaptureQueriesContext(connection) as queries:
+        tap(link, "second")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        after = cursor.fetchone()[0]
+
+    assert len(queries) == 1
+    assert "ON CONFLICT" in queries[0]["sql"]
+    # Only the tap's own transaction skips waiting for the disk.
+    assert "set_config('synchronous_commit', 'off', true)" in queries[0]["sql"]
+    assert after == "on"
+    assert clicks_of(link) == (2, 2, 2)
+
+
+@pytest.mark.django_db
+@pytest.mark.requires_postgres("the tap's quick commit is a PostgreSQL setting")
+def test_a_tap_inside_a_callers_transaction_does_not_change_its_commit(
+    without_redis,
+):
+    (link,) = make_links(1)
+    with CaptureQueriesContext(connection) as queries:
+        tap(link, "v")  # the test's own transaction is around it
+
+    assert len(queries) == 1
+    assert "synchronous_commit" not in queries[0]["sql"]
+    assert clicks_of(link) == (1, 1, 1)
+
+
+@pytest.mark.django_db
+def test_without_redis_a_tap_on_a_deleted_link_writes_nothing(without_redis):
+    keep, gone = make_links(2)
+    gone_pk = gone.pk
+    gone.delete()
+
+    click_record(link_id=gone_pk, visitor="v", live_session_id=None)
+    tap(keep, "v")
+
+    assert not LinkDailyStat.objects.filter(link_id=gone_pk).exists()
+    assert clicks_of(keep) == (1, 1, 1)
 
 
 @pytest.mark.django_db
