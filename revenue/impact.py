@@ -17,14 +17,14 @@ lock. `impact_rebuild` recomputes a month or everything from the shares
 (idempotent: the backfill, and the repair ledger_check points to), and
 `impact_expected` is what ledger_check compares the rows with."""
 
-import time
 from collections import defaultdict
 from datetime import date, datetime
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import DateField, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
+
+from storefront.core.versions import version_bump, version_read
 
 from .models import (
     Account,
@@ -284,19 +284,11 @@ def impact_rebuild(*, month: date | None = None) -> int:
 
 
 def impact_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # From the clock, so a restarted cache never revives old pages.
-        cache.add(VERSION_KEY, time.time_ns(), None)
-        version = cache.get(VERSION_KEY)
-    return version
+    return version_read(VERSION_KEY)
 
 
 def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, time.time_ns(), None)
+    version_bump(VERSION_KEY)
 
 
 def impact_changed() -> None:

@@ -6,11 +6,12 @@ cache (Redis in production, so every worker sees the same number).
 """
 
 import hashlib
-import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from storefront.core.versions import version_bump, version_read
 
 VERSION_KEY = "catalog:version"
 
@@ -20,20 +21,11 @@ def catalog_cache_seconds() -> int:
 
 
 def catalog_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # Start from the clock, not 1, so a restarted cache never brings back
-        # pages stored under an old number.
-        cache.add(VERSION_KEY, time.time_ns(), None)
-        version = cache.get(VERSION_KEY)
-    return version
+    return version_read(VERSION_KEY)
 
 
 def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, time.time_ns(), None)
+    version_bump(VERSION_KEY)
 
 
 def catalog_changed() -> None:
@@ -68,13 +60,7 @@ def catalog_cached(kind: str, key: str, build, *, version: int | None = None):
     # meanwhile moves it again, so nothing older lands under the new number.
     if version is None:
         version = catalog_version()
-    full_key = f"{kind}:{version}:{key}"
-    found = cache.get(full_key, _MISSING)
-    if found is not _MISSING:
-        return found
-    value = build()
-    cache.set(full_key, value, seconds)
-    return value
+    return _kept(f"{kind}:{version}:{key}", build, seconds)
 
 
 def catalog_kept(key: str, build):
@@ -84,13 +70,16 @@ def catalog_kept(key: str, build):
     seconds = catalog_cache_seconds()
     if seconds <= 0:
         return build()
-    full_key = f"kept:{catalog_version()}:{key}"
+    return _kept(f"kept:{catalog_version()}:{key}", build, seconds)
+
+
+_MISSING = object()
+
+
+def _kept(full_key: str, build, seconds: int):
     found = cache.get(full_key, _MISSING)
     if found is not _MISSING:
         return found
     value = build()
     cache.set(full_key, value, seconds)
     return value
-
-
-_MISSING = object()
