@@ -119,15 +119,21 @@ def checkout_lines_add(
     return checkout
 
 
+MAX_ID = 2**63 - 1
+
+
 def variants_for_sale(variant_ids: Iterable[object]) -> dict[int, ProductVariant]:
     """{pk: variant} of those a customer may buy now, in one query; ids that
     name no such variant are left out."""
     pks = set()
     for variant_id in variant_ids:
         try:
-            pks.add(ProductVariant._meta.pk.to_python(variant_id))
+            pk = ProductVariant._meta.pk.to_python(variant_id)
         except ValidationError:
             continue
+        # No row has an id outside a 64-bit key, and SQLite refuses one in IN.
+        if isinstance(pk, int) and 0 < pk <= MAX_ID:
+            pks.add(pk)
     found = ProductVariant.objects.select_related(
         "product__brand", "product__workshop", "stock"
     ).filter(pk__in=pks)
